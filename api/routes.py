@@ -1,0 +1,106 @@
+"""The HTTP endpoints of the spec: trigger a report, ask for it, download it."""
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from api.errors import json_response
+from api.keys import CHANNEL, POOL, SETTINGS
+from shared import reports
+from shared.csvfile import is_report_id, report_path
+from shared.errors import BadInput, Unavailable
+from shared.messages import Job, publish_job
+from shared.timestamps import parse_as_of
+
+routes = web.RouteTableDef()
+PUBLISH_TIMEOUT = 10.0  # seconds to wait for the broker's confirm
+
+
+@routes.post("/trigger_report")
+@routes.get("/trigger_report")
+async def trigger_report(request: web.Request) -> web.Response:
+    as_of = await _requested_as_of(request)
+    pool = request.app[POOL]
+    async with pool.acquire() as conn:
+        report = await reports.create(conn, as_of)
+    report_id = str(report["id"])
+    try:
+        await asyncio.wait_for(publish_job(request.app[CHANNEL], Job(report_id)), PUBLISH_TIMEOUT)
+    except Exception as e:
+        # Not queued means never computed: say so now rather than leave it Running forever.
+        async with pool.acquire() as conn:
+            await reports.fail(conn, report_id, f"job could not be queued: {e!r}")
+        raise Unavailable(f"message broker unavailable, report not queued: {e!r}") from e
+    return json_response(
+        {"report_id": report_id, "status": "Running", "as_of": report["as_of"]}, 202
+    )
+
+
+async def _requested_as_of(request: web.Request) -> datetime | None:
+    params: dict[str, Any] = dict(request.query)
+    if request.can_read_body:
+        raw = await request.read()
+        if raw.strip():
+            try:
+                body = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                raise BadInput("request body is not JSON") from None
+            if not isinstance(body, dict):
+                raise BadInput('request body must be a JSON object like {"as_of": "…"}')
+            params.update(body)
+    value = params.get("as_of")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadInput("as_of must be an ISO 8601 string")
+    return parse_as_of(value)
+
+
+@routes.get("/get_report")
+@routes.get("/get_report/{report_id:.*}")
+async def get_report(request: web.Request) -> web.StreamResponse:
+    report_id = request.match_info.get("report_id", request.query.get("report_id", ""))
+    report = await _find(request, report_id)
+    if report is None:
+        return _not_found(report_id)
+    body = reports.status_json(report)
+    if request.query.get("format") == "csv" or "text/csv" in request.headers.get("Accept", ""):
+        if report["status"] == "Complete":
+            return _csv_file(request, report_id)
+        return json_response(body, 202 if report["status"] == "Running" else 409)
+    return json_response(body)
+
+
+@routes.get("/reports/{filename:.*}")
+async def report_file(request: web.Request) -> web.StreamResponse:
+    report_id = request.match_info["filename"].removesuffix(".csv")
+    if not request.match_info["filename"].endswith(".csv"):
+        return _not_found(report_id)
+    report = await _find(request, report_id)
+    if report is None or report["status"] != "Complete":
+        return _not_found(report_id)
+    return _csv_file(request, report_id)
+
+
+async def _find(request: web.Request, report_id: str) -> reports.Report | None:
+    if not is_report_id(report_id):
+        return None
+    async with request.app[POOL].acquire() as conn:
+        return await reports.get(conn, report_id)
+
+
+def _not_found(report_id: str) -> web.Response:
+    return json_response({"report_id": report_id, "status": "Not Found"}, 404)
+
+
+def _csv_file(request: web.Request, report_id: str) -> web.StreamResponse:
+    path = report_path(request.app[SETTINGS].reports_dir, report_id)
+    if not path.is_file():
+        return _not_found(report_id)
+    response = web.FileResponse(path)
+    response.content_type = "text/csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{report_id}.csv"'
+    return response

@@ -1,0 +1,140 @@
+"""The `storemon` command: migrate, ingest, generate, run the api or a worker, get a report."""
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import asyncpg
+
+from shared import db
+from shared.config import Settings
+from shared.errors import StoremonError
+
+T = TypeVar("T")
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    applied = asyncio.run(db.migrate(settings.database_url))
+    name = db.database_name(settings.database_url)
+    if applied:
+        print(f"{name}: applied {', '.join(applied)}")
+    else:
+        print(f"{name}: schema up to date (version {db.latest_version()})")
+    return 0
+
+
+def _ingest(settings: Settings, args: argparse.Namespace) -> int:
+    from shared.ingest import ingest_hours, ingest_polls, ingest_timezones
+
+    if not (args.polls or args.hours or args.timezones):
+        print("nothing to ingest: give --polls, --hours and/or --timezones", file=sys.stderr)
+        return 2
+
+    async def run() -> None:
+        conn = await asyncpg.connect(settings.database_url)
+        try:
+            await db.check_schema(conn)
+            if args.timezones:
+                n = await _timed(ingest_timezones(conn, args.timezones))
+                print(f"timezones: {n[0]:,} stores from {args.timezones} in {n[1]:.2f} s")
+            if args.hours:
+                n = await _timed(ingest_hours(conn, args.hours))
+                print(f"business hours: {n[0]:,} rows from {args.hours} in {n[1]:.2f} s")
+            if args.polls:
+                (polls, stores), took = await _timed(ingest_polls(conn, args.polls))
+                print(
+                    f"polls: {polls:,} rows for {stores:,} stores from {args.polls} in {took:.2f} s"
+                )
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+    return 0
+
+
+async def _timed(work: Awaitable[T]) -> tuple[T, float]:
+    start = time.perf_counter()
+    result = await work
+    return result, time.perf_counter() - start
+
+
+def _generate(settings: Settings, args: argparse.Namespace) -> int:
+    from shared.generate import generate_dataset
+
+    counts = generate_dataset(args.outdir, args.stores, args.days, args.seed)
+    for name, rows in counts.items():
+        print(f"{args.outdir / name}: {rows:,} rows")
+    return 0
+
+
+def _api(settings: Settings, args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from api.app import create_app
+
+    if args.port is not None:
+        settings = Settings(**{**settings.__dict__, "port": args.port})
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    return 0
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from worker.main import serve
+
+    asyncio.run(serve(settings))
+    return 0
+
+
+def _report(settings: Settings, args: argparse.Namespace) -> int:
+    from shared.client import fetch_report
+
+    return asyncio.run(fetch_report(settings.api_url, args.out, args.as_of))
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="storemon", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="create or upgrade the database schema").set_defaults(
+        run=_migrate
+    )
+    ingest = sub.add_parser("ingest", help="load upstream CSV files (PostgreSQL COPY)")
+    ingest.add_argument("--polls", type=Path, help="store_status.csv (adds polls)")
+    ingest.add_argument("--hours", type=Path, help="menu_hours.csv (replaces stored hours)")
+    ingest.add_argument("--timezones", type=Path, help="timezones.csv (replaces stored zones)")
+    ingest.set_defaults(run=_ingest)
+    api = sub.add_parser("api", help="run the HTTP API")
+    api.add_argument("--port", type=int, help="overrides PORT")
+    api.set_defaults(run=_api)
+    sub.add_parser("worker", help="run a report worker").set_defaults(run=_worker)
+    gen = sub.add_parser("generate", help="write realistic sample data in the upstream formats")
+    gen.add_argument("--stores", type=int, default=1000)
+    gen.add_argument("--days", type=float, default=8.5)
+    gen.add_argument("--seed", type=int, default=1)
+    gen.add_argument("outdir", type=Path)
+    gen.set_defaults(run=_generate)
+    report = sub.add_parser("report", help="trigger a report through the API and download it")
+    report.add_argument("--out", type=Path, help="where to save the CSV (default: <id>.csv)")
+    report.add_argument("--as-of", help="ISO 8601 instant (default: the latest poll)")
+    report.set_defaults(run=_report)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    run: Callable[[Settings, argparse.Namespace], int] = args.run
+    try:
+        return run(Settings.from_env(), args)
+    except StoremonError as e:
+        print(f"storemon {args.command}: {e}", file=sys.stderr)
+        return 2
+    except (OSError, asyncpg.PostgresError) as e:
+        print(f"storemon {args.command}: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

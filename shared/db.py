@@ -1,0 +1,119 @@
+"""PostgreSQL: connections, the versioned schema migrations and the schema check."""
+
+import re
+from importlib import resources
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from shared.errors import SchemaOutOfDate
+
+_MIGRATION_NAME = re.compile(r"^(\d+)_(\w+)\.sql$")
+_MIGRATION_LOCK = 0x5704E0  # advisory lock key: concurrent `migrate` runs queue up
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every migration shipped with the code, in order."""
+    found = []
+    for entry in resources.files("shared.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match[1]), match[2], entry.read_text()))
+    return sorted(found)
+
+
+def latest_version() -> int:
+    """The schema version this code needs."""
+    return migrations()[-1][0]
+
+
+def _with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + database))
+
+
+def database_name(url: str) -> str:
+    """The database named by a PostgreSQL URL."""
+    return urlsplit(url).path.lstrip("/") or "postgres"
+
+
+async def ensure_database(url: str) -> bool:
+    """Create the URL's database when it does not exist; True when it was created."""
+    name = database_name(url)
+    conn = await asyncpg.connect(_with_database(url, "postgres"))
+    try:
+        if await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            return False
+        try:
+            await conn.execute(f'CREATE DATABASE "{name.replace(chr(34), chr(34) * 2)}"')
+        except asyncpg.DuplicateDatabaseError:  # another migrate won the race
+            return False
+        return True
+    finally:
+        await conn.close()
+
+
+async def drop_database(url: str) -> None:
+    """Drop the URL's database (tests and benchmarks use throw-away databases)."""
+    conn = await asyncpg.connect(_with_database(url, "postgres"))
+    try:
+        name = database_name(url).replace('"', '""')
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def migrate(url: str) -> list[str]:
+    """Create the database if needed and apply the migrations it lacks; their names."""
+    await ensure_database(url)
+    conn = await asyncpg.connect(url)
+    applied: list[str] = []
+    try:
+        await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version integer PRIMARY KEY, name text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+        for version, name, sql in migrations():
+            if version in done:
+                continue
+            async with conn.transaction():
+                await conn.execute(sql)
+                await conn.execute(
+                    "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", version, name
+                )
+            applied.append(f"{version:03d}_{name}")
+    finally:
+        await conn.close()
+    return applied
+
+
+async def schema_version(conn: asyncpg.Connection) -> int:
+    """The newest migration applied to the database (0 when none)."""
+    if not await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL"):
+        return 0
+    return int(await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_migrations"))
+
+
+async def check_schema(conn: asyncpg.Connection) -> None:
+    """Raise SchemaOutOfDate unless the database has every migration this code needs."""
+    have, need = await schema_version(conn), latest_version()
+    if have < need:
+        raise SchemaOutOfDate(
+            f"database schema is at version {have}, this code needs {need}: run `storemon migrate`"
+        )
+
+
+async def create_pool(url: str, **kwargs: object) -> asyncpg.Pool:
+    """A connection pool whose schema has been checked."""
+    pool = await asyncpg.create_pool(url, **kwargs)  # type: ignore[arg-type]
+    assert pool is not None
+    try:
+        async with pool.acquire() as conn:
+            await check_schema(conn)
+    except BaseException:
+        await pool.close()
+        raise
+    return pool

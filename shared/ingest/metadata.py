@@ -1,0 +1,122 @@
+"""Ingest of the store metadata snapshots (business hours, timezones), parsed in Python.
+
+These files are small; each ingest replaces the previous snapshot whole, in one transaction.
+"""
+
+import csv
+import re
+import zoneinfo
+from collections.abc import Iterator
+from datetime import time
+from functools import cache
+from pathlib import Path
+
+import asyncpg
+
+from shared.ingest.source import CsvSource, open_source
+
+_LOCAL_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?")
+
+
+def parse_local_time(text: str) -> time:
+    """`HH:MM[:SS[.ffffff]]` from 00:00:00 to 23:59:59.999999; ValueError otherwise."""
+    match = _LOCAL_TIME.fullmatch(text.strip())
+    if not match:
+        raise ValueError(f"bad local time {text!r} (expected HH:MM:SS)")
+    hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise ValueError(f"local time {text!r} out of range 00:00:00-23:59:59")
+    return time(hour, minute, second, int((match[4] or "0").ljust(6, "0")))
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _rows(source: CsvSource) -> Iterator[tuple[int, list[str]]]:
+    """(physical line, fields) of each data row; blank lines are skipped."""
+    with source.path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f)
+        next(reader, None)
+        try:
+            for fields in reader:
+                if not fields:
+                    continue
+                if len(fields) != len(source.columns):
+                    raise source.error(
+                        reader.line_num,
+                        f"expected {len(source.columns)} fields, found {len(fields)}",
+                    )
+                yield reader.line_num, fields
+        except (csv.Error, UnicodeDecodeError) as e:
+            raise source.error(reader.line_num + 1, str(e)) from None
+
+
+def _store_id(source: CsvSource, line: int, raw: str) -> str:
+    store_id = raw.strip()
+    if not store_id:
+        raise source.error(line, "empty store_id")
+    return store_id
+
+
+def read_hours(path: Path) -> list[tuple[str, int, time, time]]:
+    """(store_id, day, start, end) rows of a business-hours file; FileRowError when malformed."""
+    source = open_source(
+        path, [["store_id"], ["day", "dayofweek"], ["start_time_local"], ["end_time_local"]]
+    )
+    i_store, i_day = source.index("store_id"), source.index("day", "dayofweek")
+    i_start, i_end = source.index("start_time_local"), source.index("end_time_local")
+    rows = []
+    for line, fields in _rows(source):
+        store_id = _store_id(source, line, fields[i_store])
+        day = fields[i_day].strip()
+        if day not in {"0", "1", "2", "3", "4", "5", "6"}:
+            raise source.error(line, f"bad day {fields[i_day]!r} (expected 0=Monday … 6=Sunday)")
+        try:
+            start, end = parse_local_time(fields[i_start]), parse_local_time(fields[i_end])
+        except ValueError as e:
+            raise source.error(line, str(e)) from None
+        rows.append((store_id, int(day), start, end))
+    return rows
+
+
+def read_timezones(path: Path) -> dict[str, str | None]:
+    """store_id → IANA zone (None: no zone) of a timezones file; the later line wins."""
+    source = open_source(path, [["store_id"], ["timezone_str"]])
+    i_store, i_zone = source.index("store_id"), source.index("timezone_str")
+    zones: dict[str, str | None] = {}
+    for line, fields in _rows(source):
+        store_id = _store_id(source, line, fields[i_store])
+        name = fields[i_zone].strip()
+        if name and name not in _known_zones():
+            raise source.error(line, f"unknown time zone {fields[i_zone]!r}")
+        zones.pop(store_id, None)  # re-insert so the later line also sets the order
+        zones[store_id] = name or None
+    return zones
+
+
+async def ingest_hours(conn: asyncpg.Connection, path: Path) -> int:
+    """Replace the business-hours snapshot with `path`'s rows; the number stored."""
+    rows = read_hours(path)
+    async with conn.transaction():
+        await conn.execute("DELETE FROM business_hours")
+        await conn.copy_records_to_table("business_hours", records=rows)
+        await _record(conn, "hours", path, len(rows))
+    return len(rows)
+
+
+async def ingest_timezones(conn: asyncpg.Connection, path: Path) -> int:
+    """Replace the timezones snapshot with `path`'s rows; the number of stores stored."""
+    zones = read_timezones(path)
+    async with conn.transaction():
+        await conn.execute("DELETE FROM store_timezones")
+        await conn.copy_records_to_table("store_timezones", records=list(zones.items()))
+        await _record(conn, "timezones", path, len(zones))
+    return len(zones)
+
+
+async def _record(conn: asyncpg.Connection, kind: str, path: Path, rows: int) -> None:
+    await conn.execute(
+        "INSERT INTO ingests (kind, source, rows) VALUES ($1, $2, $3)", kind, str(path), rows
+    )

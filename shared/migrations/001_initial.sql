@@ -1,0 +1,48 @@
+-- Stores get a small integer key so that polls are fixed-width rows (fast to store and stream).
+CREATE TABLE stores (
+    id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    store_id text COLLATE "C" NOT NULL UNIQUE
+);
+
+-- One row per ingested file; a poll's seq is (ingest id << 32) + line, so later lines win.
+CREATE TABLE ingests (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind text NOT NULL,
+    source text NOT NULL,
+    rows bigint NOT NULL DEFAULT 0,
+    ingested_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Append-only: a re-sent (store, instant) is a new row with a higher seq; readers keep the latest.
+CREATE TABLE polls (
+    store integer NOT NULL,
+    ts timestamptz NOT NULL,
+    active boolean NOT NULL,
+    seq bigint NOT NULL
+);
+CREATE INDEX polls_ts ON polls (ts);
+
+CREATE TABLE business_hours (
+    store_id text COLLATE "C" NOT NULL,
+    day smallint NOT NULL CHECK (day BETWEEN 0 AND 6),
+    start_local time NOT NULL,
+    end_local time NOT NULL
+);
+
+CREATE TABLE store_timezones (
+    store_id text COLLATE "C" PRIMARY KEY,
+    timezone text  -- NULL: no zone, the default applies
+);
+
+CREATE TABLE reports (
+    id uuid PRIMARY KEY,
+    status text NOT NULL CHECK (status IN ('Running', 'Complete', 'Failed')),
+    as_of timestamptz,  -- NULL only when there were no polls at all
+    requested_at timestamptz NOT NULL DEFAULT now(),
+    started_at timestamptz,
+    finished_at timestamptz,
+    progress real NOT NULL DEFAULT 0,
+    rows integer,
+    error text
+);
+CREATE INDEX reports_requested_at ON reports (requested_at DESC);

@@ -1,0 +1,70 @@
+"""The report for a batch of stores, from plain values: the pure core used by the worker."""
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+
+import numpy as np
+
+from shared.report.hours import BusinessHours
+from shared.report.localtime import to_us
+from shared.report.model import ReportRow, StoreMeta
+from shared.report.uptime import SPAN_US, hundredths, latest_polls, window_totals
+
+
+def format_hundredths(value: int) -> str:
+    """`150` → `"1.50"`."""
+    return f"{value // 100}.{value % 100:02d}"
+
+
+def batch_rows(
+    as_of_us: int,
+    store_ids: Sequence[str],
+    metas: Sequence[StoreMeta],
+    hours: BusinessHours,
+    store: np.ndarray,
+    ts: np.ndarray,
+    active: np.ndarray,
+    seq: np.ndarray,
+) -> list[ReportRow]:
+    """Report rows of the stores with polls in the span, in the order of `store_ids`.
+
+    `store` indexes `store_ids` and `metas`; `ts` is in microseconds since the Unix epoch;
+    for the same store and instant the poll with the highest `seq` wins. `hours` must be
+    built for this as_of's span.
+    """
+    span_start = as_of_us - SPAN_US
+    store, ts, active = latest_polls(store, ts, active, seq, span_start, as_of_us)
+    present = np.zeros(len(store_ids), dtype=bool)
+    present[store] = True
+    no_hours = np.empty((0, 2), np.int64)
+    intervals = [hours.of(meta) if p else no_hours for meta, p in zip(metas, present, strict=True)]
+    totals = window_totals(len(store_ids), store, ts - span_start, active, intervals)
+    values = hundredths(totals)
+    return [
+        ReportRow(store_ids[i], *(format_hundredths(int(v)) for v in values[i]))
+        for i in np.flatnonzero(present)
+    ]
+
+
+def compute_report(
+    as_of: datetime, polls: Iterable[tuple[str, datetime, bool]], stores: Mapping[str, StoreMeta]
+) -> list[ReportRow]:
+    """The whole report from plain values, rows in store_id order.
+
+    `polls` are (store_id, aware timestamp, active); for the same store and instant the later
+    item wins. A store missing from `stores` has no zone and no hours.
+    """
+    polls = list(polls)
+    store_ids = sorted({store_id for store_id, _, _ in polls})
+    index = {store_id: i for i, store_id in enumerate(store_ids)}
+    as_of_us = to_us(as_of)
+    return batch_rows(
+        as_of_us,
+        store_ids,
+        [stores.get(store_id, StoreMeta()) for store_id in store_ids],
+        BusinessHours(as_of_us - SPAN_US, as_of_us),
+        np.array([index[p[0]] for p in polls], dtype=np.int64),
+        np.array([to_us(p[1]) for p in polls], dtype=np.int64),
+        np.array([p[2] for p in polls], dtype=bool),
+        np.arange(len(polls), dtype=np.int64),
+    )

@@ -1,0 +1,80 @@
+"""The reports table: a report's lifecycle from request to Complete or Failed."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+Report = asyncpg.Record
+
+
+async def create(conn: asyncpg.Connection, as_of: datetime | None) -> Report:
+    """Record a Running report; as_of defaults to the latest poll, read in this statement."""
+    row = await conn.fetchrow(
+        "INSERT INTO reports (id, status, as_of) "
+        "VALUES ($1, 'Running', coalesce($2, (SELECT max(ts) FROM polls))) RETURNING *",
+        uuid.uuid4(),
+        as_of,
+    )
+    assert row is not None
+    return row
+
+
+async def get(conn: asyncpg.Connection, report_id: str) -> Report | None:
+    return await conn.fetchrow("SELECT * FROM reports WHERE id = $1", uuid.UUID(report_id))
+
+
+async def start(conn: asyncpg.Connection, report_id: str) -> Report | None:
+    """Mark a Running report as started; None when it is unknown or already finished."""
+    return await conn.fetchrow(
+        "UPDATE reports SET started_at = coalesce(started_at, now()) "
+        "WHERE id = $1 AND status = 'Running' RETURNING *",
+        uuid.UUID(report_id),
+    )
+
+
+async def set_progress(conn: asyncpg.Connection, report_id: str, progress: float) -> None:
+    await conn.execute(
+        "UPDATE reports SET progress = $2 WHERE id = $1 AND status = 'Running'",
+        uuid.UUID(report_id),
+        progress,
+    )
+
+
+async def complete(conn: asyncpg.Connection, report_id: str, rows: int) -> None:
+    await conn.execute(
+        "UPDATE reports SET status = 'Complete', progress = 1, rows = $2, finished_at = now() "
+        "WHERE id = $1 AND status = 'Running'",
+        uuid.UUID(report_id),
+        rows,
+    )
+
+
+async def fail(conn: asyncpg.Connection, report_id: str, error: str) -> None:
+    await conn.execute(
+        "UPDATE reports SET status = 'Failed', error = $2, finished_at = now() "
+        "WHERE id = $1 AND status = 'Running'",
+        uuid.UUID(report_id),
+        error,
+    )
+
+
+def status_json(report: Report) -> dict[str, Any]:
+    """The get_report answer for a known report (the spec's fields per status)."""
+    body: dict[str, Any] = {
+        "report_id": str(report["id"]),
+        "status": report["status"],
+        "as_of": report["as_of"],
+        "requested_at": report["requested_at"],
+    }
+    if report["status"] == "Running":
+        body["progress"] = round(float(report["progress"]), 3)
+    else:
+        body["finished_at"] = report["finished_at"]
+    if report["status"] == "Complete":
+        body["rows"] = report["rows"]
+        body["csv_url"] = f"/reports/{report['id']}.csv"
+    elif report["status"] == "Failed":
+        body["error"] = report["error"]
+    return body
