@@ -33,7 +33,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException as e:
         if e.status < 400:
             raise
-        return json_response({"error": e.reason}, e.status)
+        body = {"error": e.reason}
+        if e.status == 404:  # e.g. an id with slashes, normalised to another path by the client
+            body["status"] = "Not Found"
+        return json_response(body, e.status)
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return json_response({"error": "internal error"}, 500)

@@ -104,14 +104,15 @@ def generate_dataset(
         raise ValueError("the poll window must start after year 1000")
 
     outdir.mkdir(parents=True, exist_ok=True)
-    # Separate streams so that e.g. changing the hours model never changes the polls.
+    # Ids and the polls' store order are drawn first and the polls use their own streams, so
+    # changing the hours or timezone model never changes store_status.csv.
     meta_rng = np.random.default_rng(np.random.SeedSequence([seed, 0]))
     ids = _store_ids(meta_rng, stores)
+    order = meta_rng.permutation(stores)
     counts = {
         TZ_FILE: _write_timezones(outdir / TZ_FILE, meta_rng, ids),
         HOURS_FILE: _write_hours(outdir / HOURS_FILE, meta_rng, ids),
     }
-    order = meta_rng.permutation(stores)
     with open(outdir / POLLS_FILE, "wb") as f:
         counts[POLLS_FILE] = _write_polls(f, seed, [ids[i] for i in order], end_us, win_us)
     return {name: counts[name] for name in (POLLS_FILE, HOURS_FILE, TZ_FILE)}

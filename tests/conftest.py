@@ -1,0 +1,114 @@
+"""Fixtures on the real PostgreSQL and RabbitMQ: one database and one vhost per test run."""
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from api.app import create_app
+from shared import db
+from shared.config import Settings
+from worker.main import Worker
+
+PG_URL = os.environ.get("TEST_DATABASE_SERVER", "postgresql://postgres@127.0.0.1:5432")
+AMQP_SERVER = os.environ.get("TEST_AMQP_SERVER", "amqp://guest:guest@127.0.0.1:5672")
+RUN_ID = uuid.uuid4().hex[:10]
+TABLES = "polls, stores, ingests, business_hours, store_timezones, reports"
+
+
+def _require(host: str, port: int, what: str) -> None:
+    """Services are required: under CI a missing one fails the test, locally it skips it."""
+    try:
+        socket.create_connection((host, port), timeout=2).close()
+    except OSError as e:
+        message = f"{what} is not reachable on {host}:{port} ({e})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+async def database_url() -> AsyncIterator[str]:
+    _require("127.0.0.1", 5432, "PostgreSQL")
+    url = f"{PG_URL}/storemon_test_{RUN_ID}"
+    await db.migrate(url)
+    yield url
+    await db.drop_database(url)
+
+
+def _rabbitmqctl(*args: str) -> None:
+    tool = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
+    subprocess.run([tool, "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def vhost() -> Iterator[str]:
+    _require("127.0.0.1", 5672, "RabbitMQ")
+    name = f"storemon_test_{RUN_ID}"
+    _rabbitmqctl("add_vhost", name)
+    _rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+    yield name
+    _rabbitmqctl("delete_vhost", name)
+
+
+@pytest.fixture(scope="session")
+def amqp_url(vhost: str) -> str:
+    return f"{AMQP_SERVER}/{quote(vhost, safe='')}"
+
+
+@pytest.fixture
+async def conn(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection to the run's database, emptied before the test."""
+    connection = await asyncpg.connect(database_url)
+    await connection.execute(f"TRUNCATE {TABLES} RESTART IDENTITY")
+    yield connection
+    await connection.close()
+
+
+@pytest.fixture
+def settings(database_url: str, amqp_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, amqp_url=amqp_url, reports_dir=tmp_path / "reports")
+
+
+@pytest.fixture
+async def client(
+    settings: Settings, conn: asyncpg.Connection
+) -> AsyncIterator[TestClient[object, object]]:
+    """The real API application on a real port, over the run's database and vhost."""
+    async with TestClient(TestServer(create_app(settings))) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def worker(settings: Settings, conn: asyncpg.Connection) -> AsyncIterator[Worker]:
+    """A worker consuming the run's vhost in this event loop."""
+    running = Worker(settings)
+    ready = asyncio.Event()
+    task = asyncio.create_task(running.run(ready))
+    await asyncio.wait_for(ready.wait(), 30)
+    yield running
+    running.stop()
+    await asyncio.wait_for(task, 30)
+
+
+@pytest.fixture
+async def purge_queue(amqp_url: str) -> None:
+    """Start from an empty job queue (jobs of earlier tests' reports are not this test's)."""
+    import aio_pika
+
+    from shared.messages import declare_queues
+
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        queue = await declare_queues(channel)
+        await queue.purge()

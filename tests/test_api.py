@@ -1,0 +1,169 @@
+"""The HTTP API and the whole path trigger → RabbitMQ → worker → CSV, on the real services."""
+
+import asyncio
+import uuid
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestClient
+
+from shared.ingest import ingest_hours, ingest_polls, ingest_timezones
+from worker.main import Worker
+
+Client = TestClient[Any, Any]
+HEADER = (
+    "store_id,uptime_last_hour,uptime_last_day,uptime_last_week,"
+    "downtime_last_hour,downtime_last_day,downtime_last_week"
+)
+# s1: UTC, open Monday 09:00-12:00, observations 10:14 active and 11:15 inactive on Monday
+#     2023-01-23: switch at 10:44:30, so 1 h 44 min 30 s up (1.74 h), 1 h 15 min 30 s down
+#     (1.26 h); the last hour [11:30, 12:30] holds 30 min of business time, all down.
+# s2: no zone, no hours (24x7): active 11:00, inactive 12:00, switch at 11:30: the last hour is
+#     all down; the day is 23 h up, 1 h down; the week 167 h up, 1 h down.
+# s3 (too old) and s0 (after as_of) have no poll in the span: not in the report.
+EXPECTED = HEADER + "\ns1,0.00,1.74,1.74,30.00,1.26,1.26\ns2,0.00,23.00,167.00,60.00,1.00,1.00\n"
+AS_OF = "2023-01-23T12:30:00Z"
+
+
+async def load_sample(conn: asyncpg.Connection, tmp_path: Path) -> None:
+    polls = tmp_path / "store_status.csv"
+    polls.write_text(
+        "store_id,status,timestamp_utc\n"
+        "s1,active,2023-01-23 10:14:00 UTC\n"
+        "s1,inactive,2023-01-23 11:15:00 UTC\n"
+        "s2,inactive,2023-01-23 12:00:00 UTC\n"
+        "s2,active,2023-01-23 11:00:00 UTC\n"
+        "s3,active,2023-01-10 11:00:00 UTC\n"
+        "s0,active,2023-01-23 13:00:00 UTC\n"
+    )
+    hours = tmp_path / "menu_hours.csv"
+    hours.write_text("store_id,day,start_time_local,end_time_local\ns1,0,09:00:00,12:00:00\n")
+    zones = tmp_path / "timezones.csv"
+    zones.write_text("store_id,timezone_str\ns1,UTC\n")
+    await ingest_polls(conn, polls)
+    await ingest_hours(conn, hours)
+    await ingest_timezones(conn, zones)
+
+
+async def wait_until_finished(client: Client, report_id: str) -> dict[str, Any]:
+    for _ in range(600):
+        response = await client.get(f"/get_report/{report_id}")
+        body = await response.json()
+        assert response.status == 200
+        if body["status"] != "Running":
+            return body
+        assert 0 <= body["progress"] <= 1
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"report {report_id} still running")
+
+
+@pytest.mark.usefixtures("purge_queue")
+async def test_trigger_worker_complete_csv(
+    client: Client, worker: Worker, conn: asyncpg.Connection, tmp_path: Path
+) -> None:
+    await load_sample(conn, tmp_path)
+    response = await client.post("/trigger_report", json={"as_of": AS_OF})
+    assert response.status == 202
+    started = await response.json()
+    assert started["status"] == "Running" and started["as_of"] == AS_OF
+    report_id = started["report_id"]
+    assert str(uuid.UUID(report_id)) == report_id
+
+    done = await wait_until_finished(client, report_id)
+    assert done["status"] == "Complete", done
+    assert done["rows"] == 2 and done["csv_url"] == f"/reports/{report_id}.csv"
+    assert done["as_of"] == AS_OF and done["finished_at"] >= done["requested_at"]
+
+    by_url = await client.get(done["csv_url"])
+    assert by_url.status == 200 and by_url.content_type == "text/csv"
+    assert await by_url.text() == EXPECTED
+    by_accept = await client.get(f"/get_report/{report_id}", headers={"Accept": "text/csv"})
+    assert by_accept.headers["Content-Disposition"].startswith("attachment")
+    assert await by_accept.text() == EXPECTED
+    by_query = await client.get("/get_report", params={"report_id": report_id, "format": "csv"})
+    assert await by_query.text() == EXPECTED
+    row = await conn.fetchrow("SELECT * FROM reports WHERE id = $1", uuid.UUID(report_id))
+    assert row["started_at"] >= row["requested_at"] and row["rows"] == 2
+    reports_dir = worker.settings.reports_dir
+    assert sorted(p.name for p in reports_dir.iterdir()) == [f"{report_id}.csv"]  # no temp left
+
+
+@pytest.mark.usefixtures("purge_queue")
+async def test_default_as_of_is_latest_poll_and_empty_data_gives_header(
+    client: Client, worker: Worker, conn: asyncpg.Connection, tmp_path: Path
+) -> None:
+    empty = await (await client.post("/trigger_report")).json()
+    assert empty["as_of"] is None
+    done = await wait_until_finished(client, empty["report_id"])
+    assert done["status"] == "Complete" and done["rows"] == 0
+    assert await (await client.get(done["csv_url"])).text() == HEADER + "\n"
+
+    await load_sample(conn, tmp_path)
+    response = await client.get("/trigger_report")
+    assert (await response.json())["as_of"] == "2023-01-23T13:00:00Z"  # s0's poll
+
+
+async def test_running_report_answers_202_for_csv_and_failed_409(
+    client: Client, conn: asyncpg.Connection
+) -> None:
+    response = await client.post("/trigger_report", json={"as_of": "2023-01-23T12:30:00+01:00"})
+    started = await response.json()
+    assert started["as_of"] == "2023-01-23T11:30:00Z"  # an offset is converted to UTC
+    running = await client.get("/get_report", params={"report_id": started["report_id"]})
+    body = await running.json()
+    assert running.status == 200 and body["status"] == "Running" and body["progress"] == 0
+    assert set(body) == {"report_id", "status", "as_of", "requested_at", "progress"}
+    as_csv = await client.get(f"/get_report/{started['report_id']}?format=csv")
+    assert as_csv.status == 202 and (await as_csv.json())["status"] == "Running"
+    file = await client.get(f"/reports/{started['report_id']}.csv")
+    assert file.status == 404
+
+    failed_id = uuid.uuid4()
+    await conn.execute(
+        "INSERT INTO reports (id, status, error, finished_at) VALUES ($1, 'Failed', 'boom', now())",
+        failed_id,
+    )
+    failed = await client.get(f"/get_report/{failed_id}", headers={"Accept": "text/csv"})
+    assert failed.status == 409
+    assert (await failed.json())["error"] == "boom"
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{"as_of": "yesterday"}', '{"as_of": 5}', "[1]", "not json", '{"as_of": "2023-13-01"}'],
+)
+async def test_bad_as_of_is_400_json(client: Client, body: str) -> None:
+    response = await client.post("/trigger_report", data=body)
+    assert response.status == 400
+    assert "error" in await response.json()
+
+
+@pytest.mark.parametrize(
+    "report_id",
+    [
+        "../../etc/passwd",
+        "..%2F..%2Fetc%2Fpasswd",
+        "x" * 300,
+        "abc%00",
+        str(uuid.UUID(int=7)).upper(),
+        str(uuid.UUID(int=7)),
+        "{" + str(uuid.UUID(int=7)) + "}",
+    ],
+)
+async def test_unknown_and_hostile_ids_are_404_not_found(client: Client, report_id: str) -> None:
+    for path in (f"/get_report/{report_id}", f"/get_report?report_id={report_id}"):
+        response = await client.get(path)
+        assert response.status == 404, path
+        assert (await response.json())["status"] == "Not Found"
+    for path in (f"/reports/{report_id}.csv", f"/reports/{report_id}"):
+        response = await client.get(path)
+        assert response.status == 404 and response.content_type == "application/json"
+
+
+async def test_unknown_path_is_json_404(client: Client) -> None:
+    response = await client.get("/no/such/thing")
+    assert response.status == 404 and "error" in await response.json()
+    response = await client.delete("/trigger_report")
+    assert response.status == 405 and "error" in await response.json()
