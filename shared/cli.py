@@ -93,7 +93,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
 def _report(settings: Settings, args: argparse.Namespace) -> int:
     from shared.client import fetch_report
 
-    return asyncio.run(fetch_report(settings.api_url, args.out, args.as_of))
+    return asyncio.run(fetch_report(settings.api_url, args.out, args.as_of, args.timeout))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -120,6 +120,7 @@ def parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="trigger a report through the API and download it")
     report.add_argument("--out", type=Path, help="where to save the CSV (default: <id>.csv)")
     report.add_argument("--as-of", help="ISO 8601 instant (default: the latest poll)")
+    report.add_argument("--timeout", type=float, default=600.0, help="seconds to wait")
     report.set_defaults(run=_report)
     return p
 

@@ -9,8 +9,11 @@ import aiohttp
 POLL_INTERVAL = 0.5  # seconds between status queries
 
 
-async def fetch_report(api_url: str, out: Path | None, as_of: str | None) -> int:
+async def fetch_report(
+    api_url: str, out: Path | None, as_of: str | None, timeout: float = 600.0
+) -> int:
     """Trigger, show progress on stderr, save the CSV; the process exit status."""
+    deadline = asyncio.get_running_loop().time() + timeout
     async with aiohttp.ClientSession(raise_for_status=False) as http:
         body = {"as_of": as_of} if as_of else {}
         async with http.post(f"{api_url}/trigger_report", json=body) as r:
@@ -25,6 +28,13 @@ async def fetch_report(api_url: str, out: Path | None, as_of: str | None) -> int
                 status = await r.json()
             if status["status"] != "Running":
                 break
+            if asyncio.get_running_loop().time() > deadline:
+                print(
+                    f"\nreport {report_id} still running after {timeout:.0f} s; is a worker "
+                    "consuming this vhost?",
+                    file=sys.stderr,
+                )
+                return 1
             print(f"\r  running: {status['progress']:6.1%}", end="", file=sys.stderr)
             await asyncio.sleep(POLL_INTERVAL)
         print(file=sys.stderr)

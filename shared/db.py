@@ -108,7 +108,7 @@ async def check_schema(conn: asyncpg.Connection) -> None:
 
 async def create_pool(url: str, **kwargs: object) -> asyncpg.Pool:
     """A connection pool whose schema has been checked."""
-    pool = await asyncpg.create_pool(url, **kwargs)  # type: ignore[arg-type]
+    pool = await asyncpg.create_pool(url, **kwargs)
     assert pool is not None
     try:
         async with pool.acquire() as conn:

@@ -2,11 +2,11 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias, cast
 
 import asyncpg
 
-Report = asyncpg.Record
+Report: TypeAlias = asyncpg.Record
 
 
 async def create(conn: asyncpg.Connection, as_of: datetime | None) -> Report:
@@ -18,19 +18,25 @@ async def create(conn: asyncpg.Connection, as_of: datetime | None) -> Report:
         as_of,
     )
     assert row is not None
-    return row
+    return cast(Report, row)
 
 
 async def get(conn: asyncpg.Connection, report_id: str) -> Report | None:
-    return await conn.fetchrow("SELECT * FROM reports WHERE id = $1", uuid.UUID(report_id))
+    return cast(
+        Report | None,
+        await conn.fetchrow("SELECT * FROM reports WHERE id = $1", uuid.UUID(report_id)),
+    )
 
 
 async def start(conn: asyncpg.Connection, report_id: str) -> Report | None:
     """Mark a Running report as started; None when it is unknown or already finished."""
-    return await conn.fetchrow(
-        "UPDATE reports SET started_at = coalesce(started_at, now()) "
-        "WHERE id = $1 AND status = 'Running' RETURNING *",
-        uuid.UUID(report_id),
+    return cast(
+        Report | None,
+        await conn.fetchrow(
+            "UPDATE reports SET started_at = coalesce(started_at, now()) "
+            "WHERE id = $1 AND status = 'Running' RETURNING *",
+            uuid.UUID(report_id),
+        ),
     )
 
 

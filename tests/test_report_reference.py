@@ -7,9 +7,10 @@ from ``random.Random(seed)``; on a mismatch the message carries the seed and the
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from fractions import Fraction
 from pprint import pformat
+from zoneinfo import ZoneInfo
 
 import pendulum
 import pytest
@@ -72,7 +73,9 @@ def random_hours(rng: random.Random) -> tuple[tuple[int, time, time], ...]:
         return tuple((d, time(0, 0), time(23, 59, 59)) for d in days)
     rows: list[tuple[int, time, time]] = []
     for _ in range(rng.randint(1, 10)):
-        day = rng.randrange(7)
+        # all the 2023 DST changes used here fall on a Sunday: favour Sunday (and Saturday rows
+        # that run overnight into it)
+        day = rng.choices([6, 5, rng.randrange(7)], weights=[4, 1.5, 4.5])[0]
         start = random_time(rng)
         shape = rng.random()
         if shape < 0.1:
@@ -140,7 +143,12 @@ def random_polls(
         count = rng.randint(4, 25)
     else:
         count = rng.randint(25, 80)
-    if style >= 0.75:
+    if 0.5 <= style < 0.6:
+        # crowded into the first day of the span (where the date before it matters)
+        for _ in range(count):
+            offset = rng.randrange(-3 * 3_600_000_000, 30 * 3_600_000_000)
+            instants.append(span_start + timedelta(microseconds=offset))
+    elif style >= 0.75:
         # roughly hourly with jitter, over a random stretch of the span
         moment = span_start - timedelta(hours=rng.randint(0, 30))
         moment += timedelta(microseconds=rng.randrange(3_600_000_000))
@@ -164,13 +172,18 @@ def random_polls(
     if instants and rng.random() < 0.4:
         # the same instant again, perhaps with another status (later item wins)
         instants += rng.choices(instants, k=rng.randint(1, 4))
+    if rng.random() < 0.1:
+        # aware timestamps need not be in UTC: the same instant in another zone is the same poll
+        zones = [timezone(timedelta(hours=-5)), timezone(timedelta(hours=5, minutes=30))]
+        zones += [ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York")]
+        instants = [m.astimezone(rng.choice(zones)) if rng.random() < 0.5 else m for m in instants]
     bias = rng.random()
     polls = [(store_id, moment, rng.random() < bias) for moment in instants]
     rng.shuffle(polls)
     return polls
 
 
-def random_as_of(rng: random.Random) -> datetime:
+def random_as_of(rng: random.Random) -> tuple[datetime, str | None]:
     zone, transition = rng.choice(SCENARIOS)
     base = pendulum.datetime(
         transition.year, transition.month, transition.day, tz=zone or "America/Chicago"
@@ -179,7 +192,7 @@ def random_as_of(rng: random.Random) -> datetime:
     if rng.random() < 0.2:
         offset = timedelta(hours=rng.randint(-72, 240))  # whole hours
     moment = base.in_tz("UTC") + offset
-    return datetime(
+    as_of = datetime(
         moment.year,
         moment.month,
         moment.day,
@@ -189,18 +202,19 @@ def random_as_of(rng: random.Random) -> datetime:
         moment.microsecond,
         tzinfo=UTC,
     )
+    return as_of, zone
 
 
 def random_case(
     seed: int,
 ) -> tuple[datetime, list[tuple[str, datetime, bool]], dict[str, StoreMeta]]:
     rng = random.Random(seed)
-    as_of = random_as_of(rng)
+    as_of, scenario_zone = random_as_of(rng)
     stores: dict[str, StoreMeta] = {}
     polls: list[tuple[str, datetime, bool]] = []
     for index in range(rng.randint(1, 4)):
         store_id = random_store_id(rng, index)
-        zone = rng.choice(ALL_ZONES)
+        zone = scenario_zone if rng.random() < 0.6 else rng.choice(ALL_ZONES)
         meta = StoreMeta(timezone=zone, hours=random_hours(rng))
         if rng.random() < 0.9:
             stores[store_id] = meta
@@ -214,7 +228,7 @@ def random_case(
     return as_of, polls, stores
 
 
-@pytest.mark.parametrize("seed", range(300))
+@pytest.mark.parametrize("seed", range(1000))
 def test_compute_report_matches_reference(seed: int) -> None:
     as_of, polls, stores = random_case(seed)
     expected = reference_report(as_of, list(polls), dict(stores))
@@ -367,3 +381,62 @@ def test_reference_overnight_end_equals_start_across_fall_back() -> None:
         ("12", as_of + timedelta(microseconds=1), True),
     ]
     assert [r[0] for r in reference_report(as_of, polls, {"x": meta})] == ["10", "9", "x"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Hand-made edge cases, checked against the reference and compared with compute_report
+# ---------------------------------------------------------------------------------------------
+def both(
+    as_of: datetime, polls: list[tuple[str, datetime, bool]], stores: dict[str, StoreMeta]
+) -> list[tuple[str, str, str, str, str, str, str]]:
+    expected = reference_report(as_of, polls, stores)
+    actual = [tuple(row) for row in compute_report(as_of, polls, stores)]
+    assert actual == expected, (as_of, polls, stores)
+    return expected
+
+
+@pytest.mark.parametrize("p_extra", [1, 0])
+def test_half_microsecond_midpoints(p_extra: int) -> None:
+    # 24x7; the active cell runs between two midpoints that are each half a microsecond off the
+    # microsecond grid; exactly 299,999.5 us of uptime = 0.00499999 min -> "0.00". Rounding
+    # each midpoint to a whole microsecond (down, up or to nearest) turns it into 300,000 us =
+    # 0.005 min -> "0.01" for one of the two parities.
+    as_of = datetime(2023, 1, 25, 18, 0, tzinfo=UTC)
+    w = as_of - timedelta(hours=1)
+    first = w + timedelta(seconds=1)
+    polls = [
+        ("s", first, False),
+        ("s", w + timedelta(seconds=1.3, microseconds=p_extra), True),
+        ("s", first + timedelta(microseconds=599_999), False),
+    ]
+    assert both(as_of, polls, {}) == [("s", "0.00", "0.00", "0.00", "60.00", "24.00", "168.00")]
+
+
+def test_interval_from_the_date_before_the_span() -> None:
+    # Span starts Tue 2023-01-17 02:00 CST; Monday's 20:00-04:00 shift (built for the date
+    # before the span) covers it, so the 03:00 poll is in hours and is the only observation.
+    meta = StoreMeta(hours=((0, time(20), time(4)),))
+    as_of = chicago(2023, 1, 25, 2, 0)
+    polls = [
+        ("s", chicago(2023, 1, 17, 3, 0), True),
+        ("s", chicago(2023, 1, 25, 1, 0), False),  # outside hours
+    ]
+    assert both(as_of, polls, {"s": meta}) == [
+        ("s", "0.00", "2.00", "8.00", "0.00", "0.00", "0.00")
+    ]
+
+
+def test_sunday_rows_in_dst_gap_and_repeat() -> None:
+    # Chicago, Sunday 2023-03-12 02:30 (gap) -> 08:30Z; 2023-11-05 01:30 (repeated) -> 07:30Z.
+    spring = StoreMeta(hours=((6, time(2, 30), time(4)),))  # 08:30Z-09:00Z = 0.5 h
+    fall = StoreMeta(hours=((6, time(1, 30), time(3)),))  # 07:30Z-09:00Z = 1.5 h
+    as_of = datetime(2023, 3, 12, 12, 0, tzinfo=UTC)
+    polls = [("s", datetime(2023, 3, 12, 8, 45, tzinfo=UTC), True)]
+    assert both(as_of, polls, {"s": spring}) == [
+        ("s", "0.00", "0.50", "0.50", "0.00", "0.00", "0.00")  # 2023-03-05's shift is too early
+    ]
+    as_of = datetime(2023, 11, 5, 12, 0, tzinfo=UTC)
+    polls = [("s", datetime(2023, 11, 5, 8, 0, tzinfo=UTC), False)]
+    assert both(as_of, polls, {"s": fall}) == [
+        ("s", "0.00", "0.00", "0.00", "0.00", "1.50", "1.50")
+    ]

@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 _NO_META = StoreMeta()
 
 
+class UnknownReport(Exception):
+    """A job for a report this worker's database has never seen."""
+
+
 async def run_job(pool: asyncpg.Pool, reports_dir: Path, report_id: str) -> bool:
     """Compute report `report_id` if it is still Running; True when this call completed it.
 
@@ -31,7 +35,9 @@ async def run_job(pool: asyncpg.Pool, reports_dir: Path, report_id: str) -> bool
     async with pool.acquire() as conn:
         report = await reports.start(conn, report_id)
         if report is None:
-            log.info("report %s is not running; nothing to do", report_id)
+            if await reports.get(conn, report_id) is None:
+                raise UnknownReport(report_id)
+            log.info("report %s is already finished; nothing to do", report_id)
             return False
         try:
             rows = await _compute(conn, report)

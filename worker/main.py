@@ -13,7 +13,7 @@ from shared import reports
 from shared.config import Settings
 from shared.db import create_pool
 from shared.messages import DELIVERY_LIMIT, Job, declare_queues
-from worker.job import run_job
+from worker.job import UnknownReport, run_job
 
 log = logging.getLogger(__name__)
 PREFETCH = 1  # one report at a time per worker: the others stay queued for other workers
@@ -71,8 +71,15 @@ class Worker:
             return
         try:
             completed = await run_job(pool, self.settings.reports_dir, job.report_id)
+        except UnknownReport:
+            # Another environment sharing this vhost? Keep the job in the dead-letter queue.
+            log.error(
+                "report %s is unknown to this database; dead-lettering its job", job.report_id
+            )
+            await message.reject(requeue=False)
+            return
         except Exception:
-            deliveries = int((message.headers or {}).get("x-delivery-count") or 0) + 1
+            deliveries = int(str((message.headers or {}).get("x-delivery-count") or 0)) + 1
             log.exception("report %s: delivery %d failed", job.report_id, deliveries)
             if deliveries >= DELIVERY_LIMIT:
                 await _fail_quietly(pool, job.report_id, "gave up after repeated failures")

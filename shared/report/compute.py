@@ -41,7 +41,7 @@ def batch_rows(
     totals = window_totals(len(store_ids), store, ts - span_start, active, intervals)
     values = hundredths(totals)
     return [
-        ReportRow(store_ids[i], *(format_hundredths(int(v)) for v in values[i]))
+        ReportRow(store_ids[int(i)], *(format_hundredths(int(v)) for v in values[i]))
         for i in np.flatnonzero(present)
     ]
 

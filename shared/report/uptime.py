@@ -73,7 +73,8 @@ def window_totals(
 
     def active_until(keys: np.ndarray) -> np.ndarray:
         k = np.maximum(np.searchsorted(seg_starts, keys, side="right") - 1, 0)
-        return active_before[k] + obs_active[k] * (keys - seg_starts[k])
+        until: np.ndarray = active_before[k] + obs_active[k] * (keys - seg_starts[k])
+        return until
 
     totals = np.zeros((n_stores, 6))
     end = SPAN_US * _TICKS_PER_US
@@ -84,7 +85,8 @@ def window_totals(
         up = active_until(hi) - active_until(lo) if len(obs_keys) else np.zeros(len(lo))
         totals[:, w] = np.bincount(store_of_span, weights=up, minlength=n_stores)
         totals[:, 3 + w] = np.bincount(store_of_span, weights=hi - lo, minlength=n_stores)
-    return totals / _TICKS_PER_US
+    result: np.ndarray = totals / _TICKS_PER_US
+    return result
 
 
 def hundredths(totals_us: np.ndarray) -> np.ndarray:
@@ -97,4 +99,5 @@ def hundredths(totals_us: np.ndarray) -> np.ndarray:
     unit = np.array([US_PER_MINUTE, US_PER_HOUR, US_PER_HOUR], dtype=np.int64) * _TICKS_PER_US
     values = np.concatenate([up, business - up], axis=1)
     units = np.concatenate([unit, unit])
-    return (200 * values + units) // (2 * units)
+    rounded: np.ndarray = (200 * values + units) // (2 * units)
+    return rounded

@@ -1,0 +1,44 @@
+# Store Monitor. `make demo` runs the main job end to end; `make test` runs the test suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SCALE ?= 1
+WEEKS ?= 1
+
+.PHONY: install services migrate test lint fmt typecheck demo bench clean
+
+install: $(BIN)/storemon
+
+$(BIN)/storemon: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+services:
+	bash scripts/services.sh
+
+migrate: install
+	$(BIN)/storemon migrate
+
+test: install services
+	$(BIN)/ruff check .
+	$(BIN)/mypy shared api worker
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: install
+	$(BIN)/mypy shared api worker
+
+demo: install services
+	bash scripts/demo.sh
+
+clean:
+	rm -rf $(VENV) demo-data bench-data reports *.egg-info
