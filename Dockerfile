@@ -1,0 +1,10 @@
+# One image for the API and the workers (the container route; see README).
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY api api
+COPY worker worker
+COPY shared shared
+RUN pip install --no-cache-dir .
+ENV REPORTS_DIR=/reports HOST=0.0.0.0
+ENTRYPOINT ["storemon"]

@@ -1,0 +1,67 @@
+"""The `storemon` command as a user runs it: exit statuses and messages."""
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from shared import db
+
+STOREMON = Path(sys.executable).with_name("storemon")
+
+
+def storemon(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(STOREMON), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+        check=False,
+    )
+
+
+async def test_ingest_prints_counts_and_bad_file_exits_nonzero(
+    database_url: str, conn: asyncpg.Connection, tmp_path: Path
+) -> None:
+    good = tmp_path / "good.csv"
+    good.write_text("store_id,status,timestamp_utc\na,active,2023-01-22 12:00:00 UTC\n")
+    done = storemon("ingest", "--polls", str(good), DATABASE_URL=database_url)
+    assert done.returncode == 0, done.stderr
+    assert "polls: 1 rows for 1 stores" in done.stdout
+
+    bad = tmp_path / "store_status.csv"
+    bad.write_text(
+        "store_id,status,timestamp_utc\nb,active,2023-01-22 12:00:00 UTC\nb,maybe,2023-01-22\n"
+    )
+    failed = storemon("ingest", "--polls", str(bad), DATABASE_URL=database_url)
+    assert failed.returncode == 2
+    assert "store_status.csv, line 3: bad status 'maybe'" in failed.stderr
+    assert await conn.fetchval("SELECT count(*) FROM polls") == 1  # nothing of the bad file
+
+
+async def test_migrate_creates_database_and_is_idempotent(database_url: str) -> None:
+    url = database_url.rsplit("/", 1)[0] + f"/storemon_cli_{uuid.uuid4().hex[:8]}"
+    try:
+        first = storemon("migrate", DATABASE_URL=url)
+        assert first.returncode == 0 and "applied 001_initial" in first.stdout
+        again = storemon("migrate", DATABASE_URL=url)
+        assert again.returncode == 0 and "up to date" in again.stdout
+    finally:
+        await db.drop_database(url)
+
+
+@pytest.mark.parametrize("command", ["api", "worker"])
+async def test_services_refuse_an_unmigrated_database(database_url: str, command: str) -> None:
+    url = database_url.rsplit("/", 1)[0] + f"/storemon_cli_{uuid.uuid4().hex[:8]}"
+    await db.ensure_database(url)
+    try:
+        refused = storemon(command, DATABASE_URL=url, PORT="0")
+        assert refused.returncode == 2
+        assert "run `storemon migrate`" in refused.stderr
+    finally:
+        await db.drop_database(url)
