@@ -9,7 +9,7 @@ import pytest
 from shared.errors import FileRowError
 from shared.ingest import ingest_hours, ingest_polls, ingest_timezones
 
-ORIGINAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "original"
+ORIGINAL = Path(__file__).parent / "data" / "upstream"  # copies of the public upstream files
 
 
 def write(tmp_path: Path, name: str, text: str, bom: bool = False) -> Path:
