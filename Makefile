@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCALE ?= 1
 WEEKS ?= 1
+RUNS ?= 3
+WORKERS ?= 1
 
 .PHONY: install services migrate test lint fmt typecheck demo bench clean
 
@@ -39,6 +41,9 @@ typecheck: install
 
 demo: install services
 	bash scripts/demo.sh
+
+bench: install services
+	$(BIN)/storemon bench --scale $(SCALE) --weeks $(WEEKS) --runs $(RUNS) --workers $(WORKERS)
 
 clean:
 	rm -rf $(VENV) demo-data bench-data reports *.egg-info

@@ -96,6 +96,14 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(fetch_report(settings.api_url, args.out, args.as_of, args.timeout))
 
 
+def _bench(settings: Settings, args: argparse.Namespace) -> int:
+    from bench.harness import BenchConfig, run
+
+    workers = [int(n) for n in args.workers.split(",")]
+    print(asyncio.run(run(BenchConfig(args.scale, args.weeks, args.runs, workers))))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="storemon", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -122,6 +130,12 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--as-of", help="ISO 8601 instant (default: the latest poll)")
     report.add_argument("--timeout", type=float, default=600.0, help="seconds to wait")
     report.set_defaults(run=_report)
+    bench = sub.add_parser("bench", help="time ingest and reports beside PostgreSQL's floors")
+    bench.add_argument("--scale", type=float, default=1.0, help="× 14,000 stores")
+    bench.add_argument("--weeks", type=int, default=1, help="weeks of stored history")
+    bench.add_argument("--runs", type=int, default=3, help="runs per measure (medians)")
+    bench.add_argument("--workers", default="1", help="worker counts to compare, e.g. 1,2")
+    bench.set_defaults(run=_bench)
     return p
 
 

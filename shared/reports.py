@@ -12,8 +12,8 @@ Report: TypeAlias = asyncpg.Record
 async def create(conn: asyncpg.Connection, as_of: datetime | None) -> Report:
     """Record a Running report; as_of defaults to the latest poll, read in this statement."""
     row = await conn.fetchrow(
-        "INSERT INTO reports (id, status, as_of) "
-        "VALUES ($1, 'Running', coalesce($2, (SELECT max(ts) FROM polls))) RETURNING *",
+        "INSERT INTO reports (id, status, as_of) VALUES ($1, 'Running', "
+        " coalesce($2, (SELECT max(max_ts) FROM ingests WHERE kind = 'polls'))) RETURNING *",
         uuid.uuid4(),
         as_of,
     )

@@ -5,22 +5,36 @@ CREATE TABLE stores (
 );
 
 -- One row per ingested file; a poll's seq is (ingest id << 32) + line, so later lines win.
+-- max_ts of the polls files gives the default as_of without scanning the polls.
 CREATE TABLE ingests (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     kind text NOT NULL,
     source text NOT NULL,
     rows bigint NOT NULL DEFAULT 0,
+    max_ts timestamptz,
     ingested_at timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX ingests_polls_max_ts ON ingests (max_ts) WHERE kind = 'polls';
 
 -- Append-only: a re-sent (store, instant) is a new row with a higher seq; readers keep the latest.
+-- One partition per UTC day (polls_YYYYMMDD, made by the ingest) and no index: a report reads
+-- the nine days of its span and nothing else, inserts maintain no index, retention is a DROP.
 CREATE TABLE polls (
     store integer NOT NULL,
     ts timestamptz NOT NULL,
     active boolean NOT NULL,
     seq bigint NOT NULL
-);
-CREATE INDEX polls_ts ON polls (ts);
+) PARTITION BY RANGE (ts);
+
+-- Only on the error path of an ingest: finds the first timestamp PostgreSQL refuses.
+CREATE FUNCTION storemon_is_timestamptz(value text) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    PERFORM value::timestamptz;
+    RETURN true;
+EXCEPTION WHEN others THEN
+    RETURN false;
+END $$;
 
 CREATE TABLE business_hours (
     store_id text COLLATE "C" NOT NULL,
