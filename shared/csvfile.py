@@ -3,8 +3,10 @@
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO
 
 from shared.report.model import ReportRow
 
@@ -24,12 +26,9 @@ def report_path(reports_dir: Path, report_id: str) -> Path:
     return reports_dir / f"{report_id}.csv"
 
 
-def csv_bytes(rows: Iterable[ReportRow]) -> bytes:
-    """The CSV text: header then rows, LF line ends (ids never hold a comma: they are trimmed
-    opaque ids, but quote one that does)."""
-    lines = [",".join(HEADER)]
-    lines.extend(",".join(map(_field, row)) for row in rows)
-    return ("\n".join(lines) + "\n").encode()
+def csv_lines(rows: Iterable[Sequence[str]]) -> bytes:
+    """CSV lines for `rows`, LF-terminated (a field with a comma or quote is quoted)."""
+    return "".join(",".join(map(_field, row)) + "\n" for row in rows).encode()
 
 
 def _field(value: str) -> str:
@@ -38,26 +37,45 @@ def _field(value: str) -> str:
     return value
 
 
-def write_report(reports_dir: Path, report_id: str, rows: Iterable[ReportRow]) -> Path:
-    """Write the CSV durably: temp file in the same directory, fsync, rename, fsync the directory.
+class ReportFile:
+    """Writes a report CSV durably: to a temp file in the same directory, then on `commit()`
+    fsync, rename to `<report_id>.csv` and fsync the directory. Without a commit (an error,
+    a crash) no `<report_id>.csv` appears; the temp name never looks like one."""
 
-    The temp name starts with a dot and ends in `.tmp`, so it never looks like `<uuid>.csv`.
-    """
-    target = report_path(reports_dir, report_id)
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=reports_dir, prefix=f".{report_id}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(csv_bytes(rows))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(reports_dir, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-    return target
+    def __init__(self, reports_dir: Path, report_id: str) -> None:
+        self.path = report_path(reports_dir, report_id)
+        self.rows = 0
+        reports_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=reports_dir, prefix=f".{report_id}.", suffix=".tmp")
+        self._tmp = Path(tmp)
+        self._file: BinaryIO = os.fdopen(fd, "wb")
+        self._file.write(csv_lines([HEADER]))
+
+    def write(self, rows: list[ReportRow]) -> None:
+        self._file.write(csv_lines(rows))
+        self.rows += len(rows)
+
+    def commit(self) -> Path:
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        os.replace(self._tmp, self.path)
+        dir_fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        return self.path
+
+    def __enter__(self) -> "ReportFile":
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if not self._file.closed:
+            self._file.close()
+        self._tmp.unlink(missing_ok=True)

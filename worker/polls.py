@@ -1,10 +1,11 @@
 """Streaming the span's polls out of PostgreSQL as binary COPY, parsed into NumPy arrays.
 
 Every column is fixed-width and NOT NULL, so each COPY row has the same 39-byte layout and
-NumPy reads a whole chunk at once instead of decoding row by row.
+NumPy reads many rows at once instead of decoding row by row.
 """
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
@@ -27,6 +28,7 @@ _ROW = np.dtype(
         ("seq", ">i8"),
     ]
 )
+_PARSE_BYTES = 4 << 20  # parse in blocks of this much: few NumPy calls, little memory
 SPAN_QUERY = "SELECT store, ts, active, seq FROM polls WHERE ts BETWEEN $1 AND $2"
 
 
@@ -40,61 +42,63 @@ class PollArrays:
     seq: np.ndarray
 
 
-@dataclass
 class BinaryCopyParser:
-    """Feed it the chunks of a binary COPY of (int4, timestamptz, bool, int8); then `arrays()`."""
+    """Feed it the chunks of a binary COPY of (int4, timestamptz, bool, int8); each block of
+    whole rows goes to `emit` as PollArrays. Call `close()` at the end of the stream."""
 
-    _pending: bytearray = field(default_factory=bytearray)
-    _header_seen: bool = False
-    _parts: list[PollArrays] = field(default_factory=list)
+    def __init__(self, emit: Callable[[PollArrays], None]) -> None:
+        self._emit = emit
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._header_seen = False
 
     def feed(self, chunk: bytes) -> None:
-        self._pending += chunk
-        if not self._header_seen:
-            if len(self._pending) < _HEADER_SIZE:
-                return
-            if not self._pending.startswith(_SIGNATURE):
-                raise ValueError("not a PostgreSQL binary COPY stream")
-            del self._pending[:_HEADER_SIZE]
-            self._header_seen = True
-        whole = len(self._pending) // _ROW.itemsize * _ROW.itemsize
-        if whole:
-            rows = np.frombuffer(bytes(self._pending[:whole]), dtype=_ROW)
-            del self._pending[:whole]
-            if not (rows["fields"] == 4).all() or not (rows["active_len"] == 1).all():
-                raise ValueError("unexpected row layout in binary COPY")
-            self._parts.append(
-                PollArrays(
-                    rows["store"].astype(np.int64),
-                    rows["ts"].astype(np.int64) + _PG_EPOCH_US,
-                    rows["active"].astype(bool),
-                    rows["seq"].astype(np.int64),
-                )
-            )
+        self._chunks.append(chunk)
+        self._size += len(chunk)
+        if self._size >= _PARSE_BYTES:
+            self._parse()
 
-    def arrays(self) -> PollArrays:
-        if bytes(self._pending) not in (_TRAILER, b""):
+    def close(self) -> None:
+        self._parse()
+        if self._chunks != [] and b"".join(self._chunks) != _TRAILER:
             raise ValueError("binary COPY stream ended mid-row")
-        parts = self._parts
-        return PollArrays(
-            *(
-                np.concatenate([getattr(p, name) for p in parts] or [np.empty(0, dtype)])
-                for name, dtype in (
-                    ("store", np.int64),
-                    ("ts", np.int64),
-                    ("active", bool),
-                    ("seq", np.int64),
-                )
+
+    def _parse(self) -> None:
+        data = b"".join(self._chunks)
+        start = 0
+        if not self._header_seen:
+            if len(data) < _HEADER_SIZE:
+                self._chunks, self._size = [data], len(data)
+                return
+            if not data.startswith(_SIGNATURE):
+                raise ValueError("not a PostgreSQL binary COPY stream")
+            start, self._header_seen = _HEADER_SIZE, True
+        whole = (len(data) - start) // _ROW.itemsize * _ROW.itemsize
+        rest = data[start + whole :]
+        self._chunks, self._size = ([rest] if rest else []), len(rest)
+        if not whole:
+            return
+        rows = np.frombuffer(data, dtype=_ROW, count=whole // _ROW.itemsize, offset=start)
+        if not ((rows["fields"] == 4).all() and (rows["active_len"] == 1).all()):
+            raise ValueError("unexpected row layout in binary COPY")
+        self._emit(
+            PollArrays(
+                rows["store"].astype(np.int64),
+                rows["ts"].astype(np.int64) + _PG_EPOCH_US,
+                rows["active"].astype(bool),
+                rows["seq"].astype(np.int64),
             )
         )
 
 
-async def read_span(conn: asyncpg.Connection, first: datetime, last: datetime) -> PollArrays:
-    """Every stored poll with first ≤ ts ≤ last (duplicates included), unordered."""
-    parser = BinaryCopyParser()
+async def stream_span(
+    conn: asyncpg.Connection, first: datetime, last: datetime, emit: Callable[[PollArrays], None]
+) -> None:
+    """Every stored poll with first ≤ ts ≤ last (duplicates included), unordered, in blocks."""
+    parser = BinaryCopyParser(emit)
 
     async def sink(chunk: bytes) -> None:
         parser.feed(chunk)
 
     await conn.copy_from_query(SPAN_QUERY, first, last, output=sink, format="binary")
-    return parser.arrays()
+    parser.close()

@@ -42,6 +42,7 @@ CREATE TABLE business_hours (
     start_local time NOT NULL,
     end_local time NOT NULL
 );
+CREATE INDEX business_hours_store_id ON business_hours (store_id);
 
 CREATE TABLE store_timezones (
     store_id text COLLATE "C" PRIMARY KEY,
