@@ -11,6 +11,7 @@ from typing import BinaryIO
 from shared.report.model import ReportRow
 
 HEADER = ReportRow._fields
+_SPECIAL = re.compile(r'[,"\n\r]')
 _REPORT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -27,12 +28,13 @@ def report_path(reports_dir: Path, report_id: str) -> Path:
 
 
 def csv_lines(rows: Iterable[Sequence[str]]) -> bytes:
-    """CSV lines for `rows`, LF-terminated (a field with a comma or quote is quoted)."""
-    return "".join(",".join(map(_field, row)) + "\n" for row in rows).encode()
+    """CSV lines for `rows`, LF-terminated. Only the first field, the opaque store_id, can
+    hold a comma or a quote (the others are numbers); such an id is quoted."""
+    return "".join(f"{_quoted(row[0])},{','.join(row[1:])}\n" for row in rows).encode()
 
 
-def _field(value: str) -> str:
-    if any(c in value for c in ',"\n\r'):
+def _quoted(value: str) -> str:
+    if _SPECIAL.search(value):
         return '"' + value.replace('"', '""') + '"'
     return value
 

@@ -17,17 +17,14 @@ import asyncpg
 from shared import reports
 from shared.csvfile import ReportFile
 from shared.report import batch_rows
-from shared.report.hours import BusinessHours
 from shared.report.localtime import to_us
-from shared.report.model import StoreMeta
 from shared.report.uptime import SPAN_US
-from worker.metadata import store_metas, store_ranks
+from worker.metadata import store_ranks, weekly_rows
 from worker.polls import stream_span
 from worker.spill import BucketSpill
 
 log = logging.getLogger(__name__)
 BUCKET_STORES = 5_000  # stores computed at once: bounds memory, big enough for NumPy to pay
-_NO_META = StoreMeta()
 _READ_SHARE = 0.5  # progress: streaming the polls, then the buckets
 
 
@@ -91,14 +88,13 @@ async def _compute(
                 bucket_names = names[bucket * BUCKET_STORES : (bucket + 1) * BUCKET_STORES]
                 if not bucket_names:
                     continue
-                metas = await store_metas(conn, bucket_names[0], bucket_names[-1])
+                weekly = await weekly_rows(conn, bucket_names)
                 polls = spill.load(bucket)
                 csv.write(
                     batch_rows(
                         as_of_us,
                         bucket_names,
-                        [metas.get(name, _NO_META) for name in bucket_names],
-                        BusinessHours(as_of_us - SPAN_US, as_of_us),
+                        weekly,
                         polls.store,
                         polls.ts,
                         polls.active,

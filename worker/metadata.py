@@ -1,11 +1,12 @@
 """Loading the store metadata a report needs: store keys, business hours, time zones."""
 
-from collections import defaultdict
+from collections.abc import Sequence
 
 import asyncpg
 import numpy as np
 
-from shared.report.model import HoursRow, StoreMeta
+from shared.report.hours import WeeklyRows
+from shared.report.model import DEFAULT_TIMEZONE
 
 
 async def store_ranks(conn: asyncpg.Connection) -> tuple[list[str], np.ndarray]:
@@ -17,26 +18,25 @@ async def store_ranks(conn: asyncpg.Connection) -> tuple[list[str], np.ndarray]:
     return [r["store_id"] for r in rows], rank_of_key
 
 
-async def store_metas(conn: asyncpg.Connection, first: str, last: str) -> dict[str, StoreMeta]:
-    """store_id → zone and weekly hours, for the stores first ≤ store_id ≤ last that have either."""
-    hours: defaultdict[str, list[HoursRow]] = defaultdict(list)
-    for r in await conn.fetch(
-        "SELECT store_id, day, start_local, end_local FROM business_hours "
-        "WHERE store_id BETWEEN $1 AND $2",
-        first,
-        last,
-    ):
-        hours[r["store_id"]].append((r["day"], r["start_local"], r["end_local"]))
-    zones = {
-        r["store_id"]: r["timezone"]
-        for r in await conn.fetch(
-            "SELECT store_id, timezone FROM store_timezones WHERE store_id BETWEEN $1 AND $2",
-            first,
-            last,
-        )
-    }
-    # Sorted, duplicate-free rows: stores with the same schedule share one cache entry.
-    return {
-        store_id: StoreMeta(zones.get(store_id), tuple(sorted(set(hours.get(store_id, ())))))
-        for store_id in hours.keys() | zones.keys()
-    }
+async def weekly_rows(conn: asyncpg.Connection, names: Sequence[str]) -> WeeklyRows:
+    """The business-hours rows of the stores `names` (sorted store_ids), with their zones."""
+    index = {name: i for i, name in enumerate(names)}
+    rows = await conn.fetch(
+        "SELECT h.store_id, h.day, "
+        " (extract(epoch FROM h.start_local) * 1000000)::int8 AS start_us,"
+        " (extract(epoch FROM h.end_local) * 1000000)::int8 AS end_us,"
+        " coalesce(z.timezone, $3) AS zone "
+        "FROM business_hours h LEFT JOIN store_timezones z USING (store_id) "
+        "WHERE h.store_id BETWEEN $1 AND $2",
+        names[0],
+        names[-1],
+        DEFAULT_TIMEZONE,
+    )
+    rows = [r for r in rows if r["store_id"] in index]  # hours of stores never polled
+    return WeeklyRows(
+        np.fromiter((index[r["store_id"]] for r in rows), dtype=np.int64, count=len(rows)),
+        np.fromiter((r["day"] for r in rows), dtype=np.int64, count=len(rows)),
+        np.fromiter((r["start_us"] for r in rows), dtype=np.int64, count=len(rows)),
+        np.fromiter((r["end_us"] for r in rows), dtype=np.int64, count=len(rows)),
+        np.array([r["zone"] for r in rows], dtype=str),
+    )

@@ -22,6 +22,7 @@ class BucketSpill:
         self._rank_of_key = rank_of_key
         self.bucket_size = bucket_size
         self.buckets = max(1, -(-int(rank_of_key.max(initial=0) + 1) // bucket_size))
+        assert self.buckets <= 1 << 16
         self.rows = 0
 
     def _path(self, bucket: int) -> Path:
@@ -32,8 +33,8 @@ class BucketSpill:
         records = np.empty(len(polls.ts), dtype=_RECORD)
         records["rank"] = self._rank_of_key[polls.store]
         records["ts"], records["active"], records["seq"] = polls.ts, polls.active, polls.seq
-        bucket = records["rank"] // self.bucket_size
-        order = np.argsort(bucket, kind="stable")
+        bucket = (records["rank"] // self.bucket_size).astype(np.uint16)
+        order = np.argsort(bucket, kind="stable")  # a radix sort on 16-bit keys
         records, bucket = records[order], bucket[order]
         bounds = np.searchsorted(bucket, np.arange(self.buckets + 1))
         for b in np.flatnonzero(np.diff(bounds)):

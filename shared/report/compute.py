@@ -5,7 +5,7 @@ from datetime import datetime
 
 import numpy as np
 
-from shared.report.hours import BusinessHours
+from shared.report.hours import WeeklyRows, business_intervals
 from shared.report.localtime import to_us
 from shared.report.model import ReportRow, StoreMeta
 from shared.report.uptime import SPAN_US, hundredths, latest_polls, window_totals
@@ -19,8 +19,7 @@ def format_hundredths(value: int) -> str:
 def batch_rows(
     as_of_us: int,
     store_ids: Sequence[str],
-    metas: Sequence[StoreMeta],
-    hours: BusinessHours,
+    weekly: WeeklyRows,
     store: np.ndarray,
     ts: np.ndarray,
     active: np.ndarray,
@@ -28,17 +27,15 @@ def batch_rows(
 ) -> list[ReportRow]:
     """Report rows of the stores with polls in the span, in the order of `store_ids`.
 
-    `store` indexes `store_ids` and `metas`; `ts` is in microseconds since the Unix epoch;
-    for the same store and instant the poll with the highest `seq` wins. `hours` must be
-    built for this as_of's span.
+    `store` and `weekly.owner` index `store_ids`; `ts` is in microseconds since the epoch;
+    for the same store and instant the poll with the highest `seq` wins.
     """
     span_start = as_of_us - SPAN_US
     store, ts, active = latest_polls(store, ts, active, seq, span_start, as_of_us)
     present = np.zeros(len(store_ids), dtype=bool)
     present[store] = True
-    no_hours = np.empty((0, 2), np.int64)
-    intervals = [hours.of(meta) if p else no_hours for meta, p in zip(metas, present, strict=True)]
-    totals = window_totals(len(store_ids), store, ts - span_start, active, intervals)
+    owner, intervals = business_intervals(len(store_ids), weekly, span_start, as_of_us)
+    totals = window_totals(len(store_ids), store, ts - span_start, active, owner, intervals)
     values = hundredths(totals)
     return [
         ReportRow(store_ids[int(i)], *(format_hundredths(int(v)) for v in values[i]))
@@ -61,8 +58,7 @@ def compute_report(
     return batch_rows(
         as_of_us,
         store_ids,
-        [stores.get(store_id, StoreMeta()) for store_id in store_ids],
-        BusinessHours(as_of_us - SPAN_US, as_of_us),
+        WeeklyRows.from_metas([stores.get(store_id, StoreMeta()) for store_id in store_ids]),
         np.array([index[p[0]] for p in polls], dtype=np.int64),
         np.array([to_us(p[1]) for p in polls], dtype=np.int64),
         np.array([p[2] for p in polls], dtype=bool),

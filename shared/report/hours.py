@@ -1,78 +1,175 @@
-"""Business hours of a store as merged UTC intervals over a report's span."""
+"""Business hours of a batch of stores as merged UTC intervals over a report's span.
 
-from datetime import date, timedelta
+All stores of a batch are done at once with NumPy: each weekly row is laid on the local dates
+that touch the span, and each local wall-clock boundary is converted to UTC by the zone's
+offset table for the span (see `ZoneOffsets`), so no per-store, per-day Python work is done.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from shared.report.localtime import local_date, local_to_utc_us, zone
-from shared.report.model import DEFAULT_TIMEZONE, HoursRow, StoreMeta
+from shared.report.localtime import from_us, zone
+from shared.report.model import DEFAULT_TIMEZONE, StoreMeta
 
-_DAY = timedelta(days=1)
+US_PER_DAY = 86_400_000_000
+_STRIDE = 1 << 41  # µs; more than a span holds, so (store, µs) packs into one int64
+_SAMPLE_US = 3_600_000_000  # zone offsets are sampled hourly, transitions then bisected
+_MICROSECOND = timedelta(microseconds=1)
+_MONDAY_OFFSET = 3  # 1970-01-01, day 0 of the epoch, was a Thursday (Monday = 0)
 
 
-def weekly_intervals(
-    tz: ZoneInfo, hours: tuple[HoursRow, ...], first: date, last: date
-) -> list[tuple[int, int]]:
-    """UTC intervals [start, end) in microseconds for local dates `first`..`last`, merged.
+def _offset_us(tz: ZoneInfo, utc_us: int) -> int:
+    offset = from_us(utc_us).astimezone(tz).utcoffset()
+    assert offset is not None
+    return offset // _MICROSECOND
 
-    A row whose end is not after its start (as local times) ends on the next local date.
+
+class ZoneOffsets:
+    """A zone's UTC offsets between two instants, as a piecewise-constant table.
+
+    For local wall-clock times the table applies the spec's rule: a time in a spring-forward
+    gap reads with the offset before the jump, a repeated time as its later occurrence. Around
+    a transition at UTC instant T from offset a to b, local times below T + min(a, b) read a,
+    those from T + max(a, b) on read b, and those between (the gap or the repeated hour) read
+    min(a, b) — the offset before a jump forward, the offset after a jump back.
     """
-    spans: list[tuple[int, int]] = []
-    d = first
-    while d <= last:
-        weekday = d.weekday()
-        for day, start, end in hours:
-            if day != weekday:
+
+    def __init__(self, tz: ZoneInfo, first_us: int, last_us: int) -> None:
+        samples = list(range(first_us, last_us + _SAMPLE_US, _SAMPLE_US))
+        offsets = [_offset_us(tz, u) for u in samples]
+        self._utc_breaks: list[int] = []
+        self._local_breaks: list[int] = []
+        self._utc_values = [offsets[0]]
+        self._local_values = [offsets[0]]
+        for i in range(1, len(samples)):
+            before, after = offsets[i - 1], offsets[i]
+            if before == after:
                 continue
-            begin = local_to_utc_us(tz, d, start)
-            finish = local_to_utc_us(tz, d if end > start else d + _DAY, end)
-            if finish > begin:
-                spans.append((begin, finish))
-        d += _DAY
-    return merge(spans)
+            lo, hi = samples[i - 1], samples[i]  # the transition lies in (lo, hi]
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if _offset_us(tz, mid) == before:
+                    lo = mid
+                else:
+                    hi = mid
+            self._utc_breaks.append(hi)
+            self._utc_values.append(after)
+            self._local_breaks += [hi + min(before, after), hi + max(before, after)]
+            self._local_values += [min(before, after), after]
+
+    def at_utc(self, utc_us: np.ndarray) -> np.ndarray:
+        """The offset in force at each UTC instant."""
+        values = np.array(self._utc_values, dtype=np.int64)
+        return values[np.searchsorted(np.array(self._utc_breaks, np.int64), utc_us, "right")]
+
+    def to_utc(self, local_us: np.ndarray) -> np.ndarray:
+        """UTC instants of local wall-clock times (µs since the epoch as if local were UTC)."""
+        values = np.array(self._local_values, dtype=np.int64)
+        breaks = np.array(self._local_breaks, dtype=np.int64)
+        result: np.ndarray = local_us - values[np.searchsorted(breaks, local_us, "right")]
+        return result
 
 
-def merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sorted, disjoint union of half-open intervals; touching ones are joined."""
-    merged: list[tuple[int, int]] = []
-    for begin, finish in sorted(spans):
-        if merged and begin <= merged[-1][1]:
-            if finish > merged[-1][1]:
-                merged[-1] = (merged[-1][0], finish)
-        else:
-            merged.append((begin, finish))
-    return merged
+def _time_us(t: time) -> int:
+    return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
 
 
-class BusinessHours:
-    """Business intervals of stores over one span, computed once per (zone, weekly hours).
+@dataclass(frozen=True)
+class WeeklyRows:
+    """The business-hours rows of a batch of stores, as columns: the store's index in the
+    batch, the day (0 = Monday), local start and end in microseconds after midnight, and the
+    store's zone name. A store without rows is open 24x7."""
 
-    Intervals are clipped to [span_start, span_end + 1 µs) and returned as an (k, 2) int64
-    array of microseconds relative to span_start.
+    owner: np.ndarray
+    day: np.ndarray
+    start_us: np.ndarray
+    end_us: np.ndarray
+    zone: np.ndarray
+
+    @classmethod
+    def from_metas(cls, metas: Sequence[StoreMeta]) -> "WeeklyRows":
+        rows = [
+            (i, day, _time_us(start), _time_us(end), meta.timezone or DEFAULT_TIMEZONE)
+            for i, meta in enumerate(metas)
+            for day, start, end in meta.hours
+        ]
+        owner, day, start, end, zones = zip(*rows, strict=True) if rows else ((),) * 5
+        return cls(
+            np.array(owner, dtype=np.int64),
+            np.array(day, dtype=np.int64),
+            np.array(start, dtype=np.int64),
+            np.array(end, dtype=np.int64),
+            np.array(zones, dtype=str),
+        )
+
+
+def business_intervals(
+    n_stores: int, weekly: WeeklyRows, span_start_us: int, span_end_us: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every store's business intervals over the span, merged (overlapping or touching ones
+    joined), clipped to [span_start, span_end + 1 µs) and relative to span_start.
+
+    Returns (owner, spans): the store index of each interval and a (k, 2) array of
+    [start, end) microseconds, sorted by (owner, start).
     """
+    limit = span_end_us + 1 - span_start_us
+    has_rows = np.zeros(n_stores, dtype=bool)
+    has_rows[weekly.owner] = True
+    open_always = np.flatnonzero(~has_rows)
+    parts_owner = [open_always]
+    parts = [np.tile(np.array([[0, limit]], dtype=np.int64), (len(open_always), 1))]
+    rows = np.stack([weekly.day, weekly.start_us, weekly.end_us], 1)
+    for name in np.unique(weekly.zone):
+        mine = weekly.zone == name
+        owner, spans = _zone_intervals(
+            zone(str(name)), weekly.owner[mine], rows[mine], span_start_us, span_end_us
+        )
+        parts_owner.append(owner)
+        parts.append(np.clip(spans - span_start_us, 0, limit))
+    return _merge(np.concatenate(parts_owner), np.concatenate(parts))
 
-    def __init__(self, span_start_us: int, span_end_us: int) -> None:
-        self.span_start = span_start_us
-        self.span_end = span_end_us
-        self._cache: dict[tuple[str, tuple[HoursRow, ...]], np.ndarray] = {}
 
-    def of(self, meta: StoreMeta) -> np.ndarray:
-        """The store's business intervals over the span."""
-        key = (meta.timezone or DEFAULT_TIMEZONE, meta.hours)
-        found = self._cache.get(key)
-        if found is None:
-            found = self._cache[key] = self._compute(*key)
-        return found
+def _zone_intervals(
+    tz: ZoneInfo, owner: np.ndarray, rows: np.ndarray, span_start_us: int, span_end_us: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """UTC [start, end) of each (day, start, end) row on every local date that touches the
+    span, from the date before its first through the date of its end."""
+    offsets = ZoneOffsets(tz, span_start_us - 3 * US_PER_DAY, span_end_us + 3 * US_PER_DAY)
+    ends = np.array([span_start_us, span_end_us], dtype=np.int64)
+    first, last = (ends + offsets.at_utc(ends)) // US_PER_DAY
+    first -= 1  # the date before: its overnight shifts run into the span
+    day, start, end = rows[:, 0], rows[:, 1], rows[:, 2]
+    date = first + (day - (first + _MONDAY_OFFSET)) % 7  # the first date with that weekday
+    out_owner, out_spans = [], []
+    while True:
+        on = date <= last
+        if not on.any():
+            break
+        local_start = date[on] * US_PER_DAY + start[on]
+        # An end not after the start (as local times) is on the next local date.
+        local_end = (date[on] + (end[on] <= start[on])) * US_PER_DAY + end[on]
+        out_owner.append(owner[on])
+        out_spans.append(np.stack([offsets.to_utc(local_start), offsets.to_utc(local_end)], 1))
+        date = date + 7
+    return np.concatenate(out_owner), np.concatenate(out_spans).reshape(-1, 2)
 
-    def _compute(self, zone_name: str, hours: tuple[HoursRow, ...]) -> np.ndarray:
-        limit = self.span_end + 1 - self.span_start
-        if not hours:
-            return np.array([[0, limit]], dtype=np.int64)
-        tz = zone(zone_name)
-        # The date before the span's first local date: its overnight shifts run into the span.
-        first = local_date(tz, self.span_start) - _DAY
-        last = local_date(tz, self.span_end)
-        spans = np.array(weekly_intervals(tz, hours, first, last), dtype=np.int64).reshape(-1, 2)
-        spans = np.clip(spans - self.span_start, 0, limit)
-        return spans[spans[:, 1] > spans[:, 0]]
+
+def _merge(owner: np.ndarray, spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Drop empty intervals, then join overlapping or touching ones of the same store."""
+    keep = spans[:, 1] > spans[:, 0]
+    owner, spans = owner[keep], spans[keep]
+    begin, end = owner * _STRIDE + spans[:, 0], owner * _STRIDE + spans[:, 1]
+    order = np.argsort(begin, kind="stable")
+    begin, end = begin[order], end[order]
+    reach = np.maximum.accumulate(end)  # the furthest end so far (stores never overlap)
+    starts_group = np.ones(len(begin), dtype=bool)
+    starts_group[1:] = begin[1:] > reach[:-1]
+    first = np.flatnonzero(starts_group)
+    last = np.append(first[1:], len(begin))[: len(first)] - 1
+    merged_owner = begin[first] // _STRIDE
+    base = merged_owner * _STRIDE
+    return merged_owner, np.stack([begin[first] - base, reach[last] - base], 1).reshape(-1, 2)

@@ -43,21 +43,22 @@ def window_totals(
     store: np.ndarray,
     ts: np.ndarray,
     active: np.ndarray,
-    intervals: list[np.ndarray],
+    owner: np.ndarray,
+    intervals: np.ndarray,
 ) -> np.ndarray:
     """Business and active time per store and window, in microseconds.
 
     `store`, `ts`, `active`: the span's polls sorted by (store, ts), one per instant, `ts` in
-    microseconds from the span start (the report's now is at SPAN_US). `intervals[i]`: store
-    i's disjoint sorted business intervals, (k, 2) microseconds from the span start.
+    microseconds from the span start (the report's now is at SPAN_US). `owner`, `intervals`:
+    the stores' disjoint business intervals, (k, 2) microseconds from the span start, sorted
+    by (owner, start).
     Returns an (n_stores, 6) float array: uptime for the hour, day, week, then business time
     for the same windows; exact to half a microsecond.
     """
     assert n_stores <= MAX_BATCH_STORES
-    counts = np.fromiter((len(iv) for iv in intervals), dtype=np.int64, count=n_stores)
-    owner = np.repeat(np.arange(n_stores, dtype=np.int64), counts) * _STRIDE
-    spans = np.concatenate([*intervals, np.empty((0, 2), np.int64)]) * _TICKS_PER_US
-    begins, ends = owner + spans[:, 0], owner + spans[:, 1]
+    spans = intervals * _TICKS_PER_US
+    base = owner * _STRIDE
+    begins, ends = base + spans[:, 0], base + spans[:, 1]
     poll_keys = store * _STRIDE + ts * _TICKS_PER_US
 
     # Observations: polls inside business hours, or every poll of a store with none inside.
@@ -86,13 +87,12 @@ def window_totals(
 
     totals = np.zeros((n_stores, 6))
     end = SPAN_US * _TICKS_PER_US
-    store_of_span = owner // _STRIDE
     for w, window in enumerate(WINDOWS_US):
-        lo = owner + np.clip(spans[:, 0], end - window * _TICKS_PER_US, end)
-        hi = owner + np.clip(spans[:, 1], end - window * _TICKS_PER_US, end)
+        lo = base + np.clip(spans[:, 0], end - window * _TICKS_PER_US, end)
+        hi = base + np.clip(spans[:, 1], end - window * _TICKS_PER_US, end)
         up = active_until(hi) - active_until(lo) if len(obs_keys) else np.zeros(len(lo))
-        totals[:, w] = np.bincount(store_of_span, weights=up, minlength=n_stores)
-        totals[:, 3 + w] = np.bincount(store_of_span, weights=hi - lo, minlength=n_stores)
+        totals[:, w] = np.bincount(owner, weights=up, minlength=n_stores)
+        totals[:, 3 + w] = np.bincount(owner, weights=hi - lo, minlength=n_stores)
     result: np.ndarray = totals / _TICKS_PER_US
     return result
 
