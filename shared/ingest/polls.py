@@ -1,10 +1,14 @@
-"""Ingest of the polls feed: COPY into a staging table, then one checking INSERT into polls.
+"""Ingest of the polls feed: COPY into a staging table, check in SQL, append to polls.
 
-Checking and converting in PostgreSQL keeps ingest close to the speed of a bare COPY. The
-staging table's identity column gives every row its physical line number for error messages.
-A first, cheap pass groups the rows by (store, text date) for the new store ids and the daily
-partitions; the INSERT then checks every row as it converts it, and only when it stored fewer
-rows than it read (or PostgreSQL refused a timestamp) is the first bad line looked up.
+Checking and converting in PostgreSQL keeps ingest close to the speed of a bare COPY, and the
+staging table's identity column gives every row its physical line number. The work is two
+passes over the staged rows, each kept to cheap expressions:
+- a grouping by (raw store_id, date text) whose few groups are then checked (ids, date shape,
+  length) and give the new store ids, the daily partitions to create and the id mapping;
+- the INSERT, which converts each row (PostgreSQL parses the timestamp) and keeps rows whose
+  status is exactly `active` or `inactive`; other spellings are added by a second INSERT.
+Only when a check fails, PostgreSQL refuses a timestamp, or fewer rows were stored than read
+is the first bad line searched for, row by row.
 """
 
 from datetime import date, timedelta
@@ -19,24 +23,25 @@ _LINE_SHIFT = 1 << 32  # seq = (ingest id << 32) + line: later files, then later
 _WHITESPACE = r"E' \t\n\r\f\013'"  # what Python's str.strip() removes, for btrim
 _PARTITION_LOCK = 0x5704E1  # advisory lock key: concurrent ingests create partitions in turn
 _DAY = timedelta(days=1)
+_DATE_SHAPE = r"^\d{4}-\d\d-\d\d$"
+_SHORTEST_TIMESTAMP = len("2023-01-22 12:00")
 
 
 class _Columns:
-    """SQL expressions over the staging table's columns c0…cN, found by header name."""
+    """SQL over the staging table's text columns c0…cN, found by header name."""
 
     def __init__(self, source: CsvSource) -> None:
         self.names = [f"c{i}" for i in range(len(source.columns))]
-        self.raw_store = f"c{source.index('store_id')}"
-        self.raw_status = f"c{source.index('status')}"
-        self.raw_ts = f"c{source.index('timestamp_utc')}"
-        self.store = f"btrim({self.raw_store}, {_WHITESPACE})"
-        self.status = f"lower({self.raw_status})"
-        self.ts = f"btrim({self.raw_ts})"
-        # The shape `YYYY-MM-DD HH:MM…` keeps out what the cast would also take ('now',
-        # 'epoch', a bare date, 'Jan 22 2023'); the cast itself checks the rest.
-        self.ok = (
-            f"({self.status} IN ('active', 'inactive') "
-            f"AND ({self.ts} LIKE '____-__-__ __:__%' OR {self.ts} LIKE '____-__-__T__:__%'))"
+        self.store = f"c{source.index('store_id')}"
+        self.status = f"c{source.index('status')}"
+        self.ts = f"c{source.index('timestamp_utc')}"
+        # The row-by-row check of the error path: the same rules as the fast path's.
+        self.row_ok = (
+            f"coalesce(btrim({self.store}, {_WHITESPACE}) <> '' "
+            f"AND lower({self.status}) IN ('active', 'inactive') "
+            f"AND left({self.ts}, 10) ~ '{_DATE_SHAPE}' "
+            f"AND length({self.ts}) >= {_SHORTEST_TIMESTAMP} "
+            f"AND storemon_is_timestamptz({self.ts}), false)"
         )
 
 
@@ -53,14 +58,22 @@ async def ingest_polls(conn: asyncpg.Connection, path: Path) -> tuple[int, int]:
     try:
         await _copy(conn, source, cols.names)
         await conn.execute(
-            f"CREATE TEMP TABLE poll_groups AS SELECT {cols.store} AS store, "
-            f"left({cols.ts}, 10) AS day, min(line) AS line FROM poll_stage GROUP BY 1, 2"
+            f"CREATE TEMP TABLE poll_groups AS SELECT {cols.store} AS raw_store, "
+            f"left({cols.ts}, 10) AS day, min(length({cols.ts})) AS shortest, count(*) AS n "
+            f"FROM poll_stage GROUP BY 1, 2"
         )
-        await _create_partitions(conn, await conn.fetch("SELECT DISTINCT day FROM poll_groups"))
+        if await conn.fetchval(
+            f"SELECT count(*) FROM poll_groups WHERE NOT coalesce("
+            f"btrim(raw_store, {_WHITESPACE}) <> '' AND day ~ '{_DATE_SHAPE}' "
+            f"AND shortest >= {_SHORTEST_TIMESTAMP}, false)"
+        ):
+            raise await _first_bad_row(conn, source, cols)
+        days = await conn.fetch("SELECT DISTINCT day FROM poll_groups")
+        await _create_partitions(conn, [r["day"] for r in days])
         async with conn.transaction():
             return await _insert(conn, source, cols, path)
     finally:
-        await conn.execute("DROP TABLE IF EXISTS poll_stage, poll_groups")
+        await conn.execute("DROP TABLE IF EXISTS poll_stage, poll_groups, poll_ids")
 
 
 async def _copy(conn: asyncpg.Connection, source: CsvSource, cols: list[str]) -> None:
@@ -76,7 +89,7 @@ async def _copy(conn: asyncpg.Connection, source: CsvSource, cols: list[str]) ->
             raise source.error(int(line) if line.isdigit() else 0, str(e)) from None
 
 
-async def _create_partitions(conn: asyncpg.Connection, days: list[asyncpg.Record]) -> None:
+async def _create_partitions(conn: asyncpg.Connection, days: list[str]) -> None:
     """Daily partitions around every date written in the file (an offset can move an instant
     to the day before or after), each in its own short transaction before the insert, so that
     readers of polls never wait for a long ingest."""
@@ -87,13 +100,13 @@ async def _create_partitions(conn: asyncpg.Connection, days: list[asyncpg.Record
             "WHERE i.inhparent = 'polls'::regclass"
         )
     }
-    wanted: set[date] = set()
-    for row in days:
+    wanted = set()
+    for text in days:
         try:
-            day = date.fromisoformat(row["day"] or "")
+            day = date.fromisoformat(text)
         except ValueError:
-            continue  # not a date: the insert will name the line
-        wanted.update({day - _DAY, day, day + _DAY})
+            continue  # not a date (February 30): the insert will name the line
+        wanted |= {day - _DAY, day, day + _DAY}
     for day in sorted(wanted):
         name = f"polls_{day:%Y%m%d}"
         if name in existing:
@@ -113,58 +126,66 @@ async def _insert(
         "INSERT INTO ingests (kind, source) VALUES ('polls', $1) RETURNING id", str(path)
     )
     await conn.execute(
-        "INSERT INTO stores (store_id) SELECT DISTINCT store FROM poll_groups "
-        "WHERE store <> '' ORDER BY store ON CONFLICT DO NOTHING"
+        f"INSERT INTO stores (store_id) SELECT DISTINCT btrim(raw_store, {_WHITESPACE}) "
+        "FROM poll_groups ORDER BY 1 ON CONFLICT DO NOTHING"
+    )
+    # Staged ids as written → store keys, so the big INSERT joins without trimming each row.
+    await conn.execute(
+        f"CREATE TEMP TABLE poll_ids AS SELECT DISTINCT g.raw_store AS raw, s.id "
+        f"FROM poll_groups g JOIN stores s ON s.store_id = btrim(g.raw_store, {_WHITESPACE})"
     )
     base = ingest_id * _LINE_SHIFT
+    exact = f"(p.{cols.status} = 'active' OR p.{cols.status} = 'inactive')"
+
+    def insert(status: str, where: str) -> str:
+        return (
+            f"INSERT INTO polls (store, ts, active, seq) "
+            f"SELECT m.id, p.{cols.ts}::timestamptz, {status} = 'active', $1 + p.line "
+            f"FROM poll_stage p JOIN poll_ids m ON m.raw = p.{cols.store} WHERE {where}"
+        )
+
+    staged, stores = await conn.fetchrow(
+        f"SELECT sum(n), count(DISTINCT btrim(raw_store, {_WHITESPACE})) FROM poll_groups"
+    )
     try:
         async with conn.transaction():  # a savepoint: the stage stays readable on failure
-            inserted = await conn.execute(
-                f"INSERT INTO polls (store, ts, active, seq) "
-                f"SELECT s.id, {cols.ts}::timestamptz, {cols.status} = 'active', $1 + p.line "
-                f"FROM poll_stage p JOIN stores s ON s.store_id = {cols.store} WHERE {cols.ok}",
-                base,
-            )
-    except (asyncpg.DataError, asyncpg.CheckViolationError):
-        # A timestamp of the right shape that PostgreSQL refuses, like February 30.
-        bad_line = await conn.fetchval(
-            f"SELECT min(line) FROM poll_stage "
-            f"WHERE NOT coalesce({cols.store} <> '' AND {cols.ok} "
-            f"AND storemon_is_timestamptz({cols.ts}), false)"
-        )
-        raise await _bad_row(conn, source, cols, bad_line) from None
-    rows = int(inserted.split()[-1])
-    staged, stores = await conn.fetchrow(
-        "SELECT (SELECT count(*) FROM poll_stage), "
-        "count(DISTINCT store) FILTER (WHERE store <> '') FROM poll_groups"
-    )
+            rows = _count(await conn.execute(insert(f"p.{cols.status}", exact), base))
+            if rows < staged:  # statuses in other letter cases
+                lower = f"lower(p.{cols.status})"
+                other = f"NOT {exact} AND {lower} IN ('active', 'inactive')"
+                rows += _count(await conn.execute(insert(lower, other), base))
+    except (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError):
+        raise await _first_bad_row(conn, source, cols) from None  # e.g. February 30
     if rows < staged:
-        bad_line = await conn.fetchval(
-            f"SELECT min(line) FROM poll_stage "
-            f"WHERE NOT coalesce({cols.store} <> '' AND {cols.ok}, false)"
-        )
-        raise await _bad_row(conn, source, cols, bad_line)
+        raise await _first_bad_row(conn, source, cols)
     # The latest instant lies within a day of the latest date written in the file.
     await conn.execute(
         "UPDATE ingests SET rows = $2, max_ts = (SELECT max(ts) FROM polls "
-        "  WHERE ts >= (SELECT max(day) FROM poll_groups WHERE day ~ '^\\d{4}-\\d\\d-\\d\\d$')"
-        "::date - 1 AND seq >= $3) WHERE id = $1",
+        "  WHERE ts >= $4::date - 1 AND seq >= $3) WHERE id = $1",
         ingest_id,
         rows,
         base,
+        await conn.fetchval("SELECT max(day)::date FROM poll_groups"),
     )
     return rows, int(stores)
 
 
-async def _bad_row(
-    conn: asyncpg.Connection, source: CsvSource, cols: _Columns, line: int
+def _count(status: str) -> int:
+    return int(status.split()[-1])
+
+
+async def _first_bad_row(
+    conn: asyncpg.Connection, source: CsvSource, cols: _Columns
 ) -> FileRowError:
+    """The first line that breaks a rule, checked row by row (only on the error path)."""
+    line = await conn.fetchval(f"SELECT min(line) FROM poll_stage WHERE NOT {cols.row_ok}")
     row = await conn.fetchrow(
-        f"SELECT {cols.raw_store} AS store, {cols.raw_status} AS status, {cols.raw_ts} AS ts "
+        f"SELECT {cols.store} AS store, {cols.status} AS status, {cols.ts} AS ts "
         "FROM poll_stage WHERE line = $1",
         line,
     )
-    assert row is not None
+    if row is None:
+        return source.error(0, "a row could not be stored")
     if not (row["store"] or "").strip():
         return source.error(line, "empty store_id")
     if (row["status"] or "").lower() not in ("active", "inactive"):
