@@ -57,18 +57,20 @@ async def ingest_polls(conn: asyncpg.Connection, path: Path) -> tuple[int, int]:
     )
     try:
         await _copy(conn, source, cols.names)
+        # One pass, two groupings: per raw store_id (the ids to add) and per date text (the
+        # partitions to make); both small, so checking them costs nothing.
         await conn.execute(
             f"CREATE TEMP TABLE poll_groups AS SELECT {cols.store} AS raw_store, "
             f"left({cols.ts}, 10) AS day, min(length({cols.ts})) AS shortest, count(*) AS n "
-            f"FROM poll_stage GROUP BY 1, 2"
+            f"FROM poll_stage GROUP BY GROUPING SETS (1, 2)"
         )
         if await conn.fetchval(
-            f"SELECT count(*) FROM poll_groups WHERE NOT coalesce("
-            f"btrim(raw_store, {_WHITESPACE}) <> '' AND day ~ '{_DATE_SHAPE}' "
-            f"AND shortest >= {_SHORTEST_TIMESTAMP}, false)"
+            f"SELECT count(*) FROM poll_groups WHERE NOT coalesce(CASE WHEN day IS NULL "
+            f"THEN btrim(raw_store, {_WHITESPACE}) <> '' "
+            f"ELSE day ~ '{_DATE_SHAPE}' AND shortest >= {_SHORTEST_TIMESTAMP} END, false)"
         ):
             raise await _first_bad_row(conn, source, cols)
-        days = await conn.fetch("SELECT DISTINCT day FROM poll_groups")
+        days = await conn.fetch("SELECT day FROM poll_groups WHERE day IS NOT NULL")
         await _create_partitions(conn, [r["day"] for r in days])
         async with conn.transaction():
             return await _insert(conn, source, cols, path)
@@ -127,12 +129,12 @@ async def _insert(
     )
     await conn.execute(
         f"INSERT INTO stores (store_id) SELECT DISTINCT btrim(raw_store, {_WHITESPACE}) "
-        "FROM poll_groups ORDER BY 1 ON CONFLICT DO NOTHING"
+        "FROM poll_groups WHERE day IS NULL ORDER BY 1 ON CONFLICT DO NOTHING"
     )
     # Staged ids as written → store keys, so the big INSERT joins without trimming each row.
     await conn.execute(
-        f"CREATE TEMP TABLE poll_ids AS SELECT DISTINCT g.raw_store AS raw, s.id "
-        f"FROM poll_groups g JOIN stores s ON s.store_id = btrim(g.raw_store, {_WHITESPACE})"
+        f"CREATE TEMP TABLE poll_ids AS SELECT g.raw_store AS raw, s.id FROM poll_groups g "
+        f"JOIN stores s ON s.store_id = btrim(g.raw_store, {_WHITESPACE}) WHERE g.day IS NULL"
     )
     base = ingest_id * _LINE_SHIFT
     exact = f"(p.{cols.status} = 'active' OR p.{cols.status} = 'inactive')"
@@ -145,7 +147,8 @@ async def _insert(
         )
 
     staged, stores = await conn.fetchrow(
-        f"SELECT sum(n), count(DISTINCT btrim(raw_store, {_WHITESPACE})) FROM poll_groups"
+        f"SELECT sum(n), count(DISTINCT btrim(raw_store, {_WHITESPACE})) FROM poll_groups "
+        "WHERE day IS NULL"
     )
     try:
         async with conn.transaction():  # a savepoint: the stage stays readable on failure
