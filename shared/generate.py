@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
 import math
 import pathlib
-import sys
-import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import BinaryIO, Final
@@ -14,7 +11,7 @@ from typing import BinaryIO, Final
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DEFAULT_END", "generate_dataset", "main"]
+__all__ = ["DEFAULT_END", "generate_dataset"]
 
 # The instant the public 2023 dataset was exported; fixed so output never depends on the clock.
 DEFAULT_END: Final = datetime(2023, 1, 25, 18, 13, 22, 479220, tzinfo=UTC)
@@ -402,25 +399,3 @@ def _format_polls(
             lines[:, width + col + i] = value // 10 ** (digits - 1 - i) % 10 + ord("0")
     packed: ByteArray = lines[lines != 0]
     return packed
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """CLI: python -m shared.generate OUTDIR [--stores N] [--days D] [--seed S] [--end ISO]."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("outdir", type=pathlib.Path)
-    parser.add_argument("--stores", type=int, default=14_000)
-    parser.add_argument("--days", type=float, default=8.5)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--end", type=datetime.fromisoformat, default=None)
-    args = parser.parse_args(argv)
-    began = time.perf_counter()
-    counts = generate_dataset(args.outdir, args.stores, args.days, args.seed, args.end)
-    elapsed = time.perf_counter() - began
-    for name, rows in counts.items():
-        print(f"{name}: {rows} rows")
-    print(f"elapsed: {elapsed:.2f} s", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -45,8 +45,3 @@ def to_us(instant: datetime) -> int:
 def from_us(us: int) -> datetime:
     """Aware UTC datetime of microseconds since the Unix epoch."""
     return (_EPOCH + timedelta(microseconds=us)).replace(tzinfo=UTC)
-
-
-def local_date(tz: ZoneInfo, us: int) -> date:
-    """The local calendar date in `tz` at the instant `us`."""
-    return from_us(us).astimezone(tz).date()
