@@ -49,20 +49,19 @@ async def set_progress(conn: asyncpg.Connection, report_id: str, progress: float
 
 
 async def complete(conn: asyncpg.Connection, report_id: str, rows: int) -> None:
-    await conn.execute(
-        "UPDATE reports SET status = 'Complete', progress = 1, rows = $2, finished_at = now() "
-        "WHERE id = $1 AND status = 'Running'",
-        uuid.UUID(report_id),
-        rows,
-    )
+    await _finish(conn, report_id, "status = 'Complete', progress = 1, rows = $2", rows)
 
 
 async def fail(conn: asyncpg.Connection, report_id: str, error: str) -> None:
+    await _finish(conn, report_id, "status = 'Failed', error = $2", error)
+
+
+async def _finish(conn: asyncpg.Connection, report_id: str, changes: str, value: object) -> None:
+    """Finish a Running report (a finished one stays as it is: redeliveries change nothing)."""
     await conn.execute(
-        "UPDATE reports SET status = 'Failed', error = $2, finished_at = now() "
-        "WHERE id = $1 AND status = 'Running'",
+        f"UPDATE reports SET {changes}, finished_at = now() WHERE id = $1 AND status = 'Running'",
         uuid.UUID(report_id),
-        error,
+        value,
     )
 
 
