@@ -1,0 +1,90 @@
+"""Configuration, the CSV file, the job message and as_of parsing."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from shared.config import Settings
+from shared.csvfile import HEADER, ReportFile, csv_lines, is_report_id, report_path
+from shared.errors import BadInput
+from shared.messages import Job
+from shared.report.model import ReportRow
+from shared.timestamps import parse_as_of
+
+RID = "3f2c8e9a-1b2c-4d5e-8f90-123456789abc"
+
+
+def test_settings_defaults_and_environment(tmp_path: Path) -> None:
+    default = Settings.from_env({})
+    assert default.database_url == "postgresql://postgres@127.0.0.1:5432/storemon"
+    assert default.amqp_url == "amqp://guest:guest@127.0.0.1:5672/"
+    assert default.reports_dir.is_absolute() and default.reports_dir.name == "reports"
+    assert (default.host, default.port, default.api_url) == (
+        "127.0.0.1",
+        8080,
+        "http://127.0.0.1:8080",
+    )
+    custom = Settings.from_env(
+        {"PORT": "9000", "REPORTS_DIR": str(tmp_path), "API_URL": "http://x/"}
+    )
+    assert (custom.port, custom.reports_dir, custom.api_url) == (9000, tmp_path, "http://x")
+
+
+def test_report_ids_are_lowercase_canonical_uuids(tmp_path: Path) -> None:
+    assert is_report_id(RID)
+    for bad in (RID.upper(), RID.replace("-", ""), "../" + RID, RID + ".csv", "{" + RID + "}"):
+        assert not is_report_id(bad)
+        with pytest.raises(ValueError):
+            report_path(tmp_path, bad)
+
+
+def test_csv_quotes_only_an_id_that_needs_it() -> None:
+    rows = [ReportRow('a,"b"', "1.00", "2.00", "3.00", "0.00", "0.00", "0.00")]
+    assert csv_lines([HEADER, *rows]) == (
+        b"store_id,uptime_last_hour,uptime_last_day,uptime_last_week,downtime_last_hour,"
+        b'downtime_last_day,downtime_last_week\n"a,""b""",1.00,2.00,3.00,0.00,0.00,0.00\n'
+    )
+
+
+def test_report_file_appears_only_on_commit(tmp_path: Path) -> None:
+    row = ReportRow("s", "1.00", "2.00", "3.00", "0.00", "0.00", "0.00")
+    with pytest.raises(RuntimeError), ReportFile(tmp_path, RID) as report:
+        report.write([row])
+        raise RuntimeError("crash before commit")
+    assert list(tmp_path.iterdir()) == []  # no partial file, no temp left behind
+    with ReportFile(tmp_path, RID) as report:
+        report.write([row])
+        (temp,) = [p.name for p in tmp_path.iterdir()]
+        assert temp.startswith(".") and temp.endswith(".tmp")  # never looks like <id>.csv
+        path = report.commit()
+    assert path == tmp_path / f"{RID}.csv" and report.rows == 1
+    assert path.read_bytes().endswith(b"\ns,1.00,2.00,3.00,0.00,0.00,0.00\n")
+    assert [p.name for p in tmp_path.iterdir()] == [f"{RID}.csv"]
+
+
+def test_job_message_round_trip() -> None:
+    message = Job(RID).to_message()
+    assert message.delivery_mode == 2 and message.message_id == RID
+    assert Job.from_body(message.body) == Job(RID)
+    for body in (b"{}", b"[]", b'{"report_id": "nope"}', b"not json"):
+        with pytest.raises((ValueError, KeyError, TypeError)):
+            Job.from_body(body)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2023-01-25T18:13:22Z", datetime(2023, 1, 25, 18, 13, 22, tzinfo=UTC)),
+        ("2023-01-25T18:13:22", datetime(2023, 1, 25, 18, 13, 22, tzinfo=UTC)),
+        ("2023-01-25T20:13:22.5+02:00", datetime(2023, 1, 25, 18, 13, 22, 500000, tzinfo=UTC)),
+    ],
+)
+def test_as_of_parsing(text: str, expected: datetime) -> None:
+    assert parse_as_of(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "yesterday", "2023-13-01T00:00:00Z", "25/01/2023"])
+def test_bad_as_of(text: str) -> None:
+    with pytest.raises(BadInput):
+        parse_as_of(text)
