@@ -5,6 +5,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.partitions import STORE_BLOCK
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -16,6 +18,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     api_url: str = "http://127.0.0.1:8080"
+    shard_stores: int = STORE_BLOCK  # stores per report shard (at most one partition block)
+    test_shard_delay: float = 0.0  # tests only: seconds a worker waits before each shard
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -29,4 +33,6 @@ class Settings:
             host=env.get("HOST", d.host),
             port=int(env.get("PORT", str(d.port))),
             api_url=env.get("API_URL", d.api_url).rstrip("/"),
+            shard_stores=int(env.get("STOREMON_SHARD_STORES", str(d.shard_stores))),
+            test_shard_delay=float(env.get("STOREMON_TEST_SHARD_DELAY", "0")),
         )

@@ -1,12 +1,15 @@
 """The report CSV: its header, its rows, and the atomic write into the reports directory."""
 
+import contextlib
+import csv
+import heapq
 import os
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
+from typing import BinaryIO, Self
 
 from shared.report.model import ReportRow
 
@@ -39,37 +42,31 @@ def _quoted(value: str) -> str:
     return value
 
 
-class ReportFile:
-    """Writes a report CSV durably: to a temp file in the same directory, then on `commit()`
-    fsync, rename to `<report_id>.csv` and fsync the directory. Without a commit (an error,
-    a crash) no `<report_id>.csv` appears; the temp name never looks like one."""
+class AtomicFile:
+    """A file that appears whole or not at all: written to a temp name in the same directory,
+    then on `commit()` fsynced, renamed to `target` and the directory fsynced. Without a
+    commit (an error, a crash) `target` does not change; the temp name starts with a dot and
+    ends in `.tmp`, so it never looks like `<report_id>.csv`."""
 
-    def __init__(self, reports_dir: Path, report_id: str) -> None:
-        self.path = report_path(reports_dir, report_id)
-        self.rows = 0
-        reports_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=reports_dir, prefix=f".{report_id}.", suffix=".tmp")
+    def __init__(self, target: Path) -> None:
+        self.path = target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".tmp")
         self._tmp = Path(tmp)
         self._file: BinaryIO = os.fdopen(fd, "wb")
-        self._file.write(csv_lines([HEADER]))
 
-    def write(self, rows: list[ReportRow]) -> None:
-        self._file.write(csv_lines(rows))
-        self.rows += len(rows)
+    def write(self, data: bytes) -> None:
+        self._file.write(data)
 
     def commit(self) -> Path:
         self._file.flush()
         os.fsync(self._file.fileno())
         self._file.close()
         os.replace(self._tmp, self.path)
-        dir_fd = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        fsync_directory(self.path.parent)
         return self.path
 
-    def __enter__(self) -> "ReportFile":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -81,3 +78,44 @@ class ReportFile:
         if not self._file.closed:
             self._file.close()
         self._tmp.unlink(missing_ok=True)
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a rename or removal in `directory` durable."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class RowsFile(AtomicFile):
+    """An atomic file of report rows; `rows` counts them."""
+
+    def __init__(self, target: Path, header: bool) -> None:
+        super().__init__(target)
+        self.rows = 0
+        if header:
+            self.write(csv_lines([HEADER]))
+
+    def add(self, rows: list[ReportRow]) -> None:
+        self.write(csv_lines(rows))
+        self.rows += len(rows)
+
+
+def sort_key(line: str) -> str:
+    """The store_id of a CSV row line, to merge sorted parts in store_id order."""
+    if line.startswith('"'):
+        return next(csv.reader([line]))[0]
+    return line.split(",", 1)[0]
+
+
+def merge_parts(parts: Iterable[Path], into: AtomicFile) -> int:
+    """Merge row files each sorted by store_id into `into`, in store_id order; rows written."""
+    with contextlib.ExitStack() as stack:
+        files = [stack.enter_context(part.open(encoding="utf-8", newline="")) for part in parts]
+        count = 0
+        for line in heapq.merge(*files, key=sort_key):
+            into.write(line.encode())
+            count += 1
+    return count

@@ -14,23 +14,31 @@ DELIVERY_LIMIT = 5  # deliveries of one message before it is dead-lettered
 
 @dataclass(frozen=True)
 class Job:
-    """Compute report `report_id` (everything else is in its reports row)."""
+    """Plan report `report_id` (shard None), or compute one of its shards; everything else
+    is in the database."""
 
     report_id: str
+    shard: int | None = None
 
     def to_message(self) -> aio_pika.Message:
+        body = {"report_id": self.report_id, "shard": self.shard}
         return aio_pika.Message(
-            orjson.dumps({"report_id": self.report_id}),
+            orjson.dumps(body),
             content_type="application/json",
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            message_id=self.report_id,
+            message_id=f"{self.report_id}/{'plan' if self.shard is None else self.shard}",
         )
 
     @classmethod
     def from_body(cls, body: bytes) -> "Job":
-        """Parse a message body; ValueError when it is not a job."""
+        """Parse a message body; ValueError (or KeyError, TypeError) when it is not a job."""
         data = orjson.loads(body)
-        return cls(str(uuid.UUID(data["report_id"])))
+        if not isinstance(data, dict):
+            raise ValueError("a job is a JSON object")
+        shard = data.get("shard")
+        if shard is not None and (not isinstance(shard, int) or shard < 0):
+            raise ValueError(f"bad shard {shard!r}")
+        return cls(str(uuid.UUID(data["report_id"])), shard)
 
 
 async def declare_queues(channel: AbstractChannel) -> AbstractQueue:

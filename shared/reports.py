@@ -10,10 +10,14 @@ Report: TypeAlias = asyncpg.Record
 
 
 async def create(conn: asyncpg.Connection, as_of: datetime | None) -> Report:
-    """Record a Running report; as_of defaults to the latest poll, read in this statement."""
+    """Record a Running report, pinned to the current hours and timezones snapshots; as_of
+    defaults to the latest poll, read in this same statement."""
     row = await conn.fetchrow(
-        "INSERT INTO reports (id, status, as_of) VALUES ($1, 'Running', "
-        " coalesce($2, (SELECT max(max_ts) FROM ingests WHERE kind = 'polls'))) RETURNING *",
+        "INSERT INTO reports (id, status, as_of, hours_snapshot, timezones_snapshot) "
+        "VALUES ($1, 'Running',"
+        " coalesce($2, (SELECT max(max_ts) FROM ingests WHERE kind = 'polls')),"
+        " (SELECT coalesce(max(id), 0) FROM ingests WHERE kind = 'hours'),"
+        " (SELECT coalesce(max(id), 0) FROM ingests WHERE kind = 'timezones')) RETURNING *",
         uuid.uuid4(),
         as_of,
     )
@@ -24,7 +28,12 @@ async def create(conn: asyncpg.Connection, as_of: datetime | None) -> Report:
 async def get(conn: asyncpg.Connection, report_id: str) -> Report | None:
     return cast(
         Report | None,
-        await conn.fetchrow("SELECT * FROM reports WHERE id = $1", uuid.UUID(report_id)),
+        await conn.fetchrow(
+            "SELECT r.*, (SELECT count(*) FROM report_shards s "
+            " WHERE s.report_id = r.id AND s.done_at IS NOT NULL) AS shards_done "
+            "FROM reports r WHERE r.id = $1",
+            uuid.UUID(report_id),
+        ),
     )
 
 
@@ -75,6 +84,8 @@ def status_json(report: Report) -> dict[str, Any]:
     }
     if report["status"] == "Running":
         body["progress"] = round(float(report["progress"]), 3)
+        body["shards_total"] = report["shards_total"]
+        body["shards_done"] = report["shards_done"]
     else:
         body["finished_at"] = report["finished_at"]
     if report["status"] == "Complete":

@@ -87,7 +87,8 @@ async def test_trigger_worker_complete_csv(
     row = await conn.fetchrow("SELECT * FROM reports WHERE id = $1", uuid.UUID(report_id))
     assert row["started_at"] >= row["requested_at"] and row["rows"] == 2
     reports_dir = worker.settings.reports_dir
-    assert sorted(p.name for p in reports_dir.iterdir()) == [f"{report_id}.csv"]  # no temp left
+    assert sorted(p.name for p in reports_dir.iterdir()) == [".parts", f"{report_id}.csv"]
+    assert list((reports_dir / ".parts").iterdir()) == []  # no temp file or part left
 
 
 @pytest.mark.usefixtures("purge_queue")
@@ -114,7 +115,16 @@ async def test_running_report_answers_202_for_csv_and_failed_409(
     running = await client.get("/get_report", params={"report_id": started["report_id"]})
     body = await running.json()
     assert running.status == 200 and body["status"] == "Running" and body["progress"] == 0
-    assert set(body) == {"report_id", "status", "as_of", "requested_at", "progress"}
+    assert set(body) == {
+        "report_id",
+        "status",
+        "as_of",
+        "requested_at",
+        "progress",
+        "shards_total",
+        "shards_done",
+    }
+    assert body["shards_total"] is None and body["shards_done"] == 0  # not planned: no worker
     as_csv = await client.get(f"/get_report/{started['report_id']}?format=csv")
     assert as_csv.status == 202 and (await as_csv.json())["status"] == "Running"
     file = await client.get(f"/reports/{started['report_id']}.csv")

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from shared.config import Settings
-from shared.csvfile import HEADER, ReportFile, csv_lines, is_report_id, report_path
+from shared.csvfile import HEADER, RowsFile, csv_lines, is_report_id, merge_parts, report_path
 from shared.errors import BadInput
 from shared.messages import Job
 from shared.report.model import ReportRow
@@ -49,25 +49,45 @@ def test_csv_quotes_only_an_id_that_needs_it() -> None:
 
 def test_report_file_appears_only_on_commit(tmp_path: Path) -> None:
     row = ReportRow("s", "1.00", "2.00", "3.00", "0.00", "0.00", "0.00")
-    with pytest.raises(RuntimeError), ReportFile(tmp_path, RID) as report:
-        report.write([row])
+    target = report_path(tmp_path, RID)
+    with pytest.raises(RuntimeError), RowsFile(target, header=True) as report:
+        report.add([row])
         raise RuntimeError("crash before commit")
     assert list(tmp_path.iterdir()) == []  # no partial file, no temp left behind
-    with ReportFile(tmp_path, RID) as report:
-        report.write([row])
+    with RowsFile(target, header=True) as report:
+        report.add([row])
         (temp,) = [p.name for p in tmp_path.iterdir()]
         assert temp.startswith(".") and temp.endswith(".tmp")  # never looks like <id>.csv
         path = report.commit()
-    assert path == tmp_path / f"{RID}.csv" and report.rows == 1
+    assert path == target and report.rows == 1
     assert path.read_bytes().endswith(b"\ns,1.00,2.00,3.00,0.00,0.00,0.00\n")
     assert [p.name for p in tmp_path.iterdir()] == [f"{RID}.csv"]
 
 
+def test_parts_merge_in_store_id_order(tmp_path: Path) -> None:
+    def part(name: str, ids: list[str]) -> Path:
+        with RowsFile(tmp_path / name, header=False) as f:
+            f.add([ReportRow(i, "0.00", "0.00", "0.00", "1.00", "1.00", "1.00") for i in ids])
+            return f.commit()
+
+    parts = [part("a.csv", ["10", "9", "b"]), part("b.csv", ['"q', "A", "a,z"]), part("c.csv", [])]
+    with RowsFile(tmp_path / "out.csv", header=False) as out:
+        assert merge_parts(parts, out) == 6
+        out.commit()
+    ids = [
+        line.split(",1.00")[0].rsplit(",0.00", 3)[0]
+        for line in (tmp_path / "out.csv").read_text().splitlines()
+    ]
+    assert ids == ['"""q"', "10", "9", "A", "a,z".join('""'), "b"]
+
+
 def test_job_message_round_trip() -> None:
     message = Job(RID).to_message()
-    assert message.delivery_mode == 2 and message.message_id == RID
+    assert message.delivery_mode == 2 and message.message_id == f"{RID}/plan"
     assert Job.from_body(message.body) == Job(RID)
-    for body in (b"{}", b"[]", b'{"report_id": "nope"}', b"not json"):
+    assert Job.from_body(Job(RID, 3).to_message().body) == Job(RID, 3)
+    bad_shard = b'{"report_id": "' + RID.encode() + b'", "shard": -1}'
+    for body in (b"{}", b"[]", b'{"report_id": "nope"}', b"not json", bad_shard):
         with pytest.raises((ValueError, KeyError, TypeError)):
             Job.from_body(body)
 

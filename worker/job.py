@@ -1,103 +1,146 @@
-"""One report job: stream the span's polls, compute every store's row, write the CSV.
+"""Report jobs: plan a report into shards, compute a shard, assemble the finished CSV.
 
-Polls are spilled to per-bucket files as they stream in (storage order is not store order),
-then each bucket of stores is computed with its own metadata and appended to the CSV, so
-memory holds one bucket, not the data set. Everything is read in one repeatable-read snapshot.
+A plan job splits the stores into shards (ranges of store keys) and publishes one message per
+shard; any worker computes a shard into a part file (sorted by store_id) and marks it done; the
+worker that finds every shard done merges the parts into `<report_id>.csv` and marks the report
+Complete. Every step may run twice (a redelivery after a crash) and still do the work once.
 """
 
 import asyncio
 import logging
-import tempfile
+import shutil
+import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
 
-from shared import reports
-from shared.csvfile import ReportFile
+from shared import reports, shards
+from shared.config import Settings
+from shared.csvfile import RowsFile, merge_parts, report_path
+from shared.messages import Job
 from shared.report import batch_rows
 from shared.report.localtime import to_us
 from shared.report.uptime import SPAN_US
+from shared.shards import Shard
 from worker.metadata import store_ranks, weekly_rows
-from worker.polls import stream_span
-from worker.spill import BucketSpill
+from worker.polls import read_span
 
 log = logging.getLogger(__name__)
-BUCKET_STORES = 5_000  # stores computed at once: bounds memory, big enough for NumPy to pay
-_READ_SHARE = 0.5  # progress: streaming the polls, then the buckets
+PARTS_DIR = ".parts"  # under REPORTS_DIR; never served (only <uuid>.csv is)
 
 
 class UnknownReport(Exception):
-    """A job for a report this worker's database has never seen."""
+    """A job for a report (or shard) this worker's database has never seen."""
 
 
-async def run_job(pool: asyncpg.Pool, reports_dir: Path, report_id: str) -> bool:
-    """Compute report `report_id` if it is still Running; True when this call completed it.
+@dataclass(frozen=True)
+class JobContext:
+    """What a job needs: the database, the settings, and a way to publish more jobs."""
 
-    Errors from the computation mark the report Failed; errors reaching PostgreSQL or the
-    file system propagate (the job is retried).
-    """
-    async with pool.acquire() as conn:
+    pool: asyncpg.Pool
+    settings: Settings
+    publish: Callable[[Job], Awaitable[None]]
+
+
+async def run_job(ctx: JobContext, job: Job) -> bool:
+    """Run one job; True when it completed its report. Raises UnknownReport for a job of
+    another database; any other error leaves the job to be retried."""
+    if job.shard is None:
+        return await _plan(ctx, job.report_id)
+    return await _run_shard(ctx, job.report_id, job.shard)
+
+
+def part_path(reports_dir: Path, report_id: str, shard: int) -> Path:
+    return reports_dir / PARTS_DIR / report_id / f"{shard:06d}.csv"
+
+
+async def _plan(ctx: JobContext, report_id: str) -> bool:
+    async with ctx.pool.acquire() as conn:
         report = await reports.start(conn, report_id)
         if report is None:
             if await reports.get(conn, report_id) is None:
                 raise UnknownReport(report_id)
-            log.info("report %s is already finished; nothing to do", report_id)
-            return False
+            return False  # finished already
+        todo = await shards.plan(conn, report_id, ctx.settings.shard_stores)
+    log.info("report %s: %d shards to compute", report_id, len(todo))
+    for shard in todo:
+        await ctx.publish(Job(report_id, shard.number))
+    return not todo and await _assemble(ctx, report_id)  # a replanned, finished report
 
-        async def progress(value: float) -> None:
-            # A second connection: this one is inside a read-only snapshot.
-            async with pool.acquire() as other:
-                await reports.set_progress(other, report_id, value)
 
-        try:
-            with ReportFile(reports_dir, report_id) as csv:
-                await _compute(conn, report, csv, progress)
-                await asyncio.to_thread(csv.commit)
-        except (asyncpg.PostgresConnectionError, OSError, asyncio.CancelledError):
-            raise
-        except Exception as e:
-            log.exception("report %s failed", report_id)
-            await reports.fail(conn, report_id, f"{type(e).__name__}: {e}")
+async def _run_shard(ctx: JobContext, report_id: str, number: int) -> bool:
+    async with ctx.pool.acquire() as conn:
+        report = await reports.get(conn, report_id)
+        row = await shards.get(conn, report_id, number)
+        if report is None or row is None:
+            raise UnknownReport(f"{report_id} shard {number}")
+        if report["status"] != "Running":
             return False
-        await reports.complete(conn, report_id, csv.rows)
-        log.info("report %s complete: %d rows", report_id, csv.rows)
-        return True
+        if row["done_at"] is None:
+            if ctx.settings.test_shard_delay:
+                await asyncio.sleep(ctx.settings.test_shard_delay)
+            shard = Shard(report_id, number, row["lo"], row["hi"])
+            with RowsFile(part_path(ctx.settings.reports_dir, report_id, number), False) as part:
+                await _compute(conn, report, shard, part)
+                await asyncio.to_thread(part.commit)
+            await shards.finish(conn, shard, part.rows)
+            log.info("report %s shard %d: %d rows", report_id, number, part.rows)
+    return await _assemble(ctx, report_id)
 
 
 async def _compute(
-    conn: asyncpg.Connection,
-    report: reports.Report,
-    csv: ReportFile,
-    progress: Callable[[float], Awaitable[None]],
+    conn: asyncpg.Connection, report: reports.Report, shard: Shard, out: RowsFile
 ) -> None:
-    as_of, report_id = report["as_of"], str(report["id"])
-    if as_of is None:  # no polls at all when it was requested: the header alone
+    """The rows of the shard's stores, in store_id order, from one repeatable-read snapshot."""
+    as_of = report["as_of"]
+    if as_of is None:  # no polls at all when it was requested: no rows
         return
     as_of_us = to_us(as_of)
-    with tempfile.TemporaryDirectory(prefix="storemon-") as tmp:
-        # One snapshot for metadata and polls: an ingest meanwhile changes nothing here.
-        async with conn.transaction(isolation="repeatable_read", readonly=True):
-            names, rank_of_key = await store_ranks(conn)
-            spill = BucketSpill(Path(tmp), rank_of_key, BUCKET_STORES)
-            await stream_span(conn, as_of - timedelta(microseconds=SPAN_US), as_of, spill.add)
-            log.info("report %s: %d polls streamed", report_id, spill.rows)
-            for bucket in range(spill.buckets):
-                await progress(_READ_SHARE * (1 + bucket / spill.buckets))
-                bucket_names = names[bucket * BUCKET_STORES : (bucket + 1) * BUCKET_STORES]
-                if not bucket_names:
-                    continue
-                weekly = await weekly_rows(conn, bucket_names)
-                polls = spill.load(bucket)
-                csv.write(
-                    batch_rows(
-                        as_of_us,
-                        bucket_names,
-                        weekly,
-                        polls.store,
-                        polls.ts,
-                        polls.active,
-                        polls.seq,
-                    )
-                )
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        names, rank_of_key = await store_ranks(conn, shard.lo, shard.hi)
+        if not names:
+            return
+        polls = await read_span(
+            conn, as_of - timedelta(microseconds=SPAN_US), as_of, shard.lo, shard.hi
+        )
+        weekly = await weekly_rows(
+            conn, names, report["hours_snapshot"], report["timezones_snapshot"]
+        )
+    out.add(
+        batch_rows(
+            as_of_us,
+            names,
+            weekly,
+            rank_of_key[polls.store - shard.lo],
+            polls.ts,
+            polls.active,
+            polls.seq,
+        )
+    )
+
+
+async def _assemble(ctx: JobContext, report_id: str) -> bool:
+    """When every shard is done, merge the parts into the report's CSV and mark it Complete.
+
+    The report row is locked meanwhile, so of two workers finishing the last shards at once
+    one assembles and the other finds the report Complete.
+    """
+    parts_dir = ctx.settings.reports_dir / PARTS_DIR / report_id
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        status = await conn.fetchval(
+            "SELECT status FROM reports WHERE id = $1 FOR UPDATE", uuid.UUID(report_id)
+        )
+        if status != "Running" or await shards.pending(conn, report_id) != 0:
+            return False
+        numbers = await shards.numbers(conn, report_id)
+        parts = [part_path(ctx.settings.reports_dir, report_id, n) for n in numbers]
+        with RowsFile(report_path(ctx.settings.reports_dir, report_id), True) as csv:
+            rows = await asyncio.to_thread(merge_parts, parts, csv)
+            await asyncio.to_thread(csv.commit)
+        await reports.complete(conn, report_id, rows)
+    shutil.rmtree(parts_dir, ignore_errors=True)
+    log.info("report %s complete: %d rows", report_id, rows)
+    return True

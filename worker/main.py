@@ -4,19 +4,21 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 
 import aio_pika
-import asyncpg
-from aio_pika.abc import AbstractIncomingMessage
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
 from shared import reports
 from shared.config import Settings
 from shared.db import create_pool
-from shared.messages import DELIVERY_LIMIT, Job, declare_queues
-from worker.job import UnknownReport, run_job
+from shared.messages import DELIVERY_LIMIT, Job, declare_queues, publish_job
+from worker.job import JobContext, UnknownReport, run_job
 
 log = logging.getLogger(__name__)
-PREFETCH = 1  # one report at a time per worker: the others stay queued for other workers
+PREFETCH = 1  # one job at a time per worker: the others stay queued for other workers
+SHUTDOWN_GRACE = 60.0  # seconds SIGTERM waits for the job in hand before requeueing it
+_MAX_BACKOFF = 10.0  # seconds before a failed job goes back to the queue
 
 
 class Worker:
@@ -26,30 +28,30 @@ class Worker:
         self.settings = settings
         self.done = self.failed = self.retried = 0
         self._stop = asyncio.Event()
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._current: asyncio.Task[None] | None = None
 
     def stop(self) -> None:
-        """Stop taking jobs; the one in hand finishes first."""
+        """Stop taking jobs; the one in hand finishes first (or is requeued after a grace)."""
         self._stop.set()
 
     async def run(self, ready: asyncio.Event | None = None) -> None:
         """Run until stop() (or a signal), then close everything cleanly."""
         async with contextlib.AsyncExitStack() as stack:
-            pool = await create_pool(self.settings.database_url, min_size=1, max_size=2)
+            pool = await create_pool(self.settings.database_url, min_size=1, max_size=3)
             stack.push_async_callback(pool.close)
             connection = await aio_pika.connect_robust(self.settings.amqp_url)
             stack.push_async_callback(connection.close)
-            channel = await connection.channel()
+            channel = await connection.channel()  # publisher confirms: on by default
             await channel.set_qos(prefetch_count=PREFETCH)
             queue = await declare_queues(channel)
+            ctx = JobContext(pool, self.settings, _publisher(channel))
 
             async def on_message(message: AbstractIncomingMessage) -> None:
-                self._idle.clear()
+                self._current = asyncio.current_task()
                 try:
-                    await self._handle(pool, message)
+                    await self._handle(ctx, message)
                 finally:
-                    self._idle.set()
+                    self._current = None
 
             tag = await queue.consume(on_message)
             log.info("worker consuming %s", queue.name)
@@ -57,46 +59,71 @@ class Worker:
                 ready.set()
             await self._stop.wait()
             await queue.cancel(tag)
-            await self._idle.wait()
+            await self._finish_current()
         log.info(
             "worker stopped: %d done, %d failed, %d retried", self.done, self.failed, self.retried
         )
 
-    async def _handle(self, pool: asyncpg.Pool, message: AbstractIncomingMessage) -> None:
+    async def _finish_current(self) -> None:
+        current = self._current
+        if current is None:
+            return
+        done, _ = await asyncio.wait([current], timeout=SHUTDOWN_GRACE)
+        if not done:
+            log.warning("job still running after %.0f s: requeueing it", SHUTDOWN_GRACE)
+            current.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await current
+
+    async def _handle(self, ctx: JobContext, message: AbstractIncomingMessage) -> None:
         try:
             job = Job.from_body(message.body)
         except (ValueError, KeyError, TypeError):
-            log.error("dropping malformed job message %r", message.body[:200])
-            await message.reject(requeue=False)  # dead-lettered for inspection
-            return
-        try:
-            completed = await run_job(pool, self.settings.reports_dir, job.report_id)
-        except UnknownReport:
-            # Another environment sharing this vhost? Keep the job in the dead-letter queue.
-            log.error(
-                "report %s is unknown to this database; dead-lettering its job", job.report_id
-            )
+            log.error("dead-lettering a malformed job message %r", message.body[:200])
             await message.reject(requeue=False)
             return
-        except Exception:
-            deliveries = int(str((message.headers or {}).get("x-delivery-count") or 0)) + 1
-            log.exception("report %s: delivery %d failed", job.report_id, deliveries)
-            if deliveries >= DELIVERY_LIMIT:
-                await _fail_quietly(pool, job.report_id, "gave up after repeated failures")
-                self.failed += 1
-                await message.reject(requeue=False)
-            else:
-                self.retried += 1
-                await message.nack(requeue=True)
+        try:
+            completed = await run_job(ctx, job)
+        except UnknownReport:
+            # Another environment sharing this vhost? Keep the job in the dead-letter queue.
+            log.error("report %s is unknown to this database; dead-lettering", job.report_id)
+            await message.reject(requeue=False)
+            return
+        except asyncio.CancelledError:
+            await asyncio.shield(message.nack(requeue=True))
+            raise
+        except Exception as e:
+            await self._retry_or_give_up(ctx, message, job, e)
             return
         self.done += completed
         await message.ack()
 
+    async def _retry_or_give_up(
+        self, ctx: JobContext, message: AbstractIncomingMessage, job: Job, error: Exception
+    ) -> None:
+        """Requeue after a backoff; on the last allowed delivery fail the report and let the
+        broker dead-letter the job, so nothing loops forever."""
+        deliveries = int(str((message.headers or {}).get("x-delivery-count") or 0)) + 1
+        log.warning("report %s: delivery %d failed: %r", job.report_id, deliveries, error)
+        if deliveries >= DELIVERY_LIMIT:
+            self.failed += 1
+            with contextlib.suppress(Exception):
+                async with ctx.pool.acquire() as conn:
+                    await reports.fail(
+                        conn, job.report_id, f"gave up after {deliveries} deliveries: {error!r}"
+                    )
+            await message.reject(requeue=False)
+            return
+        self.retried += 1
+        await asyncio.sleep(min(0.5 * 2 ** (deliveries - 1), _MAX_BACKOFF))
+        await message.nack(requeue=True)
 
-async def _fail_quietly(pool: asyncpg.Pool, report_id: str, error: str) -> None:
-    with contextlib.suppress(Exception):
-        async with pool.acquire() as conn:
-            await reports.fail(conn, report_id, error)
+
+def _publisher(channel: AbstractChannel) -> Callable[[Job], Awaitable[None]]:
+    async def publish(job: Job) -> None:
+        await publish_job(channel, job)
+
+    return publish
 
 
 async def serve(settings: Settings) -> None:

@@ -29,7 +29,10 @@ _ROW = np.dtype(
     ]
 )
 _PARSE_BYTES = 4 << 20  # parse in blocks of this much: few NumPy calls, little memory
-SPAN_QUERY = "SELECT store, ts, active, seq FROM polls WHERE ts BETWEEN $1 AND $2"
+SPAN_QUERY = (
+    "SELECT store, ts, active, seq FROM polls "
+    "WHERE ts BETWEEN $1 AND $2 AND store >= $3 AND store < $4"
+)
 
 
 @dataclass
@@ -91,14 +94,27 @@ class BinaryCopyParser:
         )
 
 
-async def stream_span(
-    conn: asyncpg.Connection, first: datetime, last: datetime, emit: Callable[[PollArrays], None]
-) -> None:
-    """Every stored poll with first ≤ ts ≤ last (duplicates included), unordered, in blocks."""
-    parser = BinaryCopyParser(emit)
+async def read_span(
+    conn: asyncpg.Connection, first: datetime, last: datetime, lo: int, hi: int
+) -> PollArrays:
+    """Every stored poll of the stores lo ≤ key < hi with first ≤ ts ≤ last (duplicates
+    included), unordered. Partition pruning limits the read to those days and that block."""
+    blocks: list[PollArrays] = []
+    parser = BinaryCopyParser(blocks.append)
 
     async def sink(chunk: bytes) -> None:
         parser.feed(chunk)
 
-    await conn.copy_from_query(SPAN_QUERY, first, last, output=sink, format="binary")
+    await conn.copy_from_query(SPAN_QUERY, first, last, lo, hi, output=sink, format="binary")
     parser.close()
+    return PollArrays(
+        *(
+            np.concatenate([getattr(b, name) for b in blocks] or [np.empty(0, dtype)])
+            for name, dtype in (
+                ("store", np.int64),
+                ("ts", np.int64),
+                ("active", bool),
+                ("seq", np.int64),
+            )
+        )
+    )

@@ -97,26 +97,44 @@ def read_timezones(path: Path) -> dict[str, str | None]:
 
 
 async def ingest_hours(conn: asyncpg.Connection, path: Path) -> int:
-    """Replace the business-hours snapshot with `path`'s rows; the number stored."""
+    """Make `path`'s rows the current business-hours snapshot; the number stored."""
     rows = read_hours(path)
     async with conn.transaction():
-        await conn.execute("DELETE FROM business_hours")
-        await conn.copy_records_to_table("business_hours", records=rows)
-        await _record(conn, "hours", path, len(rows))
+        snapshot = await _new_snapshot(conn, "hours", path, len(rows))
+        await conn.copy_records_to_table(
+            "business_hours", records=[(snapshot, *row) for row in rows]
+        )
+        await _drop_unused(conn, "business_hours", "hours_snapshot", snapshot)
     return len(rows)
 
 
 async def ingest_timezones(conn: asyncpg.Connection, path: Path) -> int:
-    """Replace the timezones snapshot with `path`'s rows; the number of stores stored."""
+    """Make `path`'s zones the current timezones snapshot; the number of stores stored."""
     zones = read_timezones(path)
     async with conn.transaction():
-        await conn.execute("DELETE FROM store_timezones")
-        await conn.copy_records_to_table("store_timezones", records=list(zones.items()))
-        await _record(conn, "timezones", path, len(zones))
+        snapshot = await _new_snapshot(conn, "timezones", path, len(zones))
+        await conn.copy_records_to_table(
+            "store_timezones", records=[(snapshot, *item) for item in zones.items()]
+        )
+        await _drop_unused(conn, "store_timezones", "timezones_snapshot", snapshot)
     return len(zones)
 
 
-async def _record(conn: asyncpg.Connection, kind: str, path: Path, rows: int) -> None:
+async def _new_snapshot(conn: asyncpg.Connection, kind: str, path: Path, rows: int) -> int:
+    return int(
+        await conn.fetchval(
+            "INSERT INTO ingests (kind, source, rows) VALUES ($1, $2, $3) RETURNING id",
+            kind,
+            str(path),
+            rows,
+        )
+    )
+
+
+async def _drop_unused(conn: asyncpg.Connection, table: str, column: str, current: int) -> None:
+    """Older snapshots go, but for those a running report still reads."""
     await conn.execute(
-        "INSERT INTO ingests (kind, source, rows) VALUES ($1, $2, $3)", kind, str(path), rows
+        f"DELETE FROM {table} WHERE snapshot <> $1 AND snapshot NOT IN "
+        f"(SELECT {column} FROM reports WHERE status = 'Running')",
+        current,
     )

@@ -18,10 +18,10 @@ import asyncpg
 
 from shared.errors import FileRowError
 from shared.ingest.source import CsvSource, open_source
+from shared.partitions import block_of, ensure_partitions
 
 _LINE_SHIFT = 1 << 32  # seq = (ingest id << 32) + line: later files, then later lines, win
 _WHITESPACE = r"E' \t\n\r\f\013'"  # what Python's str.strip() removes, for btrim
-_PARTITION_LOCK = 0x5704E1  # advisory lock key: concurrent ingests create partitions in turn
 _DAY = timedelta(days=1)
 _DATE_SHAPE = r"^\d{4}-\d\d-\d\d$"
 _SHORTEST_TIMESTAMP = len("2023-01-22 12:00")
@@ -70,9 +70,17 @@ async def ingest_polls(conn: asyncpg.Connection, path: Path) -> tuple[int, int]:
             f"ELSE day ~ '{_DATE_SHAPE}' AND shortest >= {_SHORTEST_TIMESTAMP} END, false)"
         ):
             raise await _first_bad_row(conn, source, cols)
-        days = await conn.fetch("SELECT day FROM poll_groups WHERE day IS NOT NULL")
-        await _create_partitions(conn, [r["day"] for r in days])
+        days = await _days(conn)
+        # Partitions are made before the long transaction (readers never wait for it), for
+        # the store keys the file will need; a key taken meanwhile is handled inside.
+        await ensure_partitions(conn, days, await _blocks_needed(conn))
         async with conn.transaction():
+            await _add_stores(conn)
+            await ensure_partitions(
+                conn,
+                days,
+                block_of(await conn.fetchval("SELECT coalesce(max(id), 0) FROM poll_ids")) + 1,
+            )
             return await _insert(conn, source, cols, path)
     finally:
         await conn.execute("DROP TABLE IF EXISTS poll_stage, poll_groups, poll_ids")
@@ -91,34 +99,42 @@ async def _copy(conn: asyncpg.Connection, source: CsvSource, cols: list[str]) ->
             raise source.error(int(line) if line.isdigit() else 0, str(e)) from None
 
 
-async def _create_partitions(conn: asyncpg.Connection, days: list[str]) -> None:
-    """Daily partitions around every date written in the file (an offset can move an instant
-    to the day before or after), each in its own short transaction before the insert, so that
-    readers of polls never wait for a long ingest."""
-    existing = {
-        r["name"]
-        for r in await conn.fetch(
-            "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-            "WHERE i.inhparent = 'polls'::regclass"
-        )
-    }
-    wanted = set()
-    for text in days:
+async def _add_stores(conn: asyncpg.Connection) -> None:
+    """Give new store ids their keys, and map the staged ids as written to keys, so the big
+    INSERT joins without trimming each row."""
+    await conn.execute(
+        f"INSERT INTO stores (store_id) SELECT DISTINCT btrim(raw_store, {_WHITESPACE}) "
+        "FROM poll_groups WHERE day IS NULL ORDER BY 1 ON CONFLICT DO NOTHING"
+    )
+    await conn.execute(
+        f"CREATE TEMP TABLE poll_ids AS SELECT g.raw_store AS raw, s.id FROM poll_groups g "
+        f"JOIN stores s ON s.store_id = btrim(g.raw_store, {_WHITESPACE}) WHERE g.day IS NULL"
+    )
+
+
+async def _days(conn: asyncpg.Connection) -> set[date]:
+    """The UTC days the file's polls can fall on: each date written, and the day either side
+    (an offset can move an instant across midnight)."""
+    days = set()
+    for row in await conn.fetch("SELECT day FROM poll_groups WHERE day IS NOT NULL"):
         try:
-            day = date.fromisoformat(text)
+            day = date.fromisoformat(row["day"])
         except ValueError:
             continue  # not a date (February 30): the insert will name the line
-        wanted |= {day - _DAY, day, day + _DAY}
-    for day in sorted(wanted):
-        name = f"polls_{day:%Y%m%d}"
-        if name in existing:
-            continue
-        async with conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", _PARTITION_LOCK)
-            await conn.execute(
-                f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF polls FOR VALUES "
-                f"FROM ('{day}T00:00:00Z') TO ('{day + _DAY}T00:00:00Z')"
-            )
+        days |= {day - _DAY, day, day + _DAY}
+    return days
+
+
+async def _blocks_needed(conn: asyncpg.Connection) -> int:
+    """Store-key blocks for the stores known and the file's new ones, if no one else adds."""
+    new_stores = await conn.fetchval(
+        f"SELECT count(*) FROM poll_groups g WHERE g.day IS NULL AND NOT EXISTS ("
+        f"SELECT 1 FROM stores s WHERE s.store_id = btrim(g.raw_store, {_WHITESPACE}))"
+    )
+    last_key = await conn.fetchval(
+        "SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('stores', 'id')), 0)"
+    )
+    return block_of(int(last_key) + int(new_stores)) + 1
 
 
 async def _insert(
@@ -126,15 +142,6 @@ async def _insert(
 ) -> tuple[int, int]:
     ingest_id = await conn.fetchval(
         "INSERT INTO ingests (kind, source) VALUES ('polls', $1) RETURNING id", str(path)
-    )
-    await conn.execute(
-        f"INSERT INTO stores (store_id) SELECT DISTINCT btrim(raw_store, {_WHITESPACE}) "
-        "FROM poll_groups WHERE day IS NULL ORDER BY 1 ON CONFLICT DO NOTHING"
-    )
-    # Staged ids as written → store keys, so the big INSERT joins without trimming each row.
-    await conn.execute(
-        f"CREATE TEMP TABLE poll_ids AS SELECT g.raw_store AS raw, s.id FROM poll_groups g "
-        f"JOIN stores s ON s.store_id = btrim(g.raw_store, {_WHITESPACE}) WHERE g.day IS NULL"
     )
     base = ingest_id * _LINE_SHIFT
     exact = f"(p.{cols.status} = 'active' OR p.{cols.status} = 'inactive')"

@@ -1,0 +1,51 @@
+"""The polls table's layout: daily partitions, each split into blocks of store keys."""
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+import asyncpg
+
+STORE_BLOCK = 4_096  # store keys per sub-partition; report shards never straddle two
+_LOCK = 0x5704E1  # advisory lock key: concurrent ingests create partitions in turn
+_DAY = timedelta(days=1)
+
+
+def block_of(store_key: int) -> int:
+    return store_key // STORE_BLOCK
+
+
+async def ensure_partitions(conn: asyncpg.Connection, days: Iterable[date], blocks: int) -> None:
+    """Make the partitions for `days` and store blocks 0 … blocks-1 that do not exist yet.
+
+    Each partition is made in its own short transaction, outside any long ingest, so readers
+    of polls never wait for one.
+    """
+    existing = {
+        r["relname"]
+        for r in await conn.fetch(
+            "SELECT relname FROM pg_class WHERE relname LIKE 'polls\\_%' AND relkind IN ('p', 'r')"
+        )
+    }
+    for day in sorted(set(days)):
+        parent = f"polls_{day:%Y%m%d}"
+        if parent not in existing:
+            await _create(
+                conn,
+                f"CREATE TABLE IF NOT EXISTS {parent} PARTITION OF polls FOR VALUES "
+                f"FROM ('{day}T00:00:00Z') TO ('{day + _DAY}T00:00:00Z') "
+                "PARTITION BY RANGE (store)",
+            )
+        for block in range(blocks):
+            leaf = f"{parent}_b{block:04d}"
+            if leaf not in existing:
+                await _create(
+                    conn,
+                    f"CREATE TABLE IF NOT EXISTS {leaf} PARTITION OF {parent} FOR VALUES "
+                    f"FROM ({block * STORE_BLOCK}) TO ({(block + 1) * STORE_BLOCK})",
+                )
+
+
+async def _create(conn: asyncpg.Connection, ddl: str) -> None:
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK)
+        await conn.execute(ddl)
