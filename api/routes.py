@@ -11,6 +11,7 @@ from api.errors import json_response
 from api.keys import CHANNEL, POOL, SETTINGS
 from shared import reports
 from shared.csvfile import is_report_id, report_path
+from shared.db import CONNECTION_LOST
 from shared.errors import BadInput, Unavailable
 from shared.messages import Job, publish_job
 from shared.timestamps import parse_as_of
@@ -24,8 +25,11 @@ PUBLISH_TIMEOUT = 10.0  # seconds to wait for the broker's confirm
 async def trigger_report(request: web.Request) -> web.Response:
     as_of = await _requested_as_of(request)
     pool = request.app[POOL]
-    async with pool.acquire() as conn:
-        report = await reports.create(conn, as_of)
+    try:
+        async with pool.acquire() as conn:
+            report = await reports.create(conn, as_of)
+    except CONNECTION_LOST as e:
+        raise Unavailable(f"database unavailable: {e!r}") from e
     report_id = str(report["id"])
     try:
         await asyncio.wait_for(publish_job(request.app[CHANNEL], Job(report_id)), PUBLISH_TIMEOUT)
@@ -88,8 +92,14 @@ async def report_file(request: web.Request) -> web.StreamResponse:
 async def _find(request: web.Request, report_id: str) -> reports.Report | None:
     if not is_report_id(report_id):
         return None
-    async with request.app[POOL].acquire() as conn:
-        return await reports.get(conn, report_id)
+    # A pooled connection may have died with a database restart: a retry gets a new one.
+    for _ in range(2):
+        try:
+            async with request.app[POOL].acquire() as conn:
+                return await reports.get(conn, report_id)
+        except CONNECTION_LOST as e:
+            lost = e
+    raise Unavailable(f"database unavailable: {lost!r}") from lost
 
 
 def _not_found(report_id: str) -> web.Response:

@@ -8,6 +8,14 @@ import asyncpg
 
 from shared.errors import SchemaOutOfDate
 
+# What a lost or refused database connection raises (a restart, pg_terminate_backend, a
+# network cut): worth a retry on a new connection, unlike an error in the query itself.
+CONNECTION_LOST = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.OperatorInterventionError,
+    OSError,
+)
 _MIGRATION_NAME = re.compile(r"^(\d+)_(\w+)\.sql$")
 _MIGRATION_LOCK = 0x5704E0  # advisory lock key: concurrent `migrate` runs queue up
 

@@ -45,19 +45,21 @@ async def database_url() -> AsyncIterator[str]:
     await db.drop_database(url)
 
 
-def _rabbitmqctl(*args: str) -> None:
+def rabbitmqctl(*args: str) -> str:
+    """Run rabbitmqctl quietly; its output."""
     tool = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
-    subprocess.run([tool, "-q", *args], check=True, capture_output=True, timeout=60)
+    done = subprocess.run([tool, "-q", *args], check=True, capture_output=True, timeout=60)
+    return done.stdout.decode()
 
 
 @pytest.fixture(scope="session")
 def vhost() -> Iterator[str]:
     _require("127.0.0.1", 5672, "RabbitMQ")
     name = f"storemon_test_{RUN_ID}"
-    _rabbitmqctl("add_vhost", name)
-    _rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+    rabbitmqctl("add_vhost", name)
+    rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
     yield name
-    _rabbitmqctl("delete_vhost", name)
+    rabbitmqctl("delete_vhost", name)
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +70,9 @@ def amqp_url(vhost: str) -> str:
 @pytest.fixture
 async def conn(database_url: str) -> AsyncIterator[asyncpg.Connection]:
     """A connection to the run's database, emptied before the test."""
-    connection = await asyncpg.connect(database_url)
+    connection = await asyncpg.connect(
+        database_url, server_settings={"application_name": "storemon-tests"}
+    )
     await connection.execute(f"TRUNCATE {TABLES} RESTART IDENTITY")
     yield connection
     await connection.close()

@@ -1,0 +1,226 @@
+"""Sharded reports under crashes, poison jobs and outages, with worker processes on the real
+RabbitMQ (this run's own vhost) and PostgreSQL (this run's own database)."""
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+import asyncpg
+import pytest
+
+from shared.config import Settings
+from shared.messages import DEAD_LETTER_QUEUE, DELIVERY_LIMIT, JOB_QUEUE
+from tests.conftest import rabbitmqctl
+from tests.sample import AS_OF, EXPECTED, Client, load_sample, wait_until_finished
+
+STOREMON = Path(sys.executable).with_name("storemon")
+pytestmark = pytest.mark.usefixtures("purge_queue")
+
+
+def queue_state(vhost: str) -> dict[str, dict[str, int]]:
+    out = rabbitmqctl(
+        "list_queues",
+        "-p",
+        vhost,
+        "name",
+        "messages_ready",
+        "messages_unacknowledged",
+        "consumers",
+        "--formatter",
+        "json",
+    )
+    return {q["name"]: q for q in json.loads(out)}
+
+
+@pytest.fixture
+async def workers(settings: Settings) -> AsyncIterator[Callable[..., subprocess.Popen[bytes]]]:
+    """Starts `storemon worker` processes (one shard = one store) and stops them after."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(**env: str) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(
+            [str(STOREMON), "worker"],
+            env={
+                **os.environ,
+                "DATABASE_URL": settings.database_url,
+                "AMQP_URL": settings.amqp_url,
+                "REPORTS_DIR": str(settings.reports_dir),
+                "STOREMON_SHARD_STORES": "1",
+                **env,
+            },
+            stderr=subprocess.DEVNULL,
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.terminate()
+    for process in started:
+        process.wait(30)
+
+
+async def wait_for_consumers(vhost: str, count: int) -> None:
+    for _ in range(100):
+        if queue_state(vhost).get(JOB_QUEUE, {}).get("consumers", 0) >= count:
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"fewer than {count} consumers on {JOB_QUEUE}")
+
+
+async def wait_for_empty_queue(vhost: str) -> None:
+    for _ in range(100):
+        state = queue_state(vhost)[JOB_QUEUE]
+        if state["messages_unacknowledged"] == 0 and state["messages_ready"] == 0:
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"jobs left on the queue: {queue_state(vhost)}")
+
+
+async def trigger(client: Client) -> str:
+    response = await client.post("/trigger_report", json={"as_of": AS_OF})
+    assert response.status == 202
+    return str((await response.json())["report_id"])
+
+
+async def csv_of(client: Client, done: dict[str, Any]) -> str:
+    assert done["status"] == "Complete", done
+    return await (await client.get(done["csv_url"])).text()
+
+
+async def test_two_workers_share_the_shards(
+    client: Client,
+    workers: Callable[..., Any],
+    conn: asyncpg.Connection,
+    vhost: str,
+    tmp_path: Path,
+) -> None:
+    await load_sample(conn, tmp_path)
+    workers()
+    workers()
+    await wait_for_consumers(vhost, 2)
+    report_id = await trigger(client)
+    done = await wait_until_finished(client, report_id)
+    assert await csv_of(client, done) == EXPECTED
+    shards = await conn.fetch(
+        "SELECT shard, lo, hi, rows FROM report_shards WHERE report_id = $1 ORDER BY shard",
+        uuid.UUID(report_id),
+    )
+    # Four stores, one store per shard; only s1 and s2 have polls in the span.
+    assert [(r["lo"], r["hi"]) for r in shards] == [(1, 2), (2, 3), (3, 4), (4, 5)]
+    assert sum(r["rows"] for r in shards) == 2
+
+
+async def test_worker_killed_mid_shard_loses_nothing(
+    client: Client,
+    workers: Callable[..., Any],
+    conn: asyncpg.Connection,
+    vhost: str,
+    tmp_path: Path,
+) -> None:
+    await load_sample(conn, tmp_path)
+    doomed = workers(STOREMON_TEST_SHARD_DELAY="30")  # sits on its first shard
+    await wait_for_consumers(vhost, 1)
+    report_id = await trigger(client)
+    for _ in range(100):  # the plan is done and a shard is in the worker's hands
+        state = queue_state(vhost)[JOB_QUEUE]
+        if state["messages_unacknowledged"] == 1 and state["messages_ready"] >= 1:
+            break
+        await asyncio.sleep(0.2)
+    else:
+        raise AssertionError(f"no shard in flight: {queue_state(vhost)}")
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait(10)
+    workers()  # a healthy worker picks up the redelivered shard and the rest
+    done = await wait_until_finished(client, report_id)
+    assert await csv_of(client, done) == EXPECTED
+    await wait_for_empty_queue(vhost)  # every job, the redelivered one too, was acked
+
+
+async def test_poison_job_is_dead_lettered_and_the_report_fails(
+    client: Client,
+    workers: Callable[..., Any],
+    conn: asyncpg.Connection,
+    vhost: str,
+    amqp_url: str,
+    tmp_path: Path,
+) -> None:
+    await load_sample(conn, tmp_path)
+    not_a_directory = tmp_path / "file"
+    not_a_directory.write_text("reports cannot be written below a file")
+    workers(REPORTS_DIR=str(not_a_directory))  # every shard fails to write its part
+    await wait_for_consumers(vhost, 1)
+    report_id = await trigger(client)
+    done = await wait_until_finished(client, report_id, timeout=60)
+    assert done["status"] == "Failed"
+    assert f"gave up after {DELIVERY_LIMIT} deliveries" in done["error"]
+    for _ in range(50):
+        if queue_state(vhost).get(DEAD_LETTER_QUEUE, {}).get("messages_ready", 0) >= 1:
+            break
+        await asyncio.sleep(0.2)
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        dead = await channel.declare_queue(DEAD_LETTER_QUEUE, passive=True)
+        message = await dead.get(timeout=5)
+        assert json.loads(message.body)["report_id"] == report_id
+        await message.ack()
+
+
+async def test_broker_connections_dropped_mid_report(
+    client: Client,
+    workers: Callable[..., Any],
+    conn: asyncpg.Connection,
+    vhost: str,
+    tmp_path: Path,
+) -> None:
+    await load_sample(conn, tmp_path)
+    workers(STOREMON_TEST_SHARD_DELAY="1")
+    await wait_for_consumers(vhost, 1)
+    report_id = await trigger(client)
+    await asyncio.sleep(1.5)
+    rabbitmqctl("close_all_connections", "-p", vhost, "test: broker outage")
+    done = await wait_until_finished(client, report_id, timeout=90)
+    assert await csv_of(client, done) == EXPECTED
+    # The API reconnected too: a new report goes through.
+    deadline = time.monotonic() + 30
+    while True:
+        response = await client.post("/trigger_report", json={"as_of": AS_OF})
+        if response.status == 202 or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.5)
+    assert response.status == 202
+    again = await wait_until_finished(client, (await response.json())["report_id"], timeout=90)
+    assert await csv_of(client, again) == EXPECTED
+
+
+async def test_database_connections_killed_mid_report(
+    client: Client,
+    workers: Callable[..., Any],
+    conn: asyncpg.Connection,
+    vhost: str,
+    tmp_path: Path,
+) -> None:
+    await load_sample(conn, tmp_path)
+    workers(STOREMON_TEST_SHARD_DELAY="1")
+    await wait_for_consumers(vhost, 1)
+    report_id = await trigger(client)
+    await asyncio.sleep(1.5)
+    killed = await conn.fetchval(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+        "AND application_name <> 'storemon-tests'"
+    )
+    assert killed >= 1
+    done = await wait_until_finished(client, report_id, timeout=90)
+    assert await csv_of(client, done) == EXPECTED
