@@ -2,15 +2,16 @@
 
 from collections.abc import AsyncIterator
 
-import aio_pika
 from aiohttp import web
 
+from api.broker import BrokerLink
 from api.errors import error_middleware
-from api.keys import CHANNEL, POOL, SETTINGS
+from api.health import routes as health_routes
+from api.keys import BROKER, POOL, SETTINGS
+from api.openapi import openapi_json
 from api.routes import routes
 from shared.config import Settings
 from shared.db import create_pool
-from shared.messages import declare_queues
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -20,12 +21,9 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _broker(app: web.Application) -> AsyncIterator[None]:
-    connection = await aio_pika.connect_robust(app[SETTINGS].amqp_url)
-    channel = await connection.channel(publisher_confirms=True)
-    await declare_queues(channel)
-    app[CHANNEL] = channel
+    app[BROKER] = BrokerLink(app[SETTINGS].amqp_url)
     yield
-    await connection.close()
+    await app[BROKER].close()
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -34,4 +32,6 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app.cleanup_ctx.extend([_database, _broker])
     app.add_routes(routes)
+    app.add_routes(health_routes)
+    app.router.add_get("/openapi.json", openapi_json)
     return app

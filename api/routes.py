@@ -1,6 +1,5 @@
 """The HTTP endpoints of the spec: trigger a report, ask for it, download it."""
 
-import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -8,22 +7,23 @@ import orjson
 from aiohttp import web
 
 from api.errors import json_response
-from api.keys import CHANNEL, POOL, SETTINGS
+from api.keys import BROKER, POOL, SETTINGS
 from shared import reports
 from shared.csvfile import is_report_id, report_path
 from shared.db import CONNECTION_LOST
 from shared.errors import BadInput, Unavailable
-from shared.messages import Job, publish_job
+from shared.messages import Job
 from shared.timestamps import parse_as_of
 
 routes = web.RouteTableDef()
-PUBLISH_TIMEOUT = 10.0  # seconds to wait for the broker's confirm
 
 
 @routes.post("/trigger_report")
 @routes.get("/trigger_report")
 async def trigger_report(request: web.Request) -> web.Response:
     as_of = await _requested_as_of(request)
+    if not request.app[BROKER].ready:  # refuse before recording anything
+        raise Unavailable("message broker unavailable: no report was created")
     pool = request.app[POOL]
     try:
         async with pool.acquire() as conn:
@@ -32,12 +32,12 @@ async def trigger_report(request: web.Request) -> web.Response:
         raise Unavailable(f"database unavailable: {e!r}") from e
     report_id = str(report["id"])
     try:
-        await asyncio.wait_for(publish_job(request.app[CHANNEL], Job(report_id)), PUBLISH_TIMEOUT)
-    except Exception as e:
+        await request.app[BROKER].publish(Job(report_id))
+    except Unavailable as e:
         # Not queued means never computed: say so now rather than leave it Running forever.
         async with pool.acquire() as conn:
-            await reports.fail(conn, report_id, f"job could not be queued: {e!r}")
-        raise Unavailable(f"message broker unavailable, report not queued: {e!r}") from e
+            await reports.fail(conn, report_id, f"job could not be queued: {e}")
+        raise Unavailable(f"{e}; report {report_id} not queued") from e
     return json_response(
         {"report_id": report_id, "status": "Running", "as_of": report["as_of"]}, 202
     )

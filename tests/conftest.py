@@ -89,6 +89,10 @@ async def client(
 ) -> AsyncIterator[TestClient[object, object]]:
     """The real API application on a real port, over the run's database and vhost."""
     async with TestClient(TestServer(create_app(settings))) as test_client:
+        for _ in range(100):  # the broker link connects in the background
+            if (await test_client.get("/readyz")).status == 200:
+                break
+            await asyncio.sleep(0.1)
         yield test_client
 
 

@@ -224,3 +224,27 @@ async def test_database_connections_killed_mid_report(
     assert killed >= 1
     done = await wait_until_finished(client, report_id, timeout=90)
     assert await csv_of(client, done) == EXPECTED
+
+
+async def test_sigterm_finishes_the_shard_in_hand(
+    client: Client,
+    workers: Callable[..., Any],
+    conn: asyncpg.Connection,
+    vhost: str,
+    tmp_path: Path,
+) -> None:
+    await load_sample(conn, tmp_path)
+    worker = workers(STOREMON_TEST_SHARD_DELAY="2")
+    await wait_for_consumers(vhost, 1)
+    report_id = await trigger(client)
+    await asyncio.sleep(1)  # the plan is done; the first shard is in hand
+    worker.send_signal(signal.SIGTERM)
+    assert await asyncio.to_thread(worker.wait, 30) == 0  # it finished that shard, then left
+    done_shards = await conn.fetchval(
+        "SELECT count(*) FROM report_shards WHERE report_id = $1 AND done_at IS NOT NULL",
+        uuid.UUID(report_id),
+    )
+    assert done_shards == 1
+    workers()  # the remaining shards wait in the queue for the next worker
+    done = await wait_until_finished(client, report_id)
+    assert await csv_of(client, done) == EXPECTED

@@ -10,6 +10,7 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
 from shared import reports
+from shared.backoff import keep_trying
 from shared.config import Settings
 from shared.db import create_pool
 from shared.messages import DELIVERY_LIMIT, Job, declare_queues, publish_job
@@ -37,9 +38,15 @@ class Worker:
     async def run(self, ready: asyncio.Event | None = None) -> None:
         """Run until stop() (or a signal), then close everything cleanly."""
         async with contextlib.AsyncExitStack() as stack:
-            pool = await create_pool(self.settings.database_url, min_size=1, max_size=3)
+            pool = await keep_trying(
+                "PostgreSQL",
+                lambda: create_pool(self.settings.database_url, min_size=1, max_size=3),
+            )
             stack.push_async_callback(pool.close)
-            connection = await aio_pika.connect_robust(self.settings.amqp_url)
+            # A robust connection reconnects by itself after a broker restart.
+            connection = await keep_trying(
+                "RabbitMQ", lambda: aio_pika.connect_robust(self.settings.amqp_url)
+            )
             stack.push_async_callback(connection.close)
             channel = await connection.channel()  # publisher confirms: on by default
             await channel.set_qos(prefetch_count=PREFETCH)

@@ -1,0 +1,58 @@
+"""The API's link to RabbitMQ: connected in the background, so the API starts (and says it
+is not ready) while the broker is down, and reconnects by itself after a broker restart."""
+
+import asyncio
+import contextlib
+import logging
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractRobustConnection
+
+from shared.backoff import keep_trying
+from shared.errors import Unavailable
+from shared.messages import Job, declare_queues, publish_job
+
+log = logging.getLogger(__name__)
+PUBLISH_TIMEOUT = 5.0  # seconds to wait for the broker's confirm
+
+
+class BrokerLink:
+    """A robust connection and a confirming channel, once the broker has been reached."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._connection: AbstractRobustConnection | None = None
+        self._channel: AbstractChannel | None = None
+        self._task = asyncio.create_task(self._connect())
+
+    async def _connect(self) -> None:
+        self._connection = await keep_trying("RabbitMQ", lambda: aio_pika.connect_robust(self._url))
+        channel = await self._connection.channel(publisher_confirms=True)
+        await declare_queues(channel)
+        self._channel = channel
+        log.info("connected to RabbitMQ")
+
+    @property
+    def ready(self) -> bool:
+        return (
+            self._channel is not None
+            and self._connection is not None
+            and not self._connection.is_closed
+            and not self._channel.is_closed
+        )
+
+    async def publish(self, job: Job) -> None:
+        """Publish with a confirm; Unavailable when the broker cannot take it now."""
+        if self._channel is None or not self.ready:
+            raise Unavailable("message broker unavailable")
+        try:
+            await asyncio.wait_for(publish_job(self._channel, job), PUBLISH_TIMEOUT)
+        except Exception as e:
+            raise Unavailable(f"message broker unavailable: {e!r}") from e
+
+    async def close(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._task
+        if self._connection is not None:
+            await self._connection.close()
