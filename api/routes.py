@@ -92,13 +92,15 @@ async def report_file(request: web.Request) -> web.StreamResponse:
 async def _find(request: web.Request, report_id: str) -> reports.Report | None:
     if not is_report_id(report_id):
         return None
-    # A pooled connection may have died with a database restart: a retry gets a new one.
+    # Pooled connections may have died with a database restart: drop them all, retry once.
+    pool = request.app[POOL]
     for _ in range(2):
         try:
-            async with request.app[POOL].acquire() as conn:
+            async with pool.acquire() as conn:
                 return await reports.get(conn, report_id)
         except CONNECTION_LOST as e:
             lost = e
+            await pool.expire_connections()
     raise Unavailable(f"database unavailable: {lost!r}") from lost
 
 

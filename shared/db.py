@@ -14,6 +14,7 @@ CONNECTION_LOST = (
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
     asyncpg.OperatorInterventionError,
+    asyncpg.exceptions.InternalClientError,  # a pooled connection broken mid-operation
     OSError,
 )
 _MIGRATION_NAME = re.compile(r"^(\d+)_(\w+)\.sql$")

@@ -50,7 +50,7 @@ async def wait_until_finished(
     for _ in range(int(timeout / 0.05)):
         response = await client.get(f"/get_report/{report_id}")
         body = await response.json()
-        assert response.status == 200
+        assert response.status == 200, body
         if body["status"] != "Running":
             return body
         assert 0 <= body["progress"] <= 1
