@@ -7,7 +7,7 @@ WEEKS ?= 1
 RUNS ?= 3
 WORKERS ?= 1
 
-.PHONY: install services migrate test lint fmt typecheck demo bench clean
+.PHONY: install services browser migrate test lint fmt typecheck demo bench clean
 
 install: $(BIN)/storemon
 
@@ -20,10 +20,13 @@ $(BIN)/storemon: pyproject.toml
 services:
 	bash scripts/services.sh
 
+browser:
+	bash scripts/browser.sh
+
 migrate: install
 	$(BIN)/storemon migrate
 
-test: install services
+test: install services browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy shared api worker
 	$(BIN)/pytest -q

@@ -4,10 +4,13 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from api.auth import auth_middleware
 from api.broker import BrokerLink
+from api.dashboard import routes as dashboard_routes
 from api.errors import error_middleware
 from api.health import routes as health_routes
 from api.keys import BROKER, POOL, SETTINGS
+from api.metrics import routes as metrics_routes
 from api.openapi import openapi_json
 from api.routes import routes
 from shared.config import Settings
@@ -33,5 +36,8 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.extend([_database, _broker])
     app.add_routes(routes)
     app.add_routes(health_routes)
+    app.add_routes(metrics_routes)
     app.router.add_get("/openapi.json", openapi_json)
+    app.add_routes(dashboard_routes)
+    app.middlewares.append(auth_middleware)  # innermost; a no-op unless API_TOKEN is set
     return app

@@ -10,7 +10,7 @@ from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 
 from shared.backoff import keep_trying
 from shared.errors import Unavailable
-from shared.messages import Job, declare_queues, publish_job
+from shared.messages import JOB_QUEUE, Job, declare_queues, publish_job
 
 log = logging.getLogger(__name__)
 PUBLISH_TIMEOUT = 5.0  # seconds to wait for the broker's confirm
@@ -49,6 +49,19 @@ class BrokerLink:
             await asyncio.wait_for(publish_job(self._channel, job), PUBLISH_TIMEOUT)
         except Exception as e:
             raise Unavailable(f"message broker unavailable: {e!r}") from e
+
+    async def queue_depth(self) -> int | None:
+        """Messages ready in the job queue, or None when the broker is unreachable."""
+        if self._channel is None or not self.ready:
+            return None
+        try:
+            queue = await asyncio.wait_for(
+                self._channel.declare_queue(JOB_QUEUE, passive=True), PUBLISH_TIMEOUT
+            )
+        except Exception:
+            return None
+        count = queue.declaration_result.message_count
+        return int(count) if count is not None else None
 
     async def close(self) -> None:
         self._task.cancel()

@@ -36,7 +36,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         body = {"error": e.reason}
         if e.status == 404:  # e.g. an id with slashes, normalised to another path by the client
             body["status"] = "Not Found"
-        return json_response(body, e.status)
+        response = json_response(body, e.status)
+        if "Allow" in e.headers:  # a 405 says which methods the path takes
+            response.headers["Allow"] = e.headers["Allow"]
+        return response
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return json_response({"error": "internal error"}, 500)

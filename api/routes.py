@@ -12,6 +12,7 @@ from shared import reports
 from shared.csvfile import is_report_id, report_path
 from shared.db import CONNECTION_LOST
 from shared.errors import BadInput, Unavailable
+from shared.logs import REPORT_ID
 from shared.messages import Job
 from shared.timestamps import parse_as_of
 
@@ -19,7 +20,7 @@ routes = web.RouteTableDef()
 
 
 @routes.post("/trigger_report")
-@routes.get("/trigger_report")
+@routes.get("/trigger_report", allow_head=False)  # HEAD must not create a report
 async def trigger_report(request: web.Request) -> web.Response:
     as_of = await _requested_as_of(request)
     if not request.app[BROKER].ready:  # refuse before recording anything
@@ -31,6 +32,7 @@ async def trigger_report(request: web.Request) -> web.Response:
     except CONNECTION_LOST as e:
         raise Unavailable(f"database unavailable: {e!r}") from e
     report_id = str(report["id"])
+    REPORT_ID.set(report_id)
     try:
         await request.app[BROKER].publish(Job(report_id))
     except Unavailable as e:
@@ -92,6 +94,7 @@ async def report_file(request: web.Request) -> web.StreamResponse:
 async def _find(request: web.Request, report_id: str) -> reports.Report | None:
     if not is_report_id(report_id):
         return None
+    REPORT_ID.set(report_id)
     # Pooled connections may have died with a database restart: drop them all, retry once.
     pool = request.app[POOL]
     for _ in range(2):

@@ -2,7 +2,6 @@
 
 import argparse
 import asyncio
-import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -11,7 +10,7 @@ from typing import TypeVar
 
 import asyncpg
 
-from shared import db
+from shared import db, logs
 from shared.config import Settings
 from shared.errors import StoremonError
 
@@ -93,7 +92,9 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
 def _report(settings: Settings, args: argparse.Namespace) -> int:
     from shared.client import fetch_report
 
-    return asyncio.run(fetch_report(settings.api_url, args.out, args.as_of, args.timeout))
+    return asyncio.run(
+        fetch_report(settings.api_url, args.out, args.as_of, args.timeout, settings.api_token)
+    )
 
 
 def _bench(settings: Settings, args: argparse.Namespace) -> int:
@@ -141,7 +142,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure()
     run: Callable[[Settings, argparse.Namespace], int] = args.run
     try:
         return run(Settings.from_env(), args)

@@ -10,11 +10,16 @@ POLL_INTERVAL = 0.5  # seconds between status queries
 
 
 async def fetch_report(
-    api_url: str, out: Path | None, as_of: str | None, timeout: float = 600.0
+    api_url: str,
+    out: Path | None,
+    as_of: str | None,
+    timeout: float = 600.0,
+    token: str | None = None,
 ) -> int:
     """Trigger, show progress on stderr, save the CSV; the process exit status."""
     deadline = asyncio.get_running_loop().time() + timeout
-    async with aiohttp.ClientSession(raise_for_status=False) as http:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with aiohttp.ClientSession(raise_for_status=False, headers=headers) as http:
         body = {"as_of": as_of} if as_of else {}
         async with http.post(f"{api_url}/trigger_report", json=body) as r:
             answer = await r.json()

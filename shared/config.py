@@ -20,6 +20,8 @@ class Settings:
     api_url: str = "http://127.0.0.1:8080"
     shard_stores: int = STORE_BLOCK  # stores per report shard (at most one partition block)
     test_shard_delay: float = 0.0  # tests only: seconds a worker waits before each shard
+    api_token: str | None = None  # when set, the API asks for `Authorization: Bearer <token>`
+    worker_metrics_port: int | None = None  # where a worker serves its own /metrics
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -35,4 +37,8 @@ class Settings:
             api_url=env.get("API_URL", d.api_url).rstrip("/"),
             shard_stores=int(env.get("STOREMON_SHARD_STORES", str(d.shard_stores))),
             test_shard_delay=float(env.get("STOREMON_TEST_SHARD_DELAY", "0")),
+            api_token=env.get("API_TOKEN") or None,  # empty: no token
+            worker_metrics_port=int(env["WORKER_METRICS_PORT"])
+            if env.get("WORKER_METRICS_PORT")
+            else None,
         )

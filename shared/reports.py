@@ -7,6 +7,10 @@ from typing import Any, TypeAlias, cast
 import asyncpg
 
 Report: TypeAlias = asyncpg.Record
+_SELECT = (
+    "SELECT r.*, (SELECT count(*) FROM report_shards s "
+    " WHERE s.report_id = r.id AND s.done_at IS NOT NULL) AS shards_done FROM reports r"
+)
 
 
 async def create(conn: asyncpg.Connection, as_of: datetime | None) -> Report:
@@ -29,10 +33,19 @@ async def get(conn: asyncpg.Connection, report_id: str) -> Report | None:
     return cast(
         Report | None,
         await conn.fetchrow(
-            "SELECT r.*, (SELECT count(*) FROM report_shards s "
-            " WHERE s.report_id = r.id AND s.done_at IS NOT NULL) AS shards_done "
-            "FROM reports r WHERE r.id = $1",
+            f"{_SELECT} WHERE r.id = $1",
             uuid.UUID(report_id),
+        ),
+    )
+
+
+async def recent(conn: asyncpg.Connection, limit: int) -> list[Report]:
+    """The `limit` most recently requested reports, newest first, in the row shape of `get`."""
+    return cast(
+        list[Report],
+        await conn.fetch(
+            f"{_SELECT} ORDER BY r.requested_at DESC, r.id DESC LIMIT $1",
+            limit,
         ),
     )
 

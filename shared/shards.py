@@ -62,6 +62,16 @@ async def get(conn: asyncpg.Connection, report_id: str, number: int) -> asyncpg.
     )
 
 
+async def begin(conn: asyncpg.Connection, shard: Shard) -> None:
+    """Note when this run of the shard started."""
+    await conn.execute(
+        "UPDATE report_shards SET started_at = now() "
+        "WHERE report_id = $1 AND shard = $2 AND done_at IS NULL",
+        uuid.UUID(shard.report_id),
+        shard.number,
+    )
+
+
 async def finish(conn: asyncpg.Connection, shard: Shard, rows: int) -> None:
     """Mark the shard done (once: a second run changes nothing) and update the progress."""
     rid = uuid.UUID(shard.report_id)

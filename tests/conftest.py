@@ -5,8 +5,9 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -22,6 +23,7 @@ from worker.main import Worker
 PG_URL = os.environ.get("TEST_DATABASE_SERVER", "postgresql://postgres@127.0.0.1:5432")
 AMQP_SERVER = os.environ.get("TEST_AMQP_SERVER", "amqp://guest:guest@127.0.0.1:5672")
 RUN_ID = uuid.uuid4().hex[:10]
+STOREMON = Path(sys.executable).with_name("storemon")
 TABLES = "polls, stores, ingests, business_hours, store_timezones, report_shards, reports"
 
 
@@ -120,3 +122,36 @@ async def purge_queue(amqp_url: str) -> None:
         channel = await connection.channel()
         queue = await declare_queues(channel)
         await queue.purge()
+
+
+@pytest.fixture
+async def workers(
+    settings: Settings, tmp_path: Path
+) -> AsyncIterator[Callable[..., subprocess.Popen[bytes]]]:
+    """Starts `storemon worker` processes (one shard = one store) and stops them after."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(**env: str) -> subprocess.Popen[bytes]:
+        log = tmp_path / f"worker-{len(started)}.log"  # JSON log lines, for tests that read them
+        with log.open("ab") as stderr:  # the child keeps its own descriptor
+            process = subprocess.Popen(
+                [str(STOREMON), "worker"],
+                env={
+                    **os.environ,
+                    "DATABASE_URL": settings.database_url,
+                    "AMQP_URL": settings.amqp_url,
+                    "REPORTS_DIR": str(settings.reports_dir),
+                    "STOREMON_SHARD_STORES": "1",
+                    **env,
+                },
+                stderr=stderr,
+            )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.terminate()
+    for process in started:
+        process.wait(30)

@@ -128,3 +128,6 @@ async def test_unknown_path_is_json_404(client: Client) -> None:
     assert response.status == 404 and "error" in await response.json()
     response = await client.delete("/trigger_report")
     assert response.status == 405 and "error" in await response.json()
+    assert set(response.headers["Allow"].split(",")) == {"GET", "POST"}
+    head = await client.head("/trigger_report")
+    assert head.status == 405  # a HEAD never creates a report

@@ -3,13 +3,10 @@ RabbitMQ (this run's own vhost) and PostgreSQL (this run's own database)."""
 
 import asyncio
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +14,10 @@ import aio_pika
 import asyncpg
 import pytest
 
-from shared.config import Settings
 from shared.messages import DEAD_LETTER_QUEUE, DELIVERY_LIMIT, JOB_QUEUE
 from tests.conftest import rabbitmqctl
 from tests.sample import AS_OF, EXPECTED, Client, load_sample, wait_until_finished
 
-STOREMON = Path(sys.executable).with_name("storemon")
 pytestmark = pytest.mark.usefixtures("purge_queue")
 
 
@@ -39,35 +34,6 @@ def queue_state(vhost: str) -> dict[str, dict[str, int]]:
         "json",
     )
     return {q["name"]: q for q in json.loads(out)}
-
-
-@pytest.fixture
-async def workers(settings: Settings) -> AsyncIterator[Callable[..., subprocess.Popen[bytes]]]:
-    """Starts `storemon worker` processes (one shard = one store) and stops them after."""
-    started: list[subprocess.Popen[bytes]] = []
-
-    def start(**env: str) -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(
-            [str(STOREMON), "worker"],
-            env={
-                **os.environ,
-                "DATABASE_URL": settings.database_url,
-                "AMQP_URL": settings.amqp_url,
-                "REPORTS_DIR": str(settings.reports_dir),
-                "STOREMON_SHARD_STORES": "1",
-                **env,
-            },
-            stderr=subprocess.DEVNULL,
-        )
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        if process.poll() is None:
-            process.terminate()
-    for process in started:
-        process.wait(30)
 
 
 async def wait_for_consumers(vhost: str, count: int) -> None:

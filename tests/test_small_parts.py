@@ -104,7 +104,19 @@ def test_as_of_parsing(text: str, expected: datetime) -> None:
     assert parse_as_of(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "yesterday", "2023-13-01T00:00:00Z", "25/01/2023"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "yesterday",
+        "2023-13-01T00:00:00Z",
+        "25/01/2023",
+        "0001-01-01T00:00:00+01:00",  # overflows on conversion to UTC
+        "9999-12-31T23:59:59.999999Z",  # PostgreSQL's infinity
+        "1969-12-31T23:59:59Z",
+        "2023-01-25T18:13:22\x00",
+    ],
+)
 def test_bad_as_of(text: str) -> None:
     with pytest.raises(BadInput):
         parse_as_of(text)

@@ -83,6 +83,7 @@ async def _run_shard(ctx: JobContext, report_id: str, number: int) -> bool:
             if ctx.settings.test_shard_delay:
                 await asyncio.sleep(ctx.settings.test_shard_delay)
             shard = Shard(report_id, number, row["lo"], row["hi"])
+            await shards.begin(conn, shard)
             with RowsFile(part_path(ctx.settings.reports_dir, report_id, number), False) as part:
                 await _compute(conn, report, shard, part)
                 await asyncio.to_thread(part.commit)

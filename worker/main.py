@@ -13,7 +13,9 @@ from shared import reports
 from shared.backoff import keep_trying
 from shared.config import Settings
 from shared.db import create_pool
+from shared.logs import REPORT_ID
 from shared.messages import DELIVERY_LIMIT, Job, declare_queues, publish_job
+from worker import metrics
 from worker.job import JobContext, UnknownReport, run_job
 
 log = logging.getLogger(__name__)
@@ -89,25 +91,33 @@ class Worker:
             log.error("dead-lettering a malformed job message %r", message.body[:200])
             await message.reject(requeue=False)
             return
+        REPORT_ID.set(job.report_id)  # every log line about this job names the report
+        kind = "plan" if job.shard is None else "shard"
         try:
-            completed = await run_job(ctx, job)
+            with (
+                metrics.SHARD_SECONDS.time() if job.shard is not None else contextlib.nullcontext()
+            ):
+                completed = await run_job(ctx, job)
         except UnknownReport:
             # Another environment sharing this vhost? Keep the job in the dead-letter queue.
             log.error("report %s is unknown to this database; dead-lettering", job.report_id)
+            metrics.JOBS.labels(kind, "dead_lettered").inc()
             await message.reject(requeue=False)
             return
         except asyncio.CancelledError:
             await asyncio.shield(message.nack(requeue=True))
             raise
         except Exception as e:
-            await self._retry_or_give_up(ctx, message, job, e)
+            outcome = await self._retry_or_give_up(ctx, message, job, e)
+            metrics.JOBS.labels(kind, outcome).inc()
             return
         self.done += completed
+        metrics.JOBS.labels(kind, "done").inc()
         await message.ack()
 
     async def _retry_or_give_up(
         self, ctx: JobContext, message: AbstractIncomingMessage, job: Job, error: Exception
-    ) -> None:
+    ) -> str:
         """Requeue after a backoff; on the last allowed delivery fail the report and let the
         broker dead-letter the job, so nothing loops forever."""
         deliveries = int(str((message.headers or {}).get("x-delivery-count") or 0)) + 1
@@ -120,10 +130,11 @@ class Worker:
                         conn, job.report_id, f"gave up after {deliveries} deliveries: {error!r}"
                     )
             await message.reject(requeue=False)
-            return
+            return "failed"
         self.retried += 1
         await asyncio.sleep(min(0.5 * 2 ** (deliveries - 1), _MAX_BACKOFF))
         await message.nack(requeue=True)
+        return "retried"
 
 
 def _publisher(channel: AbstractChannel) -> Callable[[Job], Awaitable[None]]:
@@ -136,6 +147,7 @@ def _publisher(channel: AbstractChannel) -> Callable[[Job], Awaitable[None]]:
 async def serve(settings: Settings) -> None:
     """Run a worker with SIGTERM/SIGINT handlers installed."""
     worker = Worker(settings)
+    metrics.serve(settings.worker_metrics_port)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, worker.stop)

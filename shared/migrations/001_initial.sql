@@ -82,6 +82,7 @@ CREATE TABLE report_shards (
     lo integer NOT NULL,
     hi integer NOT NULL,
     rows integer,
+    started_at timestamptz,  -- of the run that finished it (for the shard duration metric)
     done_at timestamptz,
     PRIMARY KEY (report_id, shard)
 );

@@ -8,6 +8,7 @@ offset table for the span (see `ZoneOffsets`), so no per-store, per-day Python w
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -60,16 +61,16 @@ class ZoneOffsets:
             self._utc_values.append(after)
             self._local_breaks += [hi + min(before, after), hi + max(before, after)]
             self._local_values += [min(before, after), after]
+        self._utc_table = (np.array(self._utc_breaks, np.int64), np.array(self._utc_values))
+        self._local_table = (np.array(self._local_breaks, np.int64), np.array(self._local_values))
 
     def at_utc(self, utc_us: np.ndarray) -> np.ndarray:
         """The offset in force at each UTC instant."""
-        values = np.array(self._utc_values, dtype=np.int64)
-        return values[np.searchsorted(np.array(self._utc_breaks, np.int64), utc_us, "right")]
+        return self._utc_table[1][np.searchsorted(self._utc_table[0], utc_us, "right")]
 
     def to_utc(self, local_us: np.ndarray) -> np.ndarray:
         """UTC instants of local wall-clock times (µs since the epoch as if local were UTC)."""
-        values = np.array(self._local_values, dtype=np.int64)
-        breaks = np.array(self._local_breaks, dtype=np.int64)
+        breaks, values = self._local_table
         result: np.ndarray = local_us - values[np.searchsorted(breaks, local_us, "right")]
         return result
 
@@ -126,19 +127,27 @@ def business_intervals(
     for name in np.unique(weekly.zone):
         mine = weekly.zone == name
         owner, spans = _zone_intervals(
-            zone(str(name)), weekly.owner[mine], rows[mine], span_start_us, span_end_us
+            str(name), weekly.owner[mine], rows[mine], span_start_us, span_end_us
         )
         parts_owner.append(owner)
         parts.append(np.clip(spans - span_start_us, 0, limit))
     return _merge(np.concatenate(parts_owner), np.concatenate(parts))
 
 
+@lru_cache(maxsize=512)
+def _offsets(zone_name: str, span_start_us: int, span_end_us: int) -> "ZoneOffsets":
+    """A zone's table around a span, made once per process for all the shards of a report."""
+    return ZoneOffsets(
+        zone(zone_name), span_start_us - 3 * US_PER_DAY, span_end_us + 3 * US_PER_DAY
+    )
+
+
 def _zone_intervals(
-    tz: ZoneInfo, owner: np.ndarray, rows: np.ndarray, span_start_us: int, span_end_us: int
+    zone_name: str, owner: np.ndarray, rows: np.ndarray, span_start_us: int, span_end_us: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """UTC [start, end) of each (day, start, end) row on every local date that touches the
     span, from the date before its first through the date of its end."""
-    offsets = ZoneOffsets(tz, span_start_us - 3 * US_PER_DAY, span_end_us + 3 * US_PER_DAY)
+    offsets = _offsets(zone_name, span_start_us, span_end_us)
     ends = np.array([span_start_us, span_end_us], dtype=np.int64)
     first, last = (ends + offsets.at_utc(ends)) // US_PER_DAY
     first -= 1  # the date before: its overnight shifts run into the span

@@ -1,0 +1,103 @@
+"""`GET /metrics` in the Prometheus text format.
+
+Report and ingest figures come from PostgreSQL at scrape time, so they are global (every API
+replica reports the same values: aggregate them with max, not sum) and survive restarts; the
+job queue's depth comes from RabbitMQ. Each worker also serves its own process metrics (see
+worker/metrics.py).
+"""
+
+from collections.abc import Iterator, Sequence
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+from prometheus_client.registry import Collector
+
+from api.keys import BROKER, POOL
+
+routes = web.RouteTableDef()
+REPORT_BUCKETS = (0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600)
+SHARD_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60)
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+def _histogram_sql(seconds: str, buckets: Sequence[float]) -> str:
+    counts = ", ".join(f"count(*) FILTER (WHERE {seconds} <= {b})" for b in buckets)
+    return f"{counts}, count(*), coalesce(sum({seconds}), 0)"
+
+
+def _histogram(
+    name: str, doc: str, buckets: Sequence[float], row: Sequence[float]
+) -> HistogramMetricFamily:
+    *cumulative, total, total_seconds = row
+    pairs = [(str(b), float(c)) for b, c in zip(buckets, cumulative, strict=True)]
+    return HistogramMetricFamily(
+        name, doc, buckets=[*pairs, ("+Inf", float(total))], sum_value=float(total_seconds)
+    )
+
+
+class _Snapshot(Collector):
+    def __init__(self, metrics: list[Metric]) -> None:
+        self._metrics = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._metrics
+
+
+@routes.get("/metrics")
+async def metrics(request: web.Request) -> web.Response:
+    report_seconds = "extract(epoch FROM finished_at - requested_at)"
+    shard_seconds = "extract(epoch FROM done_at - started_at)"
+    async with request.app[POOL].acquire() as conn:
+        counts = await conn.fetchrow(
+            "SELECT count(*) AS triggered, count(*) FILTER (WHERE status = 'Complete') AS done,"
+            " count(*) FILTER (WHERE status = 'Failed') AS failed FROM reports"
+        )
+        polls = await conn.fetchval(
+            "SELECT coalesce(sum(rows), 0) FROM ingests WHERE kind = 'polls'"
+        )
+        reports = await conn.fetchrow(
+            f"SELECT {_histogram_sql(report_seconds, REPORT_BUCKETS)} FROM reports "
+            "WHERE status = 'Complete'"
+        )
+        shards = await conn.fetchrow(
+            f"SELECT {_histogram_sql(shard_seconds, SHARD_BUCKETS)} FROM report_shards "
+            "WHERE done_at IS NOT NULL AND started_at IS NOT NULL"
+        )
+    found: list[Metric] = [
+        CounterMetricFamily(
+            "storemon_reports_triggered", "Reports requested.", value=counts["triggered"]
+        ),
+        CounterMetricFamily(
+            "storemon_reports_completed", "Reports completed.", value=counts["done"]
+        ),
+        CounterMetricFamily("storemon_reports_failed", "Reports failed.", value=counts["failed"]),
+        CounterMetricFamily("storemon_polls_ingested", "Poll rows ingested.", value=polls),
+        _histogram(
+            "storemon_report_duration_seconds",
+            "Seconds from trigger to Complete.",
+            REPORT_BUCKETS,
+            list(reports.values()),
+        ),
+        _histogram(
+            "storemon_shard_duration_seconds",
+            "Seconds a worker took for a report shard.",
+            SHARD_BUCKETS,
+            list(shards.values()),
+        ),
+    ]
+    depth = await request.app[BROKER].queue_depth()
+    if depth is not None:  # omitted while the broker is unreachable
+        found.append(
+            GaugeMetricFamily(
+                "storemon_job_queue_messages", "Jobs waiting in storemon.jobs.", value=depth
+            )
+        )
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Snapshot(found))
+    return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE})

@@ -1,0 +1,22 @@
+"""A worker's own metrics, served on WORKER_METRICS_PORT when set (one port per process).
+
+Report-level figures are global and come from the API's /metrics; these say what this
+process did.
+"""
+
+from prometheus_client import Counter, Histogram, start_http_server
+
+JOBS = Counter(
+    "storemon_worker_jobs", "Jobs this worker handled.", ["kind", "outcome"]
+)  # kind: plan or shard; outcome: done, retried, failed, dead_lettered
+SHARD_SECONDS = Histogram(
+    "storemon_worker_shard_duration_seconds",
+    "Seconds this worker spent on a report shard.",
+    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
+)
+
+
+def serve(port: int | None) -> None:
+    """Expose this process's metrics over HTTP on `port` (nothing when None)."""
+    if port is not None:
+        start_http_server(port)
