@@ -4,6 +4,7 @@ RabbitMQ (this run's own vhost) and PostgreSQL (this run's own database)."""
 import asyncio
 import json
 import signal
+import subprocess
 import time
 import uuid
 from collections.abc import Callable
@@ -59,6 +60,21 @@ async def trigger(client: Client) -> str:
     return str((await response.json())["report_id"])
 
 
+async def report_under_way(
+    client: Client,
+    workers: Callable[..., Any],
+    conn: asyncpg.Connection,
+    vhost: str,
+    tmp_path: Path,
+    **env: str,
+) -> tuple[str, subprocess.Popen[bytes]]:
+    """Load the sample, start a worker with `env`, trigger a report: its id and the worker."""
+    await load_sample(conn, tmp_path)
+    worker = workers(**env)
+    await wait_for_consumers(vhost, 1)
+    return await trigger(client), worker
+
+
 async def csv_of(client: Client, done: dict[str, Any]) -> str:
     assert done["status"] == "Complete", done
     return await (await client.get(done["csv_url"])).text()
@@ -94,10 +110,9 @@ async def test_worker_killed_mid_shard_loses_nothing(
     vhost: str,
     tmp_path: Path,
 ) -> None:
-    await load_sample(conn, tmp_path)
-    doomed = workers(STOREMON_TEST_SHARD_DELAY="30")  # sits on its first shard
-    await wait_for_consumers(vhost, 1)
-    report_id = await trigger(client)
+    report_id, doomed = await report_under_way(  # the worker sits on its first shard
+        client, workers, conn, vhost, tmp_path, STOREMON_TEST_SHARD_DELAY="30"
+    )
     for _ in range(100):  # the plan is done and a shard is in the worker's hands
         state = queue_state(vhost)[JOB_QUEUE]
         if state["messages_unacknowledged"] == 1 and state["messages_ready"] >= 1:
@@ -121,12 +136,11 @@ async def test_poison_job_is_dead_lettered_and_the_report_fails(
     amqp_url: str,
     tmp_path: Path,
 ) -> None:
-    await load_sample(conn, tmp_path)
     not_a_directory = tmp_path / "file"
     not_a_directory.write_text("reports cannot be written below a file")
-    workers(REPORTS_DIR=str(not_a_directory))  # every shard fails to write its part
-    await wait_for_consumers(vhost, 1)
-    report_id = await trigger(client)
+    report_id, _ = await report_under_way(  # every shard fails to write its part
+        client, workers, conn, vhost, tmp_path, REPORTS_DIR=str(not_a_directory)
+    )
     done = await wait_until_finished(client, report_id, timeout=60)
     assert done["status"] == "Failed"
     assert f"gave up after {DELIVERY_LIMIT} deliveries" in done["error"]
@@ -150,10 +164,9 @@ async def test_broker_connections_dropped_mid_report(
     vhost: str,
     tmp_path: Path,
 ) -> None:
-    await load_sample(conn, tmp_path)
-    workers(STOREMON_TEST_SHARD_DELAY="1")
-    await wait_for_consumers(vhost, 1)
-    report_id = await trigger(client)
+    report_id, _ = await report_under_way(
+        client, workers, conn, vhost, tmp_path, STOREMON_TEST_SHARD_DELAY="1"
+    )
     await asyncio.sleep(1.5)
     rabbitmqctl("close_all_connections", "-p", vhost, "test: broker outage")
     done = await wait_until_finished(client, report_id, timeout=90)
@@ -177,10 +190,9 @@ async def test_database_connections_killed_mid_report(
     vhost: str,
     tmp_path: Path,
 ) -> None:
-    await load_sample(conn, tmp_path)
-    workers(STOREMON_TEST_SHARD_DELAY="1")
-    await wait_for_consumers(vhost, 1)
-    report_id = await trigger(client)
+    report_id, _ = await report_under_way(
+        client, workers, conn, vhost, tmp_path, STOREMON_TEST_SHARD_DELAY="1"
+    )
     await asyncio.sleep(1.5)
     killed = await conn.fetchval(
         "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
@@ -199,10 +211,9 @@ async def test_sigterm_finishes_the_shard_in_hand(
     vhost: str,
     tmp_path: Path,
 ) -> None:
-    await load_sample(conn, tmp_path)
-    worker = workers(STOREMON_TEST_SHARD_DELAY="2")
-    await wait_for_consumers(vhost, 1)
-    report_id = await trigger(client)
+    report_id, worker = await report_under_way(
+        client, workers, conn, vhost, tmp_path, STOREMON_TEST_SHARD_DELAY="2"
+    )
     await asyncio.sleep(1)  # the plan is done; the first shard is in hand
     worker.send_signal(signal.SIGTERM)
     assert await asyncio.to_thread(worker.wait, 30) == 0  # it finished that shard, then left
