@@ -18,10 +18,9 @@ import re
 from aiohttp import web
 
 from api.errors import json_response
-from api.keys import POOL
+from api.reads import read
 from shared import reports
-from shared.db import CONNECTION_LOST
-from shared.errors import BadInput, Unavailable
+from shared.errors import BadInput
 
 routes = web.RouteTableDef()
 DEFAULT_LIMIT = 20
@@ -44,18 +43,7 @@ def parse_limit(values: list[str]) -> int:
 async def list_reports(request: web.Request) -> web.Response:
     """The most recently requested reports, newest first, each as `GET /get_report` shows it."""
     limit = parse_limit(request.query.getall("limit", []))
-    # Pooled connections may have died with a database restart: drop them all, retry once.
-    pool = request.app[POOL]
-    for _ in range(2):
-        try:
-            async with pool.acquire() as conn:
-                rows = await reports.recent(conn, limit)
-            break
-        except CONNECTION_LOST as e:
-            lost = e
-            await pool.expire_connections()
-    else:
-        raise Unavailable(f"database unavailable: {lost!r}") from lost
+    rows = await read(request, lambda conn: reports.recent(conn, limit))
     return json_response({"reports": [reports.status_json(row) for row in rows]})
 
 

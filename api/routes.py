@@ -8,6 +8,7 @@ from aiohttp import web
 
 from api.errors import json_response
 from api.keys import BROKER, POOL, SETTINGS
+from api.reads import read
 from shared import reports
 from shared.csvfile import is_report_id, report_path
 from shared.db import CONNECTION_LOST
@@ -95,16 +96,7 @@ async def _find(request: web.Request, report_id: str) -> reports.Report | None:
     if not is_report_id(report_id):
         return None
     REPORT_ID.set(report_id)
-    # Pooled connections may have died with a database restart: drop them all, retry once.
-    pool = request.app[POOL]
-    for _ in range(2):
-        try:
-            async with pool.acquire() as conn:
-                return await reports.get(conn, report_id)
-        except CONNECTION_LOST as e:
-            lost = e
-            await pool.expire_connections()
-    raise Unavailable(f"database unavailable: {lost!r}") from lost
+    return await read(request, lambda conn: reports.get(conn, report_id))
 
 
 def _not_found(report_id: str) -> web.Response:
