@@ -28,7 +28,7 @@ migrate: install
 
 test: install services browser
 	$(BIN)/ruff check .
-	$(BIN)/mypy shared api worker
+	$(BIN)/mypy shared api worker bench
 	$(BIN)/pytest -q
 
 lint: install
@@ -40,7 +40,7 @@ fmt: install
 	$(BIN)/ruff check --fix .
 
 typecheck: install
-	$(BIN)/mypy shared api worker
+	$(BIN)/mypy shared api worker bench
 
 demo: install services
 	bash scripts/demo.sh
