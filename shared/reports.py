@@ -62,14 +62,6 @@ async def start(conn: asyncpg.Connection, report_id: str) -> Report | None:
     )
 
 
-async def set_progress(conn: asyncpg.Connection, report_id: str, progress: float) -> None:
-    await conn.execute(
-        "UPDATE reports SET progress = $2 WHERE id = $1 AND status = 'Running'",
-        uuid.UUID(report_id),
-        progress,
-    )
-
-
 async def complete(conn: asyncpg.Connection, report_id: str, rows: int) -> None:
     await _finish(conn, report_id, "status = 'Complete', progress = 1, rows = $2", rows)
 
