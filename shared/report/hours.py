@@ -42,10 +42,10 @@ class ZoneOffsets:
     def __init__(self, tz: ZoneInfo, first_us: int, last_us: int) -> None:
         samples = list(range(first_us, last_us + _SAMPLE_US, _SAMPLE_US))
         offsets = [_offset_us(tz, u) for u in samples]
-        self._utc_breaks: list[int] = []
-        self._local_breaks: list[int] = []
-        self._utc_values = [offsets[0]]
-        self._local_values = [offsets[0]]
+        utc_breaks: list[int] = []
+        local_breaks: list[int] = []
+        utc_values = [offsets[0]]
+        local_values = [offsets[0]]
         for i in range(1, len(samples)):
             before, after = offsets[i - 1], offsets[i]
             if before == after:
@@ -57,21 +57,24 @@ class ZoneOffsets:
                     lo = mid
                 else:
                     hi = mid
-            self._utc_breaks.append(hi)
-            self._utc_values.append(after)
-            self._local_breaks += [hi + min(before, after), hi + max(before, after)]
-            self._local_values += [min(before, after), after]
-        self._utc_table = (np.array(self._utc_breaks, np.int64), np.array(self._utc_values))
-        self._local_table = (np.array(self._local_breaks, np.int64), np.array(self._local_values))
+            utc_breaks.append(hi)
+            utc_values.append(after)
+            local_breaks += [hi + min(before, after), hi + max(before, after)]
+            local_values += [min(before, after), after]
+        self._utc_breaks = np.array(utc_breaks, np.int64)
+        self._utc_values = np.array(utc_values, np.int64)
+        self._local_breaks = np.array(local_breaks, np.int64)
+        self._local_values = np.array(local_values, np.int64)
 
     def at_utc(self, utc_us: np.ndarray) -> np.ndarray:
         """The offset in force at each UTC instant."""
-        return self._utc_table[1][np.searchsorted(self._utc_table[0], utc_us, "right")]
+        result: np.ndarray = self._utc_values[np.searchsorted(self._utc_breaks, utc_us, "right")]
+        return result
 
     def to_utc(self, local_us: np.ndarray) -> np.ndarray:
         """UTC instants of local wall-clock times (µs since the epoch as if local were UTC)."""
-        breaks, values = self._local_table
-        result: np.ndarray = local_us - values[np.searchsorted(breaks, local_us, "right")]
+        at = np.searchsorted(self._local_breaks, local_us, "right")
+        result: np.ndarray = local_us - self._local_values[at]
         return result
 
 
