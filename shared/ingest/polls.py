@@ -22,6 +22,7 @@ from shared.partitions import block_of, ensure_partitions
 
 _LINE_SHIFT = 1 << 32  # seq = (ingest id << 32) + line: later files, then later lines, win
 _WHITESPACE = r"E' \t\n\r\f\013'"  # what Python's str.strip() removes, for btrim
+_TRIMMED = f"btrim(raw_store, {_WHITESPACE})"  # a grouped store_id, as it is stored
 _DAY = timedelta(days=1)
 _DATE_SHAPE = r"^\d{4}-\d\d-\d\d$"
 _SHORTEST_TIMESTAMP = len("2023-01-22 12:00")
@@ -66,7 +67,7 @@ async def ingest_polls(conn: asyncpg.Connection, path: Path) -> tuple[int, int]:
         )
         if await conn.fetchval(
             f"SELECT count(*) FROM poll_groups WHERE NOT coalesce(CASE WHEN day IS NULL "
-            f"THEN btrim(raw_store, {_WHITESPACE}) <> '' "
+            f"THEN {_TRIMMED} <> '' "
             f"ELSE day ~ '{_DATE_SHAPE}' AND shortest >= {_SHORTEST_TIMESTAMP} END, false)"
         ):
             raise await _first_bad_row(conn, source, cols)
@@ -103,12 +104,12 @@ async def _add_stores(conn: asyncpg.Connection) -> None:
     """Give new store ids their keys, and map the staged ids as written to keys, so the big
     INSERT joins without trimming each row."""
     await conn.execute(
-        f"INSERT INTO stores (store_id) SELECT DISTINCT btrim(raw_store, {_WHITESPACE}) "
+        f"INSERT INTO stores (store_id) SELECT DISTINCT {_TRIMMED} "
         "FROM poll_groups WHERE day IS NULL ORDER BY 1 ON CONFLICT DO NOTHING"
     )
     await conn.execute(
         f"CREATE TEMP TABLE poll_ids AS SELECT g.raw_store AS raw, s.id FROM poll_groups g "
-        f"JOIN stores s ON s.store_id = btrim(g.raw_store, {_WHITESPACE}) WHERE g.day IS NULL"
+        f"JOIN stores s ON s.store_id = {_TRIMMED} WHERE g.day IS NULL"
     )
 
 
@@ -129,7 +130,7 @@ async def _blocks_needed(conn: asyncpg.Connection) -> int:
     """Store-key blocks for the stores known and the file's new ones, if no one else adds."""
     new_stores = await conn.fetchval(
         f"SELECT count(*) FROM poll_groups g WHERE g.day IS NULL AND NOT EXISTS ("
-        f"SELECT 1 FROM stores s WHERE s.store_id = btrim(g.raw_store, {_WHITESPACE}))"
+        f"SELECT 1 FROM stores s WHERE s.store_id = {_TRIMMED})"
     )
     last_key = await conn.fetchval(
         "SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('stores', 'id')), 0)"
@@ -154,7 +155,7 @@ async def _insert(
         )
 
     staged, stores = await conn.fetchrow(
-        f"SELECT sum(n), count(DISTINCT btrim(raw_store, {_WHITESPACE})) FROM poll_groups "
+        f"SELECT sum(n), count(DISTINCT {_TRIMMED}) FROM poll_groups "
         "WHERE day IS NULL"
     )
     try:
