@@ -155,8 +155,7 @@ async def _insert(
         )
 
     staged, stores = await conn.fetchrow(
-        f"SELECT sum(n), count(DISTINCT {_TRIMMED}) FROM poll_groups "
-        "WHERE day IS NULL"
+        f"SELECT sum(n), count(DISTINCT {_TRIMMED}) FROM poll_groups WHERE day IS NULL"
     )
     try:
         async with conn.transaction():  # a savepoint: the stage stays readable on failure
