@@ -14,6 +14,14 @@ def block_of(store_key: int) -> int:
     return store_key // STORE_BLOCK
 
 
+async def blocks_with(conn: asyncpg.Connection, new_stores: int) -> int:
+    """Store-key blocks needed once `new_stores` more stores get keys, if no one else adds."""
+    last_key = await conn.fetchval(
+        "SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('stores', 'id')), 0)"
+    )
+    return block_of(int(last_key) + new_stores) + 1
+
+
 async def ensure_partitions(conn: asyncpg.Connection, days: Iterable[date], blocks: int) -> None:
     """Make the partitions for `days` and store blocks 0 … blocks-1 that do not exist yet.
 

@@ -1,203 +1,160 @@
-"""Ingest of the polls feed: COPY into a staging table, check in SQL, append to polls.
+"""Ingest of the polls feed, all or nothing per file.
 
-Checking and converting in PostgreSQL keeps ingest close to the speed of a bare COPY, and the
-staging table's identity column gives every row its physical line number. The work is two
-passes over the staged rows, each kept to cheap expressions:
-- a grouping by (raw store_id, date text) whose few groups are then checked (ids, date shape,
-  length) and give the new store ids, the daily partitions to create and the id mapping;
-- the INSERT, which converts each row (PostgreSQL parses the timestamp) and keeps rows whose
-  status is exactly `active` or `inactive`; other spellings are added by a second INSERT.
-Only when a check fails, PostgreSQL refuses a timestamp, or fewer rows were stored than read
-is the first bad line searched for, row by row.
+A file in the common shapes is read and checked by Arrow (pollfile.py) in a thread, its rows
+kept as compact arrays in a temporary file; then, in one transaction, its new stores get keys
+and the rows go to polls in one binary COPY: no staging table, no SQL pass over the rows.
+Reading everything first lets the partitions be made before the transaction writes to polls
+(a partition cannot be added while a transaction holds polls open). Any other file goes whole
+to the staged path (staged.py), which takes whatever PostgreSQL's parser accepts and names the
+first bad line. Both give every row seq = (ingest id << 32) + line: later files, then later
+lines, win.
 """
 
-from datetime import date, timedelta
+import asyncio
+import tempfile
+from collections.abc import AsyncIterator, Generator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import TracebackType
+from typing import Self
 
 import asyncpg
+import numpy as np
+import numpy.typing as npt
 
-from shared.errors import FileRowError
+from shared.ingest.binarycopy import HEADER, TRAILER, poll_rows
+from shared.ingest.pollfile import WHITESPACE, NotFast, PollBatch, read_batches
 from shared.ingest.source import CsvSource, open_source
-from shared.partitions import block_of, ensure_partitions
+from shared.ingest.staged import LINE_SHIFT, close_ingest, ingest_staged, new_ingest
+from shared.partitions import block_of, blocks_with, ensure_partitions
 
-_LINE_SHIFT = 1 << 32  # seq = (ingest id << 32) + line: later files, then later lines, win
-_WHITESPACE = r"E' \t\n\r\f\013'"  # what Python's str.strip() removes, for btrim
-_TRIMMED = f"btrim(raw_store, {_WHITESPACE})"  # a grouped store_id, as it is stored
-_DAY = timedelta(days=1)
-_DATE_SHAPE = r"^\d{4}-\d\d-\d\d$"
-_SHORTEST_TIMESTAMP = len("2023-01-22 12:00")
-
-
-class _Columns:
-    """SQL over the staging table's text columns c0…cN, found by header name."""
-
-    def __init__(self, source: CsvSource) -> None:
-        self.names = [f"c{i}" for i in range(len(source.columns))]
-        self.store = f"c{source.index('store_id')}"
-        self.status = f"c{source.index('status')}"
-        self.ts = f"c{source.index('timestamp_utc')}"
-        # The row-by-row check of the error path: the same rules as the fast path's.
-        self.row_ok = (
-            f"coalesce(btrim({self.store}, {_WHITESPACE}) <> '' "
-            f"AND lower({self.status}) IN ('active', 'inactive') "
-            f"AND left({self.ts}, 10) ~ '{_DATE_SHAPE}' "
-            f"AND length({self.ts}) >= {_SHORTEST_TIMESTAMP} "
-            f"AND storemon_is_timestamptz({self.ts}), false)"
-        )
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_DAY = _EPOCH.date().toordinal()
+_DAY_MICROS = 86_400 * 1_000_000
+_COLUMNS = ["store", "ts", "active", "seq"]
 
 
 async def ingest_polls(conn: asyncpg.Connection, path: Path) -> tuple[int, int]:
     """Append the polls of `path`; all or nothing. Returns (polls, distinct stores)."""
     source = open_source(path, [["store_id"], ["status"], ["timestamp_utc"]])
-    cols = _Columns(source)
     await conn.execute("SET TimeZone = 'UTC'")  # a timestamp without zone is UTC
-    await conn.execute(
-        "CREATE TEMP TABLE poll_stage (line bigint GENERATED ALWAYS AS IDENTITY (START 2), "
-        + ", ".join(f"{c} text" for c in cols.names)
-        + ")"
-    )
     try:
-        await _copy(conn, source, cols.names)
-        # One pass, two groupings: per raw store_id (the ids to add) and per date text (the
-        # partitions to make); both small, so checking them costs nothing.
+        parsed = await asyncio.to_thread(_ParsedPolls.read, source)
+    except NotFast:
+        return await ingest_staged(conn, source)
+    with parsed:
+        return await _append(conn, parsed)
+
+
+async def _append(conn: asyncpg.Connection, parsed: "_ParsedPolls") -> tuple[int, int]:
+    ids = sorted({name.strip(WHITESPACE) for name in parsed.names})
+    new = await conn.fetchval(
+        "SELECT count(*) FROM unnest($1::text[]) i WHERE NOT EXISTS "
+        "(SELECT 1 FROM stores s WHERE s.store_id = i)",
+        ids,
+    )
+    # Partitions are made before the long transaction (readers never wait for it), for the
+    # store keys the file will need; a key taken meanwhile is handled inside.
+    await ensure_partitions(conn, parsed.days, await blocks_with(conn, new))
+    async with conn.transaction():
+        ingest_id = await new_ingest(conn, parsed.source.path)
         await conn.execute(
-            f"CREATE TEMP TABLE poll_groups AS SELECT {cols.store} AS raw_store, "
-            f"left({cols.ts}, 10) AS day, min(length({cols.ts})) AS shortest, count(*) AS n "
-            f"FROM poll_stage GROUP BY GROUPING SETS (1, 2)"
+            "INSERT INTO stores (store_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", ids
         )
-        if await conn.fetchval(
-            f"SELECT count(*) FROM poll_groups WHERE NOT coalesce(CASE WHEN day IS NULL "
-            f"THEN {_TRIMMED} <> '' "
-            f"ELSE day ~ '{_DATE_SHAPE}' AND shortest >= {_SHORTEST_TIMESTAMP} END, false)"
-        ):
-            raise await _first_bad_row(conn, source, cols)
-        days = await _days(conn)
-        # Partitions are made before the long transaction (readers never wait for it), for
-        # the store keys the file will need; a key taken meanwhile is handled inside.
-        await ensure_partitions(conn, days, await _blocks_needed(conn))
-        async with conn.transaction():
-            await _add_stores(conn)
-            await ensure_partitions(
-                conn,
-                days,
-                block_of(await conn.fetchval("SELECT coalesce(max(id), 0) FROM poll_ids")) + 1,
+        key_of = dict(
+            await conn.fetch(
+                "SELECT store_id, id FROM stores WHERE store_id = ANY($1::text[])", ids
             )
-            return await _insert(conn, source, cols, path)
-    finally:
-        await conn.execute("DROP TABLE IF EXISTS poll_stage, poll_groups, poll_ids")
-
-
-async def _copy(conn: asyncpg.Connection, source: CsvSource, cols: list[str]) -> None:
-    with source.path.open("rb") as f:
-        f.seek(source.start)
-        try:
-            await conn.copy_to_table(
-                "poll_stage", source=f, columns=cols, format="csv", header=True
-            )
-        except (asyncpg.DataError, asyncpg.CharacterNotInRepertoireError) as e:
-            context = getattr(e, "context", "") or ""
-            line = context.split("line ", 1)[-1].split(":")[0].split(",")[0]
-            raise source.error(int(line) if line.isdigit() else 0, str(e)) from None
-
-
-async def _add_stores(conn: asyncpg.Connection) -> None:
-    """Give new store ids their keys, and map the staged ids as written to keys, so the big
-    INSERT joins without trimming each row."""
-    await conn.execute(
-        f"INSERT INTO stores (store_id) SELECT DISTINCT {_TRIMMED} "
-        "FROM poll_groups WHERE day IS NULL ORDER BY 1 ON CONFLICT DO NOTHING"
-    )
-    await conn.execute(
-        f"CREATE TEMP TABLE poll_ids AS SELECT g.raw_store AS raw, s.id FROM poll_groups g "
-        f"JOIN stores s ON s.store_id = {_TRIMMED} WHERE g.day IS NULL"
-    )
-
-
-async def _days(conn: asyncpg.Connection) -> set[date]:
-    """The UTC days the file's polls can fall on: each date written, and the day either side
-    (an offset can move an instant across midnight)."""
-    days = set()
-    for row in await conn.fetch("SELECT day FROM poll_groups WHERE day IS NOT NULL"):
-        try:
-            day = date.fromisoformat(row["day"])
-        except ValueError:
-            continue  # not a date (February 30): the insert will name the line
-        days |= {day - _DAY, day, day + _DAY}
-    return days
-
-
-async def _blocks_needed(conn: asyncpg.Connection) -> int:
-    """Store-key blocks for the stores known and the file's new ones, if no one else adds."""
-    new_stores = await conn.fetchval(
-        f"SELECT count(*) FROM poll_groups g WHERE g.day IS NULL AND NOT EXISTS ("
-        f"SELECT 1 FROM stores s WHERE s.store_id = {_TRIMMED})"
-    )
-    last_key = await conn.fetchval(
-        "SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('stores', 'id')), 0)"
-    )
-    return block_of(int(last_key) + int(new_stores)) + 1
-
-
-async def _insert(
-    conn: asyncpg.Connection, source: CsvSource, cols: _Columns, path: Path
-) -> tuple[int, int]:
-    ingest_id = await conn.fetchval(
-        "INSERT INTO ingests (kind, source) VALUES ('polls', $1) RETURNING id", str(path)
-    )
-    base = ingest_id * _LINE_SHIFT
-    exact = f"(p.{cols.status} = 'active' OR p.{cols.status} = 'inactive')"
-
-    def insert(status: str, where: str) -> str:
-        return (
-            f"INSERT INTO polls (store, ts, active, seq) "
-            f"SELECT m.id, p.{cols.ts}::timestamptz, {status} = 'active', $1 + p.line "
-            f"FROM poll_stage p JOIN poll_ids m ON m.raw = p.{cols.store} WHERE {where}"
         )
-
-    staged, stores = await conn.fetchrow(
-        f"SELECT sum(n), count(DISTINCT {_TRIMMED}) FROM poll_groups WHERE day IS NULL"
-    )
-    try:
-        async with conn.transaction():  # a savepoint: the stage stays readable on failure
-            rows = _count(await conn.execute(insert(f"p.{cols.status}", exact), base))
-            if rows < staged:  # statuses in other letter cases
-                lower = f"lower(p.{cols.status})"
-                other = f"NOT {exact} AND {lower} IN ('active', 'inactive')"
-                rows += _count(await conn.execute(insert(lower, other), base))
-    except (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError):
-        raise await _first_bad_row(conn, source, cols) from None  # e.g. February 30
-    if rows < staged:
-        raise await _first_bad_row(conn, source, cols)
-    # The latest instant lies within a day of the latest date written in the file.
-    await conn.execute(
-        "UPDATE ingests SET rows = $2, max_ts = (SELECT max(ts) FROM polls "
-        "  WHERE ts >= $4::date - 1 AND seq >= $3) WHERE id = $1",
-        ingest_id,
-        rows,
-        base,
-        await conn.fetchval("SELECT max(day)::date FROM poll_groups"),
-    )
-    return rows, int(stores)
+        keys = np.array([key_of[name.strip(WHITESPACE)] for name in parsed.names], np.int32)
+        await ensure_partitions(conn, parsed.days, block_of(int(keys.max(initial=0))) + 1)
+        await conn.copy_to_table(
+            "polls",
+            source=_in_thread(parsed.copy_data(keys, ingest_id * LINE_SHIFT)),
+            columns=_COLUMNS,
+            format="binary",
+        )
+        await close_ingest(conn, ingest_id, parsed.rows, parsed.latest())
+    return parsed.rows, len(ids)
 
 
-def _count(status: str) -> int:
-    return int(status.split()[-1])
+async def _in_thread(chunks: Generator[bytes]) -> AsyncIterator[bytes]:
+    """The chunks, each made in a thread (the event loop meanwhile sends the one before)."""
+    while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
+        yield chunk
 
 
-async def _first_bad_row(
-    conn: asyncpg.Connection, source: CsvSource, cols: _Columns
-) -> FileRowError:
-    """The first line that breaks a rule, checked row by row (only on the error path)."""
-    line = await conn.fetchval(f"SELECT min(line) FROM poll_stage WHERE NOT {cols.row_ok}")
-    row = await conn.fetchrow(
-        f"SELECT {cols.store} AS store, {cols.status} AS status, {cols.ts} AS ts "
-        "FROM poll_stage WHERE line = $1",
-        line,
-    )
-    if row is None:
-        return source.error(0, "a row could not be stored")
-    if not (row["store"] or "").strip():
-        return source.error(line, "empty store_id")
-    if (row["status"] or "").lower() not in ("active", "inactive"):
-        return source.error(line, f"bad status {row['status']!r} (expected active or inactive)")
-    return source.error(line, f"unparseable timestamp_utc {row['ts'] or ''!r}")
+class _ParsedPolls:
+    """A polls file read and checked, its rows kept as arrays in a temporary file: store ids
+    as indexes into `names` (as written), instants in microseconds, statuses; per batch."""
+
+    def __init__(self, source: CsvSource) -> None:
+        self.source = source
+        self.names: list[str] = []
+        self.days: set[date] = set()
+        self.rows = 0
+        self._index: dict[str, int] = {}
+        self._sizes: list[int] = []
+        self._latest: int | None = None
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+
+    @classmethod
+    def read(cls, source: CsvSource) -> Self:
+        parsed = cls(source)
+        try:
+            for batch in read_batches(source):
+                parsed._add(batch)
+        except BaseException:
+            parsed.close()
+            raise
+        return parsed
+
+    def _add(self, batch: PollBatch) -> None:
+        index = np.empty(len(batch.names), np.int32)  # the batch's names → the file's
+        for i, name in enumerate(batch.names):
+            if (code := self._index.get(name)) is None:
+                code = self._index[name] = len(self.names)
+                self.names.append(name)
+            index[i] = code
+        index[batch.codes].tofile(self._file)
+        batch.micros.tofile(self._file)
+        batch.active.tofile(self._file)
+        self._sizes.append(len(batch))
+        self.rows += len(batch)
+        if len(batch):  # an empty file gives one empty batch
+            self.days |= {
+                date.fromordinal(_EPOCH_DAY + int(d))
+                for d in np.unique(batch.micros // _DAY_MICROS)
+            }
+            top = int(batch.micros.max())
+            self._latest = top if self._latest is None else max(self._latest, top)
+
+    def latest(self) -> datetime | None:
+        """The latest instant in the file."""
+        return None if self._latest is None else _EPOCH + timedelta(microseconds=self._latest)
+
+    def copy_data(self, keys: npt.NDArray[np.int32], base: int) -> Generator[bytes]:
+        """The rows in binary COPY format, `keys` giving each name's store key and
+        `base` + line each row's seq."""
+        self._file.seek(0)
+        yield HEADER
+        line = 2  # the header is line 1
+        for size in self._sizes:
+            codes = np.fromfile(self._file, np.int32, size)
+            micros = np.fromfile(self._file, np.int64, size)
+            active = np.fromfile(self._file, np.bool_, size)
+            seq = base + line + np.arange(size, dtype=np.int64)
+            yield poll_rows(keys[codes], micros, active, seq)
+            line += size
+        yield TRAILER
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

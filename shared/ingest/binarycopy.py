@@ -1,0 +1,39 @@
+"""PostgreSQL's binary COPY format for rows of the polls table, built with NumPy."""
+
+import numpy as np
+import numpy.typing as npt
+
+HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header extension length
+TRAILER = b"\xff\xff"
+_PG_EPOCH_MICROS = 946_684_800 * 1_000_000  # PostgreSQL counts from 2000-01-01
+_ROW = np.dtype(  # each field is preceded by its length; all big-endian
+    [
+        ("fields", ">i2"),
+        ("store_len", ">i4"),
+        ("store", ">i4"),
+        ("ts_len", ">i4"),
+        ("ts", ">i8"),
+        ("active_len", ">i4"),
+        ("active", "u1"),
+        ("seq_len", ">i4"),
+        ("seq", ">i8"),
+    ]
+)
+
+
+def poll_rows(
+    stores: npt.NDArray[np.int32],
+    micros: npt.NDArray[np.int64],
+    active: npt.NDArray[np.bool_],
+    seq: npt.NDArray[np.int64],
+) -> bytes:
+    """Rows (store, ts, active, seq), `micros` counted from 1970-01-01 UTC; goes between
+    HEADER and TRAILER."""
+    rows = np.empty(len(micros), _ROW)
+    rows["fields"] = 4
+    rows["store_len"], rows["ts_len"], rows["active_len"], rows["seq_len"] = 4, 8, 1, 8
+    rows["store"] = stores
+    rows["ts"] = micros - _PG_EPOCH_MICROS
+    rows["active"] = active
+    rows["seq"] = seq
+    return rows.tobytes()
