@@ -79,13 +79,23 @@ def read_batches(source: CsvSource, block_bytes: int | None = None) -> Generator
             raise NotFast(str(e)) from None
 
 
-def _convert(store: pa.Array, status: pa.Array, ts: pa.Array) -> PollBatch:
-    if not pc.all(pc.match_substring_regex(ts, _TIMESTAMP)).as_py():
+def parse_timestamps(ts: pa.Array) -> npt.NDArray[np.int64]:
+    """Microseconds since 1970-01-01 UTC of timestamps in the shapes taken here; raises NotFast
+    for any other, or for a date or time that does not exist (February 30, 25:00)."""
+    if not pc.all(pc.match_substring_regex(ts, _TIMESTAMP), min_count=0).as_py():
         raise NotFast("a timestamp of another shape")
-    micros = pc.cast(pc.replace_substring_regex(ts, _ZONE, ""), pa.timestamp("us"))
+    try:
+        micros = pc.cast(pc.replace_substring_regex(ts, _ZONE, ""), pa.timestamp("us"))
+    except pa.ArrowInvalid as e:
+        raise NotFast(str(e)) from None
+    return micros.cast(pa.int64()).to_numpy()  # type: ignore[no-any-return]
+
+
+def _convert(store: pa.Array, status: pa.Array, ts: pa.Array) -> PollBatch:
+    micros = parse_timestamps(ts)
     lower = pc.ascii_lower(status)
     active = pc.equal(lower, "active")
-    if not pc.all(pc.or_(active, pc.equal(lower, "inactive"))).as_py():
+    if not pc.all(pc.or_(active, pc.equal(lower, "inactive")), min_count=0).as_py():
         raise NotFast("a status other than active or inactive")
     encoded = pc.dictionary_encode(store)
     names = encoded.dictionary.to_pylist()
@@ -94,6 +104,6 @@ def _convert(store: pa.Array, status: pa.Array, ts: pa.Array) -> PollBatch:
     return PollBatch(
         names=names,
         codes=encoded.indices.to_numpy().astype(np.int32, copy=False),
-        micros=micros.cast(pa.int64()).to_numpy(),
+        micros=micros,
         active=active.to_numpy(zero_copy_only=False),
     )

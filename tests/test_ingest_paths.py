@@ -1,0 +1,231 @@
+"""The polls ingest's two paths: Arrow and binary COPY for the common shapes, the staged SQL path
+for the rest. Whichever path a file takes, the same polls are stored."""
+
+import random
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import pyarrow as pa
+import pytest
+
+from shared.errors import FileRowError
+from shared.generate import generate_dataset
+from shared.ingest import ingest_polls, pollfile
+from shared.ingest.binarycopy import HEADER, TRAILER, poll_rows
+from shared.ingest.pollfile import NotFast, parse_timestamps, read_batches
+from shared.ingest.source import CsvSource, open_source
+from shared.ingest.staged import ingest_staged
+from tests.test_ingest import ORIGINAL, polls_of, write
+
+COLUMNS = [["store_id"], ["status"], ["timestamp_utc"]]
+LOW = (1 << 32) - 1  # a seq's line number
+
+
+def source_of(path: Path) -> CsvSource:
+    return open_source(path, COLUMNS)
+
+
+@pytest.mark.parametrize(
+    ("relative", "rows"),
+    [
+        ("int_ids_2023/partial/store_status.csv", 5032),
+        ("uuid_2024/partial/store_status.csv", 364),  # starts with a BOM
+    ],
+)
+def test_upstream_polls_take_the_fast_path(relative: str, rows: int) -> None:
+    batches = list(read_batches(source_of(ORIGINAL / relative)))
+    assert sum(len(b) for b in batches) == rows
+    names = {name for b in batches for name in b.names}
+    if relative.startswith("uuid"):  # the BOM is not part of the first id
+        assert "b5d0a65d-6d54-47aa-95e9-9312f0353326" in names
+
+
+def test_binary_copy_row_bytes_by_hand() -> None:
+    one_second_after_2000 = 946_684_801_000_000  # microseconds since 1970
+    row = poll_rows(
+        pa.array([7], pa.int32()).to_numpy(),
+        pa.array([one_second_after_2000], pa.int64()).to_numpy(),
+        pa.array([True]).to_numpy(zero_copy_only=False),
+        pa.array([5], pa.int64()).to_numpy(),
+    )
+    assert row == bytes.fromhex(
+        "0004"  # four fields
+        "00000004"
+        "00000007"  # store 7
+        "00000008"
+        "00000000000f4240"  # 1,000,000 µs after PostgreSQL's epoch
+        "00000001"
+        "01"  # true
+        "00000008"
+        "0000000000000005"  # seq 5
+    )
+    assert (b"PGCOPY\n\xff\r\n\x00" + bytes(8), b"\xff\xff") == (HEADER, TRAILER)
+
+
+def _candidates(count: int) -> list[str]:
+    """Timestamps in and around the fast path's shapes, valid or not."""
+    rng = random.Random(7)
+    edge = [
+        "2023-01-22 12:09:39.388884 UTC",
+        "2024-02-29 23:59:59.999999Z",
+        "2023-02-29 12:00:00",
+        "1900-02-29 00:00:00",
+        "2000-02-29 00:00:00",
+        "2023-01-22 24:00:00",
+        "2023-01-22 23:59:60",
+        "0000-01-01 00:00:00",
+        "1000-01-01 00:00",
+        "9999-12-31T23:59:59.9999999",
+        "2023-01-22 12:00:00.",
+        "2023-01-22 12",
+        "2023-01-22T12:00 UTC",
+    ]
+    out = []
+    for _ in range(count):
+        fraction = "".join(rng.choices("0123456789", k=rng.choice([0, 0, 1, 3, 6, 7])))
+        out.append(
+            f"{rng.choice([rng.randint(1000, 9999), rng.randint(1969, 2040)]):04d}"
+            f"-{rng.randint(0, 13):02d}-{rng.randint(0, 32):02d}"
+            f"{rng.choice(' T')}{rng.randint(0, 25):02d}:{rng.randint(0, 61):02d}"
+            + rng.choice(["", f":{rng.randint(0, 61):02d}" + (f".{fraction}" if fraction else "")])
+            + rng.choice(["", " UTC", "Z", "+00", " EST"])
+        )
+    return edge + out
+
+
+async def test_fast_timestamps_are_the_instants_postgresql_parses(
+    conn: asyncpg.Connection,
+) -> None:
+    """Every timestamp the fast path takes, PostgreSQL's parser takes as the same instant."""
+    candidates = _candidates(3000)
+    await conn.execute("SET TimeZone = 'UTC'")
+    rows = await conn.fetch(
+        "SELECT CASE WHEN storemon_is_timestamptz(v) "
+        "THEN (extract(epoch FROM v::timestamptz) * 1000000)::bigint END "
+        "FROM unnest($1::text[]) v",
+        candidates,
+    )
+    taken = refused = 0
+    for text, row in zip(candidates, rows, strict=True):
+        try:
+            [micros] = parse_timestamps(pa.array([text]))
+        except NotFast:
+            refused += 1
+            continue
+        taken += 1
+        assert row[0] == micros, text  # microseconds since 1970, exactly
+    assert taken > 500 and refused > 500  # both sides of the line were exercised
+
+
+def _mixed_file(tmp_path: Path) -> Path:
+    """A generated polls file with the spellings the fast path takes mixed in."""
+    generate_dataset(tmp_path, 300, 2, seed=3)
+    lines = (tmp_path / "store_status.csv").read_text().splitlines()
+    header, rows = lines[0], lines[1:]
+    rng = random.Random(5)
+    out = []
+    for row in rows:
+        store, status, ts = row.split(",")
+        store = rng.choice([store, f" {store}\t", f'"{store}"'])
+        status = rng.choice([status, status.upper(), status.capitalize()])
+        ts = rng.choice(
+            [ts, ts.replace(" UTC", "Z"), ts.replace(" UTC", ""), ts.replace(" ", "T", 1)]
+        )
+        out.append(f"{store},{status},{ts}")
+    out += out[:50]  # re-sent polls: the later lines win
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(("\r\n".join([header, *out]) + "\r\n").encode())
+    return path
+
+
+async def _stored(conn: asyncpg.Connection, ingest: int) -> set[tuple[str, datetime, bool, int]]:
+    rows = await conn.fetch(
+        "SELECT s.store_id, p.ts, p.active, p.seq FROM polls p JOIN stores s ON s.id = p.store "
+        "WHERE p.seq >> 32 = $1",
+        ingest,
+    )
+    return {(r["store_id"], r["ts"], r["active"], r["seq"] & LOW) for r in rows}
+
+
+async def test_both_paths_store_the_same_polls(conn: asyncpg.Connection, tmp_path: Path) -> None:
+    path = _mixed_file(tmp_path)
+    assert sum(len(b) for b in read_batches(source_of(path))) > 0  # the fast path takes it
+    fast = await ingest_polls(conn, path)
+    await conn.execute("SET TimeZone = 'UTC'")
+    staged = await ingest_staged(conn, source_of(path))
+    assert fast == staged
+    first, second = await conn.fetchval("SELECT array_agg(id ORDER BY id) FROM ingests")
+    by_fast, by_staged = await _stored(conn, first), await _stored(conn, second)
+    assert by_fast == by_staged
+    assert len(by_fast) == fast[0] and fast[1] == 300
+    assert {line for *_, line in by_fast} == set(range(2, fast[0] + 2))
+    assert (
+        await conn.fetchval("SELECT array_agg(max_ts ORDER BY id) FROM ingests")
+        == [max(ts for _, ts, _, _ in by_fast)] * 2
+    )
+
+
+async def test_many_batches_lines_run_on_and_the_later_line_wins(
+    conn: asyncpg.Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pollfile, "BLOCK_BYTES", 1 << 10)  # about 25 rows a batch
+    body = [f"s{i % 7},active,2023-01-22 {i % 24:02d}:{i % 60:02d}:00 UTC" for i in range(400)]
+    body.append("s4,INACTIVE,2023-01-22T01:25:00Z")  # line 402 re-sends line 27 (i = 25)
+    path = write(tmp_path, "p.csv", "store_id,status,timestamp_utc\n" + "\n".join(body) + "\n")
+    assert len(list(read_batches(source_of(path)))) > 10
+    assert await ingest_polls(conn, path) == (401, 7)
+    lines = {
+        r["line"]: (r["store_id"], r["ts"], r["active"])
+        for r in await conn.fetch(
+            "SELECT p.seq & $1 AS line, s.store_id, p.ts, p.active "
+            "FROM polls p JOIN stores s ON s.id = p.store",
+            LOW,
+        )
+    }
+    at = datetime(2023, 1, 22, 1, 25, tzinfo=UTC)
+    assert lines[27] == ("s4", at, True)
+    assert lines[402] == ("s4", at, False)
+    latest = await polls_of(conn)
+    assert ("s4", at, False) in latest and ("s4", at, True) not in latest
+
+
+async def test_unusual_row_late_in_the_file_falls_back_whole(
+    conn: asyncpg.Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pollfile, "BLOCK_BYTES", 1 << 10)
+    body = [f"s{i},active,2023-01-22 10:{i % 60:02d}:00 UTC" for i in range(200)]
+    good = [*body, "late,inactive,2023-01-22T13:00:00+02:00"]  # an offset: PostgreSQL's parser
+    path = write(tmp_path, "p.csv", "store_id,status,timestamp_utc\n" + "\n".join(good) + "\n")
+    with pytest.raises(NotFast):
+        list(read_batches(source_of(path)))
+    assert await ingest_polls(conn, path) == (201, 201)
+    assert await conn.fetchval("SELECT count(*) FROM polls") == 201  # each row once
+    assert ("late", datetime(2023, 1, 22, 11, tzinfo=UTC), False) in await polls_of(conn)
+    bad = [*body, "s1,active,2023-01-22 10:00:00 UTC", "s\x001,active,2023-01-22 11:00:00 UTC"]
+    path = write(tmp_path, "b.csv", "store_id,status,timestamp_utc\n" + "\n".join(bad) + "\n")
+    with pytest.raises(FileRowError) as error:
+        await ingest_polls(conn, path)
+    assert error.value.line == 203
+    assert await conn.fetchval("SELECT count(*) FROM polls") == 201  # nothing more
+
+
+async def test_stores_beyond_one_key_block_get_their_partitions(
+    conn: asyncpg.Connection, tmp_path: Path
+) -> None:
+    body = [f"k{i:05d},active,2023-01-{22 + i % 2} 23:30:00 UTC" for i in range(5000)]
+    path = write(tmp_path, "p.csv", "store_id,status,timestamp_utc\n" + "\n".join(body) + "\n")
+    assert await ingest_polls(conn, path) == (5000, 5000)
+    counts = dict(
+        await conn.fetch(
+            "SELECT tableoid::regclass::text, count(*) FROM polls GROUP BY 1 ORDER BY 1"
+        )
+    )
+    assert set(counts) == {
+        "polls_20230122_b0000",
+        "polls_20230122_b0001",
+        "polls_20230123_b0000",
+        "polls_20230123_b0001",
+    }
+    assert sum(counts.values()) == 5000
+    assert counts["polls_20230122_b0001"] + counts["polls_20230123_b0001"] == 5000 - 4095
