@@ -48,24 +48,19 @@ async def ingest_polls(conn: asyncpg.Connection, path: Path) -> tuple[int, int]:
 
 async def _append(conn: asyncpg.Connection, parsed: "_ParsedPolls") -> tuple[int, int]:
     ids = sorted({name.strip(WHITESPACE) for name in parsed.names})
-    new = await conn.fetchval(
-        "SELECT count(*) FROM unnest($1::text[]) i WHERE NOT EXISTS "
-        "(SELECT 1 FROM stores s WHERE s.store_id = i)",
-        ids,
-    )
+    key_of = await _keys(conn, ids)  # stores are never deleted: a known key stays
+    new = [store_id for store_id in ids if store_id not in key_of]
     # Partitions are made before the long transaction (readers never wait for it), for the
     # store keys the file will need; a key taken meanwhile is handled inside.
-    await ensure_partitions(conn, parsed.days, await blocks_with(conn, new))
+    await ensure_partitions(conn, parsed.days, await blocks_with(conn, len(new)))
     async with conn.transaction():
         ingest_id = await new_ingest(conn, parsed.source.path)
-        await conn.execute(
-            "INSERT INTO stores (store_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", ids
-        )
-        key_of = dict(
-            await conn.fetch(
-                "SELECT store_id, id FROM stores WHERE store_id = ANY($1::text[])", ids
+        if new:
+            await conn.execute(
+                "INSERT INTO stores (store_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
+                new,
             )
-        )
+            key_of |= await _keys(conn, new)
         keys = np.array([key_of[name.strip(WHITESPACE)] for name in parsed.names], np.int32)
         await ensure_partitions(conn, parsed.days, block_of(int(keys.max(initial=0))) + 1)
         await conn.copy_to_table(
@@ -76,6 +71,14 @@ async def _append(conn: asyncpg.Connection, parsed: "_ParsedPolls") -> tuple[int
         )
         await close_ingest(conn, ingest_id, parsed.rows, parsed.latest())
     return parsed.rows, len(ids)
+
+
+async def _keys(conn: asyncpg.Connection, ids: list[str]) -> dict[str, int]:
+    """The keys of those of `ids` that are stored."""
+    rows = await conn.fetch(
+        "SELECT s.store_id, s.id FROM unnest($1::text[]) i JOIN stores s ON s.store_id = i", ids
+    )
+    return {row["store_id"]: row["id"] for row in rows}
 
 
 async def _in_thread(chunks: Generator[bytes]) -> AsyncIterator[bytes]:
