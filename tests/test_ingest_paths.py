@@ -12,10 +12,10 @@ import pytest
 from shared.errors import FileRowError
 from shared.generate import generate_dataset
 from shared.ingest import ingest_polls, pollfile
-from shared.ingest.binarycopy import HEADER, TRAILER, poll_rows
 from shared.ingest.pollfile import NotFast, parse_timestamps, read_batches
 from shared.ingest.source import CsvSource, open_source
 from shared.ingest.staged import ingest_staged
+from shared.pollcopy import HEADER, TRAILER, poll_rows
 from tests.test_ingest import ORIGINAL, polls_of, write
 
 COLUMNS = [["store_id"], ["status"], ["timestamp_utc"]]

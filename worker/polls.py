@@ -1,8 +1,4 @@
-"""Streaming the span's polls out of PostgreSQL as binary COPY, parsed into NumPy arrays.
-
-Every column is fixed-width and NOT NULL, so each COPY row has the same 39-byte layout and
-NumPy reads many rows at once instead of decoding row by row.
-"""
+"""Streaming the span's polls out of PostgreSQL as binary COPY, parsed into NumPy arrays."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,23 +7,9 @@ from datetime import datetime
 import asyncpg
 import numpy as np
 
-_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
-_HEADER_SIZE = len(_SIGNATURE) + 8  # flags and header-extension length, both int32
-_TRAILER = b"\xff\xff"
-_PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01 in Unix microseconds
-_ROW = np.dtype(
-    [
-        ("fields", ">i2"),
-        ("store_len", ">i4"),
-        ("store", ">i4"),
-        ("ts_len", ">i4"),
-        ("ts", ">i8"),
-        ("active_len", ">i4"),
-        ("active", "u1"),
-        ("seq_len", ">i4"),
-        ("seq", ">i8"),
-    ]
-)
+from shared.pollcopy import HEADER, PG_EPOCH_MICROS, ROW, SIGNATURE, TRAILER
+
+_HEADER_SIZE = len(HEADER)
 _PARSE_BYTES = 4 << 20  # parse in blocks of this much: few NumPy calls, little memory
 SPAN_QUERY = (
     "SELECT store, ts, active, seq FROM polls "
@@ -63,7 +45,7 @@ class BinaryCopyParser:
 
     def close(self) -> None:
         self._parse()
-        if self._chunks != [] and b"".join(self._chunks) != _TRAILER:
+        if self._chunks != [] and b"".join(self._chunks) != TRAILER:
             raise ValueError("binary COPY stream ended mid-row")
 
     def _parse(self) -> None:
@@ -73,21 +55,21 @@ class BinaryCopyParser:
             if len(data) < _HEADER_SIZE:
                 self._chunks, self._size = [data], len(data)
                 return
-            if not data.startswith(_SIGNATURE):
+            if not data.startswith(SIGNATURE):
                 raise ValueError("not a PostgreSQL binary COPY stream")
             start, self._header_seen = _HEADER_SIZE, True
-        whole = (len(data) - start) // _ROW.itemsize * _ROW.itemsize
+        whole = (len(data) - start) // ROW.itemsize * ROW.itemsize
         rest = data[start + whole :]
         self._chunks, self._size = ([rest] if rest else []), len(rest)
         if not whole:
             return
-        rows = np.frombuffer(data, dtype=_ROW, count=whole // _ROW.itemsize, offset=start)
+        rows = np.frombuffer(data, dtype=ROW, count=whole // ROW.itemsize, offset=start)
         if not ((rows["fields"] == 4).all() and (rows["active_len"] == 1).all()):
             raise ValueError("unexpected row layout in binary COPY")
         self._emit(
             PollArrays(
                 rows["store"].astype(np.int64),
-                rows["ts"].astype(np.int64) + _PG_EPOCH_US,
+                rows["ts"].astype(np.int64) + PG_EPOCH_MICROS,
                 rows["active"].astype(bool),
                 rows["seq"].astype(np.int64),
             )

@@ -22,11 +22,11 @@ import asyncpg
 import numpy as np
 import numpy.typing as npt
 
-from shared.ingest.binarycopy import HEADER, TRAILER, poll_rows
 from shared.ingest.pollfile import WHITESPACE, NotFast, PollBatch, read_batches
 from shared.ingest.source import CsvSource, open_source
 from shared.ingest.staged import LINE_SHIFT, close_ingest, ingest_staged, new_ingest
 from shared.partitions import block_of, blocks_with, ensure_partitions
+from shared.pollcopy import HEADER, TRAILER, poll_rows
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_DAY = _EPOCH.date().toordinal()

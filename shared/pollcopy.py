@@ -1,12 +1,16 @@
-"""PostgreSQL's binary COPY format for rows of the polls table, built with NumPy."""
+"""Rows of the polls table in PostgreSQL's binary COPY format: the ingest writes them, workers
+read them. Every column is fixed-width and NOT NULL, so each row has the same 39-byte layout and
+NumPy handles many rows at once instead of one by one.
+"""
 
 import numpy as np
 import numpy.typing as npt
 
-HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # signature, flags, header extension length
+SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+HEADER = SIGNATURE + bytes(8)  # then flags and header-extension length, both int32 zero
 TRAILER = b"\xff\xff"
-_PG_EPOCH_MICROS = 946_684_800 * 1_000_000  # PostgreSQL counts from 2000-01-01
-_ROW = np.dtype(  # each field is preceded by its length; all big-endian
+PG_EPOCH_MICROS = 946_684_800 * 1_000_000  # PostgreSQL counts from 2000-01-01
+ROW = np.dtype(  # each field is preceded by its length; all big-endian
     [
         ("fields", ">i2"),
         ("store_len", ">i4"),
@@ -29,11 +33,11 @@ def poll_rows(
 ) -> bytes:
     """Rows (store, ts, active, seq), `micros` counted from 1970-01-01 UTC; goes between
     HEADER and TRAILER."""
-    rows = np.empty(len(micros), _ROW)
+    rows = np.empty(len(micros), ROW)
     rows["fields"] = 4
     rows["store_len"], rows["ts_len"], rows["active_len"], rows["seq_len"] = 4, 8, 1, 8
     rows["store"] = stores
-    rows["ts"] = micros - _PG_EPOCH_MICROS
+    rows["ts"] = micros - PG_EPOCH_MICROS
     rows["active"] = active
     rows["seq"] = seq
     return rows.tobytes()
