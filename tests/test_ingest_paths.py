@@ -12,7 +12,7 @@ import pytest
 from shared.errors import FileRowError
 from shared.generate import generate_dataset
 from shared.ingest import ingest_polls, pollfile
-from shared.ingest.pollfile import NotFast, parse_timestamps, read_batches
+from shared.ingest.pollfile import NotFast, parse_timestamps, read_batches, whole_line_blocks
 from shared.ingest.source import CsvSource, open_source
 from shared.ingest.staged import ingest_staged
 from shared.pollcopy import HEADER, TRAILER, poll_rows
@@ -229,3 +229,15 @@ async def test_stores_beyond_one_key_block_get_their_partitions(
     }
     assert sum(counts.values()) == 5000
     assert counts["polls_20230122_b0001"] + counts["polls_20230123_b0001"] == 5000 - 4095
+
+
+def test_blocks_end_at_line_ends_and_rebuild_the_file(tmp_path: Path) -> None:
+    text = b"".join(b"s%d,active,2023-01-22 10:00:00 UTC\r\n" % i for i in range(100)) + b"last"
+    (tmp_path / "f").write_bytes(text)
+    with (tmp_path / "f").open("rb") as f:
+        blocks = list(whole_line_blocks(f, 100))
+    assert b"".join(blocks) == text
+    assert len(blocks) > 20 and all(b.endswith(b"\n") for b in blocks[:-1])
+    (tmp_path / "g").write_bytes(b"x" * 1000)  # no line end: not read whole into memory
+    with (tmp_path / "g").open("rb") as f, pytest.raises(NotFast):
+        list(whole_line_blocks(f, 100))
