@@ -45,7 +45,9 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
                 n = await _timed(ingest_hours(conn, args.hours))
                 print(f"business hours: {n[0]:,} rows from {args.hours} in {n[1]:.2f} s")
             if args.polls:
-                (polls, stores), took = await _timed(ingest_polls(conn, args.polls))
+                (polls, stores), took = await _timed(
+                    ingest_polls(conn, args.polls, _progress("polls"))
+                )
                 print(
                     f"polls: {polls:,} rows for {stores:,} stores from {args.polls} in {took:.2f} s"
                 )
@@ -54,6 +56,11 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
 
     asyncio.run(run())
     return 0
+
+
+def _progress(what: str) -> Callable[[str], None]:
+    """Progress of a long ingest, on standard error (standard output keeps the results)."""
+    return lambda message: print(f"{what}: {message}", file=sys.stderr, flush=True)
 
 
 async def _timed(work: Awaitable[T]) -> tuple[T, float]:

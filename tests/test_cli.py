@@ -33,6 +33,7 @@ async def test_ingest_prints_counts_and_bad_file_exits_nonzero(
     done = storemon("ingest", "--polls", str(good), DATABASE_URL=database_url)
     assert done.returncode == 0, done.stderr
     assert "polls: 1 rows for 1 stores" in done.stdout
+    assert "polls: storing 1 rows" in done.stderr  # progress goes to standard error
 
     bad = tmp_path / "store_status.csv"
     bad.write_text(
@@ -41,6 +42,7 @@ async def test_ingest_prints_counts_and_bad_file_exits_nonzero(
     failed = storemon("ingest", "--polls", str(bad), DATABASE_URL=database_url)
     assert failed.returncode == 2
     assert "store_status.csv, line 3: bad status 'maybe'" in failed.stderr
+    assert "polls: PostgreSQL parses this file (outside the fast path's shapes" in failed.stderr
     assert await conn.fetchval("SELECT count(*) FROM polls") == 1  # nothing of the bad file
 
 

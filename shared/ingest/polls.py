@@ -12,7 +12,7 @@ lines, win.
 
 import asyncio
 import tempfile
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator, Callable, Generator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -32,17 +32,26 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_DAY = _EPOCH.date().toordinal()
 _DAY_MICROS = 86_400 * 1_000_000
 _COLUMNS = ["store", "ts", "active", "seq"]
+_SAY_EVERY = 2_000_000  # rows read between progress messages (about 2 s)
+Progress = Callable[[str], None]
 
 
-async def ingest_polls(conn: asyncpg.Connection, path: Path) -> tuple[int, int]:
-    """Append the polls of `path`; all or nothing. Returns (polls, distinct stores)."""
+async def ingest_polls(
+    conn: asyncpg.Connection, path: Path, progress: Progress | None = None
+) -> tuple[int, int]:
+    """Append the polls of `path`; all or nothing. Returns (polls, distinct stores).
+
+    `progress` hears how a long ingest goes (rows read; which path; storing)."""
+    say = progress or (lambda _: None)
     source = open_source(path, [["store_id"], ["status"], ["timestamp_utc"]])
     await conn.execute("SET TimeZone = 'UTC'")  # a timestamp without zone is UTC
     try:
-        parsed = await asyncio.to_thread(_ParsedPolls.read, source)
-    except NotFast:
+        parsed = await asyncio.to_thread(_ParsedPolls.read, source, say)
+    except NotFast as e:
+        say(f"PostgreSQL parses this file (outside the fast path's shapes: {e})")
         return await ingest_staged(conn, source)
     with parsed:
+        say(f"storing {parsed.rows:,} rows")
         return await _append(conn, parsed)
 
 
@@ -102,11 +111,13 @@ class _ParsedPolls:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
 
     @classmethod
-    def read(cls, source: CsvSource) -> Self:
+    def read(cls, source: CsvSource, say: Progress) -> Self:
         parsed = cls(source)
         try:
             for batch in read_batches(source):
                 parsed._add(batch)
+                if parsed.rows // _SAY_EVERY > (parsed.rows - len(batch)) // _SAY_EVERY:
+                    say(f"read {parsed.rows:,} rows")
         except BaseException:
             parsed.close()
             raise
