@@ -89,7 +89,7 @@ def _candidates(count: int) -> list[str]:
             f"-{rng.randint(0, 13):02d}-{rng.randint(0, 32):02d}"
             f"{rng.choice(' T')}{rng.randint(0, 25):02d}:{rng.randint(0, 61):02d}"
             + rng.choice(["", f":{rng.randint(0, 61):02d}" + (f".{fraction}" if fraction else "")])
-            + rng.choice(["", " UTC", "Z", "+00", " EST"])
+            + rng.choice(["", " UTC", "Z", "+00", "+00:00", "+0000", "+01:00", "-00", " EST"])
         )
     return edge + out
 

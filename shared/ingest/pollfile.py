@@ -2,11 +2,11 @@
 
 Arrow's CSV reader and compute kernels run in C++ on every core, so a well-formed file is
 parsed, checked and converted at close to the speed of reading it. Only the shapes whose meaning
-is certain are taken here: timestamps `YYYY-MM-DD HH:MM[:SS[.ffffff]]` (space or `T`), with
-` UTC`, `Z` or no zone (the spec's UTC), and statuses `active`/`inactive` in ASCII letter cases.
-Anything else (another offset, a 7th fraction digit, `24:00`, a bad row) raises `NotFast`,
-and the caller hands the whole file to PostgreSQL's own parser and its row-by-row checks, which
-accept or name the line exactly as before.
+is certain are taken here: timestamps `YYYY-MM-DD HH:MM[:SS[.ffffff]]` (space or `T`),
+with ` UTC`, `Z`, `+00`, `+00:00`, `+0000` or no zone (the spec's UTC), and statuses
+`active`/`inactive` in ASCII letter cases. Anything else (another offset, a 7th fraction digit,
+`24:00`, a bad row) raises `NotFast`, and the caller hands the whole file to PostgreSQL's own
+parser and its row-by-row checks, which accept or name the line exactly as before.
 """
 
 from collections.abc import Generator, Iterator
@@ -23,8 +23,8 @@ from shared.ingest.source import CsvSource
 
 BLOCK_BYTES = 8 << 20  # one batch: about 120,000 upstream rows
 WHITESPACE = " \t\n\r\f\v"  # what Python's str.strip() removes
-_TIMESTAMP = r"^[1-9]\d{3}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d{1,6})?)?( UTC|Z)?$"
-_ZONE = r"( UTC|Z)$"
+_ZONE = r"( UTC|Z|\+00(:?00)?)$"  # the ways of writing UTC taken here
+_TIMESTAMP = r"^[1-9]\d{3}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d{1,6})?)?" + _ZONE[:-1] + "?$"
 
 
 class NotFast(Exception):
