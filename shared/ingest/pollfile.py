@@ -4,7 +4,8 @@ Arrow's CSV reader and compute kernels run in C++ on every core, so a well-forme
 parsed, checked and converted at close to the speed of reading it. Only the shapes whose meaning
 is certain are taken here: timestamps `YYYY-MM-DD HH:MM[:SS[.ffffff]]` (space or `T`),
 with ` UTC`, `Z`, `+00`, `+00:00`, `+0000` or no zone (the spec's UTC), and statuses
-`active`/`inactive` in ASCII letter cases. Anything else (another offset, a 7th fraction digit,
+`active`/`inactive` in ASCII letter cases; timestamps with other offsets up to ±14:59 are
+converted too. Anything else (a zone name, a 7th fraction digit,
 `24:00`, a bad row) raises `NotFast`, and the caller hands the whole file to PostgreSQL's own
 parser and its row-by-row checks, which accept or name the line exactly as before.
 """
@@ -23,8 +24,11 @@ from shared.ingest.source import CsvSource
 
 BLOCK_BYTES = 8 << 20  # one batch: about 120,000 upstream rows
 WHITESPACE = " \t\n\r\f\v"  # what Python's str.strip() removes
-_ZONE = r"( UTC|Z|\+00(:?00)?)$"  # the ways of writing UTC taken here
-_TIMESTAMP = r"^[1-9]\d{3}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d{1,6})?)?" + _ZONE[:-1] + "?$"
+_WALL = r"[1-9]\d{3}-\d\d-\d\d[ T]\d\d:\d\d(?::\d\d(?:\.\d{1,6})?)?"
+_UTC = r"(?: UTC|Z|\+00(?::?00)?)"  # the ways of writing UTC taken here; none also means UTC
+_OFFSET = r"[+-](?:0\d|1[0-4])(?::?[0-5]\d)?"
+_UTC_TIMESTAMP = f"^{_WALL}{_UTC}?$"  # the upstream shape
+_ANY_TIMESTAMP = f"^{_WALL}(?:{_UTC}|{_OFFSET})?$"
 
 
 class NotFast(Exception):
@@ -99,13 +103,21 @@ def whole_line_blocks(f: BinaryIO, size: int) -> Iterator[bytes]:
 def parse_timestamps(ts: pa.Array) -> npt.NDArray[np.int64]:
     """Microseconds since 1970-01-01 UTC of timestamps in the shapes taken here; raises NotFast
     for any other, or for a date or time that does not exist (February 30, 25:00)."""
-    if not pc.all(pc.match_substring_regex(ts, _TIMESTAMP), min_count=0).as_py():
-        raise NotFast("a timestamp of another shape")
     try:
-        micros = pc.cast(pc.replace_substring_regex(ts, _ZONE, ""), pa.timestamp("us"))
+        if _all_match(ts, _UTC_TIMESTAMP):  # one cast of the wall-clock part
+            micros = pc.cast(pc.replace_substring_regex(ts, f"{_UTC}$", ""), pa.timestamp("us"))
+        elif _all_match(ts, _ANY_TIMESTAMP):  # offsets: every row given a zone, then converted
+            zoned = pc.replace_substring_regex(ts, f"^({_WALL}){_UTC}?$", r"\1Z")
+            micros = pc.cast(zoned, pa.timestamp("us", "UTC"))
+        else:
+            raise NotFast("a timestamp of another shape")
     except pa.ArrowInvalid as e:
         raise NotFast(str(e)) from None
     return micros.cast(pa.int64()).to_numpy()  # type: ignore[no-any-return]
+
+
+def _all_match(strings: pa.Array, pattern: str) -> bool:
+    return bool(pc.all(pc.match_substring_regex(strings, pattern), min_count=0).as_py())
 
 
 def _convert(store: pa.Array, status: pa.Array, ts: pa.Array) -> PollBatch:
