@@ -5,9 +5,9 @@ parsed, checked and converted at close to the speed of reading it. Only the shap
 is certain are taken here: timestamps `YYYY-MM-DD HH:MM[:SS[.ffffff]]` (space or `T`),
 with ` UTC`, `Z`, `+00`, `+00:00`, `+0000` or no zone (the spec's UTC), and statuses
 `active`/`inactive` in ASCII letter cases; timestamps with other offsets up to ±14:59 are
-converted too. Anything else (a zone name, a 7th fraction digit,
-`24:00`, a bad row) raises `NotFast`, and the caller hands the whole file to PostgreSQL's own
-parser and its row-by-row checks, which accept or name the line exactly as before.
+converted too. Anything else (a zone name, a 7th fraction digit, `24:00`, a bad row) raises
+`NotFast`, and the caller hands the whole file to PostgreSQL's own parser and its row-by-row
+checks, which accept or name the line exactly as before.
 """
 
 from collections.abc import Generator, Iterator
@@ -117,14 +117,19 @@ def parse_timestamps(ts: pa.Array) -> npt.NDArray[np.int64]:
 
 
 def _all_match(strings: pa.Array, pattern: str) -> bool:
-    return bool(pc.all(pc.match_substring_regex(strings, pattern), min_count=0).as_py())
+    return _all(pc.match_substring_regex(strings, pattern))
+
+
+def _all(mask: pa.Array) -> bool:
+    """Every value true; an empty batch too."""
+    return bool(pc.all(mask, min_count=0).as_py())
 
 
 def _convert(store: pa.Array, status: pa.Array, ts: pa.Array) -> PollBatch:
     micros = parse_timestamps(ts)
     lower = pc.ascii_lower(status)
     active = pc.equal(lower, "active")
-    if not pc.all(pc.or_(active, pc.equal(lower, "inactive")), min_count=0).as_py():
+    if not _all(pc.or_(active, pc.equal(lower, "inactive"))):
         raise NotFast("a status other than active or inactive")
     encoded = pc.dictionary_encode(store)
     names = encoded.dictionary.to_pylist()

@@ -13,7 +13,7 @@ lines, win.
 import asyncio
 import tempfile
 from collections.abc import AsyncIterator, Callable, Generator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -27,10 +27,9 @@ from shared.ingest.source import CsvSource, open_source
 from shared.ingest.staged import LINE_SHIFT, close_ingest, ingest_staged, new_ingest
 from shared.partitions import block_of, blocks_with, ensure_partitions
 from shared.pollcopy import HEADER, TRAILER, poll_rows
+from shared.report.hours import US_PER_DAY
+from shared.report.localtime import from_us
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_EPOCH_DAY = _EPOCH.date().toordinal()
-_DAY_MICROS = 86_400 * 1_000_000
 _COLUMNS = ["store", "ts", "active", "seq"]
 _SAY_EVERY = 2_000_000  # rows read between progress messages (about 2 s)
 Progress = Callable[[str], None]
@@ -56,7 +55,8 @@ async def ingest_polls(
 
 
 async def _append(conn: asyncpg.Connection, parsed: "_ParsedPolls") -> tuple[int, int]:
-    ids = sorted({name.strip(WHITESPACE) for name in parsed.names})
+    trimmed = [name.strip(WHITESPACE) for name in parsed.names()]
+    ids = sorted(set(trimmed))
     key_of = await _keys(conn, ids)  # stores are never deleted: a known key stays
     new = [store_id for store_id in ids if store_id not in key_of]
     # Partitions are made before the long transaction (readers never wait for it), for the
@@ -70,7 +70,7 @@ async def _append(conn: asyncpg.Connection, parsed: "_ParsedPolls") -> tuple[int
                 new,
             )
             key_of |= await _keys(conn, new)
-        keys = np.array([key_of[name.strip(WHITESPACE)] for name in parsed.names], np.int32)
+        keys = np.array([key_of[store_id] for store_id in trimmed], np.int32)
         await ensure_partitions(conn, parsed.days, block_of(int(keys.max(initial=0))) + 1)
         await conn.copy_to_table(
             "polls",
@@ -98,14 +98,13 @@ async def _in_thread(chunks: Generator[bytes]) -> AsyncIterator[bytes]:
 
 class _ParsedPolls:
     """A polls file read and checked, its rows kept as arrays in a temporary file: store ids
-    as indexes into `names` (as written), instants in microseconds, statuses; per batch."""
+    as indexes into `names()` (as written), instants in microseconds, statuses; per batch."""
 
     def __init__(self, source: CsvSource) -> None:
         self.source = source
-        self.names: list[str] = []
         self.days: set[date] = set()
         self.rows = 0
-        self._index: dict[str, int] = {}
+        self._index: dict[str, int] = {}  # store ids as written → codes, in order of appearance
         self._sizes: list[int] = []
         self._latest: int | None = None
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
@@ -124,12 +123,11 @@ class _ParsedPolls:
         return parsed
 
     def _add(self, batch: PollBatch) -> None:
-        index = np.empty(len(batch.names), np.int32)  # the batch's names → the file's
-        for i, name in enumerate(batch.names):
-            if (code := self._index.get(name)) is None:
-                code = self._index[name] = len(self.names)
-                self.names.append(name)
-            index[i] = code
+        index = np.fromiter(  # the batch's codes → the file's
+            (self._index.setdefault(name, len(self._index)) for name in batch.names),
+            np.int32,
+            len(batch.names),
+        )
         index[batch.codes].tofile(self._file)
         batch.micros.tofile(self._file)
         batch.active.tofile(self._file)
@@ -137,15 +135,19 @@ class _ParsedPolls:
         self.rows += len(batch)
         if len(batch):  # an empty file gives one empty batch
             self.days |= {
-                date.fromordinal(_EPOCH_DAY + int(d))
-                for d in np.unique(batch.micros // _DAY_MICROS)
+                from_us(int(day) * US_PER_DAY).date()
+                for day in np.unique(batch.micros // US_PER_DAY)
             }
             top = int(batch.micros.max())
             self._latest = top if self._latest is None else max(self._latest, top)
 
+    def names(self) -> list[str]:
+        """The distinct store ids as written, each at its code."""
+        return list(self._index)
+
     def latest(self) -> datetime | None:
         """The latest instant in the file."""
-        return None if self._latest is None else _EPOCH + timedelta(microseconds=self._latest)
+        return None if self._latest is None else from_us(self._latest)
 
     def copy_data(self, keys: npt.NDArray[np.int32], base: int) -> Generator[bytes]:
         """The rows in binary COPY format, `keys` giving each name's store key and
