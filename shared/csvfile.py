@@ -15,7 +15,9 @@ from shared.report.model import ReportRow
 
 HEADER = ReportRow._fields
 _SPECIAL = re.compile(r'[,"\n\r]')
-_REPORT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+REPORT_ID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+"""A report id: a lowercase canonical UUID (the one definition; the OpenAPI document uses it)."""
+_REPORT_ID = re.compile(REPORT_ID_PATTERN)
 
 
 def is_report_id(text: str) -> bool:
