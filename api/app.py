@@ -14,7 +14,7 @@ from api.metrics import routes as metrics_routes
 from api.openapi import openapi_json
 from api.routes import routes
 from shared.config import Settings
-from shared.db import create_pool
+from shared.db.connections import create_pool
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:

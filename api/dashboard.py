@@ -19,7 +19,7 @@ from aiohttp import web
 
 from api.errors import json_response
 from api.reads import read
-from shared import reports
+from shared.db import reports
 from shared.errors import BadInput
 
 routes = web.RouteTableDef()

@@ -7,7 +7,7 @@ import asyncpg
 from aiohttp import web
 
 from api.keys import POOL
-from shared.db import CONNECTION_LOST
+from shared.db.connections import CONNECTION_LOST
 from shared.errors import Unavailable
 
 T = TypeVar("T")

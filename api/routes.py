@@ -9,13 +9,13 @@ from aiohttp import web
 from api.errors import json_response
 from api.keys import BROKER, POOL, SETTINGS
 from api.reads import read
-from shared import reports
 from shared.csvfile import is_report_id, report_path
-from shared.db import CONNECTION_LOST
+from shared.db import reports
+from shared.db.connections import CONNECTION_LOST
 from shared.errors import BadInput, Unavailable
+from shared.instants import parse_as_of
 from shared.logs import REPORT_ID
 from shared.messages import Job
-from shared.timestamps import parse_as_of
 
 routes = web.RouteTableDef()
 

@@ -19,10 +19,10 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 
-from shared import db
-from shared.generate import generate_dataset
+from sampledata.generate import generate_dataset
+from shared.db import schema
 from shared.ingest import ingest_hours, ingest_polls, ingest_timezones
-from shared.report.uptime import SPAN_US
+from shared.uptime.interpolation import SPAN_US
 
 BASE_STORES = 14_000
 _SPAN = timedelta(microseconds=SPAN_US)
@@ -75,8 +75,8 @@ def dataset(cfg: BenchConfig) -> Path:
 
 
 async def _fresh_database(url: str) -> None:
-    await db.drop_database(url)
-    await db.migrate(url)
+    await schema.drop_database(url)
+    await schema.migrate(url)
 
 
 async def _ingest_floor(conn: asyncpg.Connection, polls: Path) -> float:
@@ -268,5 +268,5 @@ async def run(cfg: BenchConfig) -> str:
         one = times[min(times)]
         for n, t in times.items():
             out.add(f"speed-up with {n} workers", f"{one / t:.2f}×")
-    await db.drop_database(url)
+    await schema.drop_database(url)
     return out.table()

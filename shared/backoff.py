@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from aio_pika.exceptions import AMQPConnectionError
 
-from shared.db import CONNECTION_LOST
+from shared.db.connections import CONNECTION_LOST
 
 T = TypeVar("T")
 UNREACHABLE = (*CONNECTION_LOST, AMQPConnectionError, ConnectionError)

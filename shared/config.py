@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.partitions import STORE_BLOCK
+from shared.db.polls import STORE_BLOCK
 
 
 @dataclass(frozen=True)

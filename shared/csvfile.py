@@ -11,7 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, Self
 
-from shared.report.model import ReportRow
+from shared.uptime.model import ReportRow
 
 HEADER = ReportRow._fields
 _SPECIAL = re.compile(r'[,"\n\r]')

@@ -16,8 +16,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from api.app import create_app
-from shared import db
 from shared.config import Settings
+from shared.db import schema
 from worker.main import Worker
 
 PG_URL = os.environ.get("TEST_DATABASE_SERVER", "postgresql://postgres@127.0.0.1:5432")
@@ -42,9 +42,9 @@ def _require(host: str, port: int, what: str) -> None:
 async def database_url() -> AsyncIterator[str]:
     _require("127.0.0.1", 5432, "PostgreSQL")
     url = f"{PG_URL}/storemon_test_{RUN_ID}"
-    await db.migrate(url)
+    await schema.migrate(url)
     yield url
-    await db.drop_database(url)
+    await schema.drop_database(url)
 
 
 def rabbitmqctl(*args: str) -> str:

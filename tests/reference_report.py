@@ -21,7 +21,7 @@ from fractions import Fraction
 
 import pendulum
 
-from shared.report.model import DEFAULT_TIMEZONE, StoreMeta
+from shared.uptime.model import DEFAULT_TIMEZONE, StoreMeta
 
 # ---------------------------------------------------------------------------------------------
 # Time units: one "tick" is half a microsecond.

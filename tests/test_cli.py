@@ -9,7 +9,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from shared import db
+from shared.db import schema
 
 STOREMON = Path(sys.executable).with_name("storemon")
 
@@ -54,16 +54,16 @@ async def test_migrate_creates_database_and_is_idempotent(database_url: str) -> 
         again = storemon("migrate", DATABASE_URL=url)
         assert again.returncode == 0 and "up to date" in again.stdout
     finally:
-        await db.drop_database(url)
+        await schema.drop_database(url)
 
 
 @pytest.mark.parametrize("command", ["api", "worker"])
 async def test_services_refuse_an_unmigrated_database(database_url: str, command: str) -> None:
     url = database_url.rsplit("/", 1)[0] + f"/storemon_cli_{uuid.uuid4().hex[:8]}"
-    await db.ensure_database(url)
+    await schema.ensure_database(url)
     try:
         refused = storemon(command, DATABASE_URL=url, PORT="0")
         assert refused.returncode == 2
         assert "run `storemon migrate`" in refused.stderr
     finally:
-        await db.drop_database(url)
+        await schema.drop_database(url)

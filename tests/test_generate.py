@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.generate import DEFAULT_END, generate_dataset
+from sampledata.generate import DEFAULT_END, generate_dataset
 
 FILES = ("store_status.csv", "menu_hours.csv", "timezones.csv")
 HEADERS = {

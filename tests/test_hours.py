@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, time, timedelta
 import numpy as np
 import pytest
 
-from shared.report.hours import US_PER_DAY, WeeklyRows, ZoneOffsets, business_intervals
-from shared.report.localtime import local_to_utc_us, to_us, zone
-from shared.report.model import StoreMeta
+from shared.uptime.hours import US_PER_DAY, WeeklyRows, ZoneOffsets, business_intervals
+from shared.uptime.localtime import local_to_utc_us, to_us, zone
+from shared.uptime.model import StoreMeta
 
 EPOCH = date(1970, 1, 1)
 

@@ -9,8 +9,8 @@ import asyncpg
 import pyarrow as pa
 import pytest
 
+from sampledata.generate import generate_dataset
 from shared.errors import FileRowError
-from shared.generate import generate_dataset
 from shared.ingest import ingest_polls, pollfile
 from shared.ingest.pollfile import NotFast, parse_timestamps, read_batches, whole_line_blocks
 from shared.ingest.source import CsvSource, open_source

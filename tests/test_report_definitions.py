@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from shared.report import compute_report, local_to_utc
-from shared.report.model import ReportRow, StoreMeta
+from shared.uptime import compute_report, local_to_utc
+from shared.uptime.model import ReportRow, StoreMeta
 
 ACTIVE = True
 INACTIVE = False

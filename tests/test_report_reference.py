@@ -1,4 +1,4 @@
-"""Randomized comparison of ``shared.report.compute_report`` with the independent reference.
+"""Randomized comparison of ``shared.uptime.compute_report`` with the independent reference.
 
 Plus a few hand-checked sanity tests of the reference itself. Every random case is generated
 from ``random.Random(seed)``; on a mismatch the message carries the seed and the full input.
@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import pendulum
 import pytest
 
-from shared.report import compute_report
-from shared.report.model import StoreMeta
+from shared.uptime import compute_report
+from shared.uptime.model import StoreMeta
 from tests.reference_report import format_2dp, local_to_ticks, reference_report, to_ticks
 
 # (zone, local date of a DST transition) — as_of is put around these, so that windows, the span

@@ -8,9 +8,9 @@ import pytest
 from shared.config import Settings
 from shared.csvfile import HEADER, RowsFile, csv_lines, is_report_id, merge_parts, report_path
 from shared.errors import BadInput
+from shared.instants import parse_as_of
 from shared.messages import Job
-from shared.report.model import ReportRow
-from shared.timestamps import parse_as_of
+from shared.uptime.model import ReportRow
 
 RID = "3f2c8e9a-1b2c-4d5e-8f90-123456789abc"
 

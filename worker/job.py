@@ -17,14 +17,14 @@ from pathlib import Path
 
 import asyncpg
 
-from shared import reports, shards
 from shared.config import Settings
 from shared.csvfile import RowsFile, merge_parts, report_path
+from shared.db import reports, shards
+from shared.db.shards import Shard
 from shared.messages import Job
-from shared.report import batch_rows
-from shared.report.localtime import to_us
-from shared.report.uptime import SPAN_US
-from shared.shards import Shard
+from shared.uptime import batch_rows
+from shared.uptime.interpolation import SPAN_US
+from shared.uptime.localtime import to_us
 from worker.metadata import store_ranks, weekly_rows
 from worker.polls import read_span
 

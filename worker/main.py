@@ -9,10 +9,10 @@ from collections.abc import Awaitable, Callable
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
-from shared import reports
 from shared.backoff import keep_trying
 from shared.config import Settings
-from shared.db import create_pool
+from shared.db import reports
+from shared.db.connections import create_pool
 from shared.logs import REPORT_ID
 from shared.messages import DELIVERY_LIMIT, Job, declare_queues, publish_job
 from worker import metrics

@@ -5,8 +5,8 @@ from collections.abc import Sequence
 import asyncpg
 import numpy as np
 
-from shared.report.hours import WeeklyRows
-from shared.report.model import DEFAULT_TIMEZONE
+from shared.uptime.hours import WeeklyRows
+from shared.uptime.model import DEFAULT_TIMEZONE
 
 
 async def store_ranks(conn: asyncpg.Connection, lo: int, hi: int) -> tuple[list[str], np.ndarray]:

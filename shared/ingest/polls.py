@@ -22,13 +22,13 @@ import asyncpg
 import numpy as np
 import numpy.typing as npt
 
+from shared.db.polls import block_of, blocks_with, ensure_partitions
 from shared.ingest.pollfile import WHITESPACE, NotFast, PollBatch, read_batches
 from shared.ingest.source import CsvSource, open_source
 from shared.ingest.staged import LINE_SHIFT, close_ingest, ingest_staged, new_ingest
-from shared.partitions import block_of, blocks_with, ensure_partitions
 from shared.pollcopy import HEADER, TRAILER, poll_rows
-from shared.report.hours import US_PER_DAY
-from shared.report.localtime import from_us
+from shared.uptime.hours import US_PER_DAY
+from shared.uptime.localtime import from_us
 
 _COLUMNS = ["store", "ts", "active", "seq"]
 _SAY_EVERY = 2_000_000  # rows read between progress messages (about 2 s)

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import asyncpg
 
+from shared.db.polls import block_of, blocks_with, ensure_partitions
 from shared.errors import FileRowError
 from shared.ingest.pollfile import WHITESPACE
 from shared.ingest.source import CsvSource
-from shared.partitions import block_of, blocks_with, ensure_partitions
 
 LINE_SHIFT = 1 << 32  # seq = (ingest id << 32) + line: later files, then later lines, win
 _WHITESPACE = "E'" + "".join(f"\\{ord(c):03o}" for c in WHITESPACE) + "'"  # for btrim

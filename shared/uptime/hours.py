@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from shared.report.localtime import from_us, zone
-from shared.report.model import DEFAULT_TIMEZONE, StoreMeta
+from shared.uptime.localtime import from_us, zone
+from shared.uptime.model import DEFAULT_TIMEZONE, StoreMeta
 
 US_PER_DAY = 86_400_000_000
 _STRIDE = 1 << 41  # µs; more than a span holds, so (store, µs) packs into one int64

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from shared.partitions import STORE_BLOCK
+from shared.db.polls import STORE_BLOCK
 
 
 @dataclass(frozen=True)

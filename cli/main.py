@@ -10,20 +10,21 @@ from typing import TypeVar
 
 import asyncpg
 
-from shared import db, logs
+from shared import logs
 from shared.config import Settings
+from shared.db import schema
 from shared.errors import StoremonError
 
 T = TypeVar("T")
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
-    applied = asyncio.run(db.migrate(settings.database_url))
-    name = db.database_name(settings.database_url)
+    applied = asyncio.run(schema.migrate(settings.database_url))
+    name = schema.database_name(settings.database_url)
     if applied:
         print(f"{name}: applied {', '.join(applied)}")
     else:
-        print(f"{name}: schema up to date (version {db.latest_version()})")
+        print(f"{name}: schema up to date (version {schema.latest_version()})")
     return 0
 
 
@@ -37,7 +38,7 @@ def _ingest(settings: Settings, args: argparse.Namespace) -> int:
     async def run() -> None:
         conn = await asyncpg.connect(settings.database_url)
         try:
-            await db.check_schema(conn)
+            await schema.check_schema(conn)
             if args.timezones:
                 n = await _timed(ingest_timezones(conn, args.timezones))
                 print(f"timezones: {n[0]:,} stores from {args.timezones} in {n[1]:.2f} s")
@@ -70,7 +71,7 @@ async def _timed(work: Awaitable[T]) -> tuple[T, float]:
 
 
 def _generate(settings: Settings, args: argparse.Namespace) -> int:
-    from shared.generate import generate_dataset
+    from sampledata.generate import generate_dataset
 
     counts = generate_dataset(args.outdir, args.stores, args.days, args.seed)
     for name, rows in counts.items():
@@ -97,7 +98,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _report(settings: Settings, args: argparse.Namespace) -> int:
-    from shared.client import fetch_report
+    from cli.client import fetch_report
 
     return asyncio.run(
         fetch_report(settings.api_url, args.out, args.as_of, args.timeout, settings.api_token)

@@ -1,4 +1,4 @@
-"""PostgreSQL: connections, the versioned schema migrations and the schema check."""
+"""The database and its schema: creating it, the versioned migrations, the schema check."""
 
 import re
 from importlib import resources
@@ -8,15 +8,6 @@ import asyncpg
 
 from shared.errors import SchemaOutOfDate
 
-# What a lost or refused database connection raises (a restart, pg_terminate_backend, a
-# network cut): worth a retry on a new connection, unlike an error in the query itself.
-CONNECTION_LOST = (
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.OperatorInterventionError,
-    asyncpg.exceptions.InternalClientError,  # a pooled connection broken mid-operation
-    OSError,
-)
 _MIGRATION_NAME = re.compile(r"^(\d+)_(\w+)\.sql$")
 _MIGRATION_LOCK = 0x5704E0  # advisory lock key: concurrent `migrate` runs queue up
 
@@ -24,7 +15,7 @@ _MIGRATION_LOCK = 0x5704E0  # advisory lock key: concurrent `migrate` runs queue
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) of every migration shipped with the code, in order."""
     found = []
-    for entry in resources.files("shared.migrations").iterdir():
+    for entry in resources.files("shared.db.migrations").iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
             found.append((int(match[1]), match[2], entry.read_text()))
@@ -113,16 +104,3 @@ async def check_schema(conn: asyncpg.Connection) -> None:
         raise SchemaOutOfDate(
             f"database schema is at version {have}, this code needs {need}: run `storemon migrate`"
         )
-
-
-async def create_pool(url: str, **kwargs: object) -> asyncpg.Pool:
-    """A connection pool whose schema has been checked."""
-    pool = await asyncpg.create_pool(url, **kwargs)
-    assert pool is not None
-    try:
-        async with pool.acquire() as conn:
-            await check_schema(conn)
-    except BaseException:
-        await pool.close()
-        raise
-    return pool

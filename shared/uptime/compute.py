@@ -5,10 +5,10 @@ from datetime import datetime
 
 import numpy as np
 
-from shared.report.hours import WeeklyRows, business_intervals
-from shared.report.localtime import to_us
-from shared.report.model import ReportRow, StoreMeta
-from shared.report.uptime import SPAN_US, hundredths, latest_polls, window_totals
+from shared.uptime.hours import WeeklyRows, business_intervals
+from shared.uptime.interpolation import SPAN_US, hundredths, latest_polls, window_totals
+from shared.uptime.localtime import to_us
+from shared.uptime.model import ReportRow, StoreMeta
 
 
 def format_hundredths(value: int) -> str:

@@ -1,0 +1,1 @@
+"""PostgreSQL: connections, the schema, and one module per table (the only modules with SQL)."""

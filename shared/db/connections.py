@@ -1,0 +1,28 @@
+"""Connections to PostgreSQL: the pool every process uses, and what a lost connection raises."""
+
+import asyncpg
+
+from shared.db.schema import check_schema
+
+# What a lost or refused database connection raises (a restart, pg_terminate_backend, a
+# network cut): worth a retry on a new connection, unlike an error in the query itself.
+CONNECTION_LOST = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.OperatorInterventionError,
+    asyncpg.exceptions.InternalClientError,  # a pooled connection broken mid-operation
+    OSError,
+)
+
+
+async def create_pool(url: str, **kwargs: object) -> asyncpg.Pool:
+    """A connection pool whose schema has been checked."""
+    pool = await asyncpg.create_pool(url, **kwargs)
+    assert pool is not None
+    try:
+        async with pool.acquire() as conn:
+            await check_schema(conn)
+    except BaseException:
+        await pool.close()
+        raise
+    return pool
