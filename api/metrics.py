@@ -19,16 +19,11 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from api.keys import BROKER, POOL
+from shared.db import ingests, reports, shards
+from shared.metrics import REPORT_BUCKETS, SHARD_BUCKETS
 
 routes = web.RouteTableDef()
-REPORT_BUCKETS = (0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600)
-SHARD_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-
-
-def _histogram_sql(seconds: str, buckets: Sequence[float]) -> str:
-    counts = ", ".join(f"count(*) FILTER (WHERE {seconds} <= {b})" for b in buckets)
-    return f"{counts}, count(*), coalesce(sum({seconds}), 0)"
 
 
 def _histogram(
@@ -51,24 +46,11 @@ class _Snapshot(Collector):
 
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
-    report_seconds = "extract(epoch FROM finished_at - requested_at)"
-    shard_seconds = "extract(epoch FROM done_at - started_at)"
     async with request.app[POOL].acquire() as conn:
-        counts = await conn.fetchrow(
-            "SELECT count(*) AS triggered, count(*) FILTER (WHERE status = 'Complete') AS done,"
-            " count(*) FILTER (WHERE status = 'Failed') AS failed FROM reports"
-        )
-        polls = await conn.fetchval(
-            "SELECT coalesce(sum(rows), 0) FROM ingests WHERE kind = 'polls'"
-        )
-        reports = await conn.fetchrow(
-            f"SELECT {_histogram_sql(report_seconds, REPORT_BUCKETS)} FROM reports "
-            "WHERE status = 'Complete'"
-        )
-        shards = await conn.fetchrow(
-            f"SELECT {_histogram_sql(shard_seconds, SHARD_BUCKETS)} FROM report_shards "
-            "WHERE done_at IS NOT NULL AND started_at IS NOT NULL"
-        )
+        counts = await reports.counts(conn)
+        polls = await ingests.polls_ingested(conn)
+        report_seconds = await reports.duration_histogram(conn)
+        shard_seconds = await shards.duration_histogram(conn)
     found: list[Metric] = [
         CounterMetricFamily(
             "storemon_reports_triggered", "Reports requested.", value=counts["triggered"]
@@ -82,13 +64,13 @@ async def metrics(request: web.Request) -> web.Response:
             "storemon_report_duration_seconds",
             "Seconds from trigger to Complete.",
             REPORT_BUCKETS,
-            list(reports.values()),
+            report_seconds,
         ),
         _histogram(
             "storemon_shard_duration_seconds",
             "Seconds a worker took for a report shard.",
             SHARD_BUCKETS,
-            list(shards.values()),
+            shard_seconds,
         ),
     ]
     depth = await request.app[BROKER].queue_depth()

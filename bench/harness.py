@@ -20,7 +20,7 @@ import aiohttp
 import asyncpg
 
 from sampledata.generate import generate_dataset
-from shared.db import schema
+from shared.db import ingests, reports, schema, stores
 from shared.ingest import ingest_hours, ingest_polls, ingest_timezones
 from shared.uptime.interpolation import SPAN_US
 
@@ -121,8 +121,9 @@ async def _incremental(
     cfg: BenchConfig, conn: asyncpg.Connection, data: Path, out: Results
 ) -> None:
     """One more hour of polls, one per store, into the database that holds the history."""
-    ids = [r["store_id"] for r in await conn.fetch("SELECT store_id FROM stores ORDER BY id")]
-    latest = await conn.fetchval("SELECT max(max_ts) FROM ingests WHERE kind = 'polls'")
+    ids = await stores.all_ids(conn)
+    latest = await ingests.latest_poll(conn)
+    assert latest is not None
     times = []
     for run in range(cfg.runs):
         path = data / f"increment-{run}.csv"
@@ -142,7 +143,8 @@ async def _incremental(
 
 async def _read_floor(conn: asyncpg.Connection) -> float:
     """asyncpg binary copy_from_query of the span, no ORDER BY, into a sink that keeps nothing."""
-    as_of = await conn.fetchval("SELECT max(max_ts) FROM ingests WHERE kind = 'polls'")
+    as_of = await ingests.latest_poll(conn)
+    assert as_of is not None
 
     async def sink(chunk: bytes) -> None:
         pass
@@ -241,14 +243,12 @@ async def _one_report(http: aiohttp.ClientSession, conn: asyncpg.Connection) -> 
     async with http.post("/trigger_report") as r:
         report_id = (await r.json())["report_id"]
     while True:
-        row = await conn.fetchrow(
-            "SELECT status, error, finished_at - requested_at AS took FROM reports WHERE id = $1",
-            uuid.UUID(report_id),
-        )
-        if row["status"] == "Complete":
-            return float(row["took"].total_seconds())
-        if row["status"] == "Failed":
-            raise RuntimeError(f"report failed: {row['error']}")
+        report = await reports.get(conn, report_id)
+        assert report is not None
+        if report["status"] == "Complete":
+            return float((report["finished_at"] - report["requested_at"]).total_seconds())
+        if report["status"] == "Failed":
+            raise RuntimeError(f"report failed: {report['error']}")
         await asyncio.sleep(0.02)
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 import pathlib
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import BinaryIO, Final
 
 import numpy as np
 import numpy.typing as npt
+
+from shared.instants import US_PER_DAY, US_PER_HOUR, US_PER_SECOND, to_us
 
 __all__ = ["DEFAULT_END", "generate_dataset"]
 
@@ -20,12 +22,9 @@ POLLS_FILE: Final = "store_status.csv"
 HOURS_FILE: Final = "menu_hours.csv"
 TZ_FILE: Final = "timezones.csv"
 
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-_HOUR_US: Final = 3_600_000_000
-_DAY_US: Final = 24 * _HOUR_US
 _JITTER_US: Final = 10 * 60 * 1_000_000
-_DAY_S: Final = 86_400
-_H: Final = 3_600
+_DAY_S: Final = US_PER_DAY // US_PER_SECOND
+_H: Final = US_PER_HOUR // US_PER_SECOND
 
 # Polling model: the poller reaches a store in runs (a two-state chain), keeping ~61 % of the
 # hourly slots on average, plus ~2 % extra polls; this matches ~1.8 M polls for 14,000 stores over
@@ -95,7 +94,7 @@ def generate_dataset(
     if seed < 0:
         raise ValueError(f"seed must be >= 0, got {seed}")
     end_us = _to_epoch_us(DEFAULT_END if end is None else end)
-    win_us = round(days * _DAY_US)
+    win_us = round(days * US_PER_DAY)
     if not (_to_epoch_us(datetime(1000, 1, 2, tzinfo=UTC)) <= end_us - win_us):
         # The fixed-width formatter writes exactly four year digits.
         raise ValueError("the poll window must start after year 1000")
@@ -118,7 +117,7 @@ def generate_dataset(
 def _to_epoch_us(instant: datetime) -> int:
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=UTC)
-    return (instant - _EPOCH) // timedelta(microseconds=1)
+    return to_us(instant)
 
 
 def _count(fraction: float, total: int) -> int:
@@ -300,7 +299,7 @@ def _write_polls(f: BinaryIO, seed: int, ids: list[str], end_us: int, win_us: in
     f.write(b"store_id,status,timestamp_utc\n")
     # Slot k's nominal time is start + phase + (k - 1) h; slot 0 lies before the window so that
     # stores with a late phase still get a poll right after the start.
-    n_slots = win_us // _HOUR_US + 3
+    n_slots = win_us // US_PER_HOUR + 3
     per_chunk = max(1, min(_MAX_CHUNK_STORES, _CHUNK_CELLS // n_slots))
     total = 0
     for chunk_no, lo in enumerate(range(0, len(ids), per_chunk)):
@@ -320,7 +319,7 @@ def _poll_chunk(
 ) -> tuple[IntArray, BoolArray, IntArray]:
     """Polls for n stores as (local store index, inactive, epoch microseconds), store-grouped."""
     start_us = end_us - win_us
-    phase = rng.integers(0, _HOUR_US, size=n, dtype=np.int64)
+    phase = rng.integers(0, US_PER_HOUR, size=n, dtype=np.int64)
 
     # Poll reception: received<->missed chain with a per-store kept fraction, so gaps come in runs.
     keep = rng.beta(*_KEEP_BETA, size=n)
@@ -347,9 +346,9 @@ def _poll_chunk(
     received = states[:, :n].T
     active = states[:, n:].T ^ (rng.random((n, n_slots)) < _BLIP_P)
 
-    nominal = start_us + phase[:, None] + (np.arange(n_slots, dtype=np.int64) - 1) * _HOUR_US
+    nominal = start_us + phase[:, None] + (np.arange(n_slots, dtype=np.int64) - 1) * US_PER_HOUR
     t_reg = nominal + rng.integers(-_JITTER_US, _JITTER_US + 1, size=(n, n_slots))
-    t_extra = nominal + rng.integers(0, _HOUR_US, size=(n, n_slots))
+    t_extra = nominal + rng.integers(0, US_PER_HOUR, size=(n, n_slots))
     extra = rng.random((n, n_slots)) < _EXTRA_POLL_P
     forced = np.zeros((n, 1), dtype=np.bool_)
     if force_end and n:
@@ -381,8 +380,8 @@ def _format_polls(
         "".join(p.rjust(width, "\0") for p in prefixes).encode("ascii"), dtype=np.uint8
     ).reshape(-1, width)
 
-    day = t_us // _DAY_US
-    tod = t_us - day * _DAY_US
+    day = t_us // US_PER_DAY
+    tod = t_us - day * US_PER_DAY
     date = day.astype("datetime64[D]")
     month_start = date.astype("datetime64[M]")
     year = date.astype("datetime64[Y]").astype(np.int64) + 1970

@@ -1,12 +1,29 @@
-"""Parsing an instant given by a user (a report's as_of)."""
+"""Instants as integer microseconds since the Unix epoch (UTC): the units, the conversions, and
+the parsing of an instant a user gives (a report's as_of)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from shared.errors import BadInput
 
+US_PER_SECOND = 1_000_000
+US_PER_MINUTE = 60 * US_PER_SECOND
+US_PER_HOUR = 60 * US_PER_MINUTE
+US_PER_DAY = 24 * US_PER_HOUR
+MICROSECOND = timedelta(microseconds=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Instants PostgreSQL and Python both handle as ordinary values (not ±infinity, no overflow).
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+EARLIEST = EPOCH
 LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def to_us(instant: datetime) -> int:
+    """Microseconds since the Unix epoch of an aware datetime."""
+    return (instant - EPOCH) // MICROSECOND
+
+
+def from_us(us: int) -> datetime:
+    """Aware UTC datetime of microseconds since the Unix epoch."""
+    return EPOCH + timedelta(microseconds=us)
 
 
 def parse_as_of(text: str) -> datetime:

@@ -3,13 +3,17 @@ read them. Every column is fixed-width and NOT NULL, so each row has the same 39
 NumPy handles many rows at once instead of one by one.
 """
 
+from datetime import UTC, datetime
+
 import numpy as np
 import numpy.typing as npt
+
+from shared.instants import to_us
 
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 HEADER = SIGNATURE + bytes(8)  # then flags and header-extension length, both int32 zero
 TRAILER = b"\xff\xff"
-PG_EPOCH_MICROS = 946_684_800 * 1_000_000  # PostgreSQL counts from 2000-01-01
+PG_EPOCH_MICROS = to_us(datetime(2000, 1, 1, tzinfo=UTC))  # PostgreSQL counts from there
 ROW = np.dtype(  # each field is preceded by its length; all big-endian
     [
         ("fields", ">i2"),

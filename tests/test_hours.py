@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime, time, timedelta
 import numpy as np
 import pytest
 
+from shared.instants import to_us
 from shared.uptime.hours import US_PER_DAY, WeeklyRows, ZoneOffsets, business_intervals
-from shared.uptime.localtime import local_to_utc_us, to_us, zone
+from shared.uptime.localtime import local_to_utc_us, zone
 from shared.uptime.model import StoreMeta
 
 EPOCH = date(1970, 1, 1)

@@ -9,7 +9,6 @@ Complete. Every step may run twice (a redelivery after a crash) and still do the
 import asyncio
 import logging
 import shutil
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,13 +18,12 @@ import asyncpg
 
 from shared.config import Settings
 from shared.csvfile import RowsFile, merge_parts, report_path
-from shared.db import reports, shards
+from shared.db import reports, shards, snapshots, stores
 from shared.db.shards import Shard
+from shared.instants import to_us
 from shared.messages import Job
 from shared.uptime import batch_rows
 from shared.uptime.interpolation import SPAN_US
-from shared.uptime.localtime import to_us
-from worker.metadata import store_ranks, weekly_rows
 from worker.polls import read_span
 
 log = logging.getLogger(__name__)
@@ -64,11 +62,24 @@ async def _plan(ctx: JobContext, report_id: str) -> bool:
             if await reports.get(conn, report_id) is None:
                 raise UnknownReport(report_id)
             return False  # finished already
-        todo = await shards.plan(conn, report_id, ctx.settings.shard_stores)
+        todo = await _shards(conn, report_id, ctx.settings.shard_stores)
     log.info("report %s: %d shards to compute", report_id, len(todo))
     for shard in todo:
         await ctx.publish(Job(report_id, shard.number))
     return not todo and await _assemble(ctx, report_id)  # a replanned, finished report
+
+
+async def _shards(conn: asyncpg.Connection, report_id: str, size: int) -> list[Shard]:
+    """The report's shards not done yet, made on the first call (later calls, after a
+    redelivery, find them). Shards are ranges of store keys none straddling two blocks."""
+    async with conn.transaction():
+        await reports.lock_status(conn, report_id)
+        if not await shards.count(conn, report_id):
+            # No stores: one empty shard.
+            ranges = shards.split(await stores.max_key(conn), size) or [(1, 1)]
+            await shards.add(conn, report_id, ranges)
+            await reports.set_shards_total(conn, report_id, len(ranges))
+        return await shards.todo(conn, report_id)
 
 
 async def _run_shard(ctx: JobContext, report_id: str, number: int) -> bool:
@@ -101,13 +112,13 @@ async def _compute(
         return
     as_of_us = to_us(as_of)
     async with conn.transaction(isolation="repeatable_read", readonly=True):
-        names, rank_of_key = await store_ranks(conn, shard.lo, shard.hi)
+        names, rank_of_key = await stores.ranks(conn, shard.lo, shard.hi)
         if not names:
             return
         polls = await read_span(
             conn, as_of - timedelta(microseconds=SPAN_US), as_of, shard.lo, shard.hi
         )
-        weekly = await weekly_rows(
+        weekly = await snapshots.weekly_rows(
             conn, names, report["hours_snapshot"], report["timezones_snapshot"]
         )
     out.add(
@@ -131,10 +142,11 @@ async def _assemble(ctx: JobContext, report_id: str) -> bool:
     """
     parts_dir = ctx.settings.reports_dir / PARTS_DIR / report_id
     async with ctx.pool.acquire() as conn, conn.transaction():
-        status = await conn.fetchval(
-            "SELECT status FROM reports WHERE id = $1 FOR UPDATE", uuid.UUID(report_id)
-        )
-        if status != "Running" or await shards.pending(conn, report_id) != 0:
+        if await reports.lock_status(conn, report_id) != "Running":
+            return False
+        report = await reports.get(conn, report_id)
+        assert report is not None
+        if report["shards_total"] is None or report["shards_done"] < report["shards_total"]:
             return False
         numbers = await shards.numbers(conn, report_id)
         parts = [part_path(ctx.settings.reports_dir, report_id, n) for n in numbers]

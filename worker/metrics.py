@@ -6,13 +6,15 @@ process did.
 
 from prometheus_client import Counter, Histogram, start_http_server
 
+from shared.metrics import SHARD_BUCKETS
+
 JOBS = Counter(
     "storemon_worker_jobs", "Jobs this worker handled.", ["kind", "outcome"]
 )  # kind: plan or shard; outcome: done, retried, failed, dead_lettered
 SHARD_SECONDS = Histogram(
     "storemon_worker_shard_duration_seconds",
     "Seconds this worker spent on a report shard.",
-    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
+    buckets=SHARD_BUCKETS,
 )
 
 

@@ -7,14 +7,11 @@ from datetime import datetime
 import asyncpg
 import numpy as np
 
+from shared.db import polls
 from shared.pollcopy import HEADER, PG_EPOCH_MICROS, ROW, SIGNATURE, TRAILER
 
 _HEADER_SIZE = len(HEADER)
 _PARSE_BYTES = 4 << 20  # parse in blocks of this much: few NumPy calls, little memory
-SPAN_QUERY = (
-    "SELECT store, ts, active, seq FROM polls "
-    "WHERE ts BETWEEN $1 AND $2 AND store >= $3 AND store < $4"
-)
 
 
 @dataclass
@@ -87,7 +84,7 @@ async def read_span(
     async def sink(chunk: bytes) -> None:
         parser.feed(chunk)
 
-    await conn.copy_from_query(SPAN_QUERY, first, last, lo, hi, output=sink, format="binary")
+    await polls.copy_span(conn, first, last, lo, hi, sink)
     parser.close()
     return PollArrays(
         *(

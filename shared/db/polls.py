@@ -1,7 +1,8 @@
-"""The polls table's layout: daily partitions, each split into blocks of store keys."""
+"""The polls table: daily partitions, each split into blocks of store keys; rows in and out as
+PostgreSQL binary COPY (see pollcopy.py)."""
 
-from collections.abc import Iterable
-from datetime import date, timedelta
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
+from datetime import date, datetime, timedelta
 
 import asyncpg
 
@@ -57,3 +58,33 @@ async def _create(conn: asyncpg.Connection, ddl: str) -> None:
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK)
         await conn.execute(ddl)
+
+
+async def copy_in(conn: asyncpg.Connection, rows: AsyncIterable[bytes]) -> None:
+    """Append rows (store, ts, active, seq) given as a binary COPY stream."""
+    await conn.copy_to_table(
+        "polls", source=rows, columns=["store", "ts", "active", "seq"], format="binary"
+    )
+
+
+async def copy_span(
+    conn: asyncpg.Connection,
+    first: datetime,
+    last: datetime,
+    lo: int,
+    hi: int,
+    sink: Callable[[bytes], Awaitable[None]],
+) -> None:
+    """Every stored poll (store, ts, active, seq) of the stores lo ≤ key < hi with first ≤ ts ≤
+    last, duplicates included, unordered, as a binary COPY stream into `sink`. Partition pruning
+    limits the read to those days and that block."""
+    await conn.copy_from_query(
+        "SELECT store, ts, active, seq FROM polls "
+        "WHERE ts BETWEEN $1 AND $2 AND store >= $3 AND store < $4",
+        first,
+        last,
+        lo,
+        hi,
+        output=sink,
+        format="binary",
+    )

@@ -6,11 +6,12 @@ from typing import Any, TypeAlias, cast
 
 import asyncpg
 
+from shared.db.ingests import CURRENT_HOURS, CURRENT_TIMEZONES, LATEST_POLL
+from shared.db.shards import DONE_COUNT
+from shared.metrics import REPORT_BUCKETS, histogram_sql
+
 Report: TypeAlias = asyncpg.Record
-_SELECT = (
-    "SELECT r.*, (SELECT count(*) FROM report_shards s "
-    " WHERE s.report_id = r.id AND s.done_at IS NOT NULL) AS shards_done FROM reports r"
-)
+_SELECT = f"SELECT r.*, {DONE_COUNT} AS shards_done FROM reports r"
 
 
 async def create(conn: asyncpg.Connection, as_of: datetime | None) -> Report:
@@ -18,10 +19,8 @@ async def create(conn: asyncpg.Connection, as_of: datetime | None) -> Report:
     defaults to the latest poll, read in this same statement."""
     row = await conn.fetchrow(
         "INSERT INTO reports (id, status, as_of, hours_snapshot, timezones_snapshot) "
-        "VALUES ($1, 'Running',"
-        " coalesce($2, (SELECT max(max_ts) FROM ingests WHERE kind = 'polls')),"
-        " (SELECT coalesce(max(id), 0) FROM ingests WHERE kind = 'hours'),"
-        " (SELECT coalesce(max(id), 0) FROM ingests WHERE kind = 'timezones')) RETURNING *",
+        f"VALUES ($1, 'Running', coalesce($2, {LATEST_POLL}), {CURRENT_HOURS},"
+        f" {CURRENT_TIMEZONES}) RETURNING *",
         uuid.uuid4(),
         as_of,
     )
@@ -62,8 +61,22 @@ async def start(conn: asyncpg.Connection, report_id: str) -> Report | None:
     )
 
 
+async def lock_status(conn: asyncpg.Connection, report_id: str) -> str | None:
+    """The report's status, its row locked until the transaction ends (None when unknown)."""
+    status: str | None = await conn.fetchval(
+        "SELECT status FROM reports WHERE id = $1 FOR UPDATE", uuid.UUID(report_id)
+    )
+    return status
+
+
+async def set_shards_total(conn: asyncpg.Connection, report_id: str, shards: int) -> None:
+    await conn.execute(
+        "UPDATE reports SET shards_total = $2 WHERE id = $1", uuid.UUID(report_id), shards
+    )
+
+
 async def complete(conn: asyncpg.Connection, report_id: str, rows: int) -> None:
-    await _finish(conn, report_id, "status = 'Complete', progress = 1, rows = $2", rows)
+    await _finish(conn, report_id, "status = 'Complete', rows = $2", rows)
 
 
 async def fail(conn: asyncpg.Connection, report_id: str, error: str) -> None:
@@ -79,6 +92,33 @@ async def _finish(conn: asyncpg.Connection, report_id: str, changes: str, value:
     )
 
 
+def running_snapshots(kind: str) -> str:
+    """A subquery: the `kind` ('hours' or 'timezones') snapshots running reports read."""
+    column = {"hours": "hours_snapshot", "timezones": "timezones_snapshot"}[kind]
+    return f"SELECT {column} FROM reports WHERE status = 'Running'"
+
+
+async def counts(conn: asyncpg.Connection) -> asyncpg.Record:
+    """Reports triggered, done (Complete) and failed, ever."""
+    row = await conn.fetchrow(
+        "SELECT count(*) AS triggered, count(*) FILTER (WHERE status = 'Complete') AS done,"
+        " count(*) FILTER (WHERE status = 'Failed') AS failed FROM reports"
+    )
+    assert row is not None
+    return row
+
+
+async def duration_histogram(conn: asyncpg.Connection) -> list[float]:
+    """Cumulative counts of Complete reports per REPORT_BUCKETS bound of seconds from trigger
+    to Complete, then their count and the sum of their seconds."""
+    seconds = "extract(epoch FROM finished_at - requested_at)"
+    row = await conn.fetchrow(
+        f"SELECT {histogram_sql(seconds, REPORT_BUCKETS)} FROM reports WHERE status = 'Complete'"
+    )
+    assert row is not None
+    return [float(v) for v in row.values()]
+
+
 def status_json(report: Report) -> dict[str, Any]:
     """The get_report answer for a known report (the spec's fields per status)."""
     body: dict[str, Any] = {
@@ -88,7 +128,8 @@ def status_json(report: Report) -> dict[str, Any]:
         "requested_at": report["requested_at"],
     }
     if report["status"] == "Running":
-        body["progress"] = round(float(report["progress"]), 3)
+        total, done = report["shards_total"], report["shards_done"]
+        body["progress"] = round(done / total, 3) if total else 0.0
         body["shards_total"] = report["shards_total"]
         body["shards_done"] = report["shards_done"]
     else:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from shared.db.polls import STORE_BLOCK
+from shared.metrics import SHARD_BUCKETS, histogram_sql
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,12 @@ class Shard:
     number: int
     lo: int
     hi: int
+
+
+# For statements on reports that show how far a report has come (`r` is the reports row).
+DONE_COUNT = (
+    "(SELECT count(*) FROM report_shards s WHERE s.report_id = r.id AND s.done_at IS NOT NULL)"
+)
 
 
 def split(max_key: int, size: int) -> list[tuple[int, int]]:
@@ -30,27 +37,31 @@ def split(max_key: int, size: int) -> list[tuple[int, int]]:
     return ranges
 
 
-async def plan(conn: asyncpg.Connection, report_id: str, size: int) -> list[Shard]:
-    """The report's shards, made on the first call (later calls, after a redelivery, find
-    them); returns those not done yet."""
-    rid = uuid.UUID(report_id)
-    async with conn.transaction():
-        await conn.execute("SELECT 1 FROM reports WHERE id = $1 FOR UPDATE", rid)
-        if not await conn.fetchval("SELECT count(*) FROM report_shards WHERE report_id = $1", rid):
-            max_key = await conn.fetchval("SELECT coalesce(max(id), 0) FROM stores")
-            ranges = split(int(max_key), size) or [(1, 1)]  # no stores: one empty shard
-            await conn.executemany(
-                "INSERT INTO report_shards (report_id, shard, lo, hi) VALUES ($1, $2, $3, $4)",
-                [(rid, n, lo, hi) for n, (lo, hi) in enumerate(ranges)],
-            )
-            await conn.execute(
-                "UPDATE reports SET shards_total = $2 WHERE id = $1", rid, len(ranges)
-            )
-        rows = await conn.fetch(
-            "SELECT shard, lo, hi FROM report_shards WHERE report_id = $1 AND done_at IS NULL "
-            "ORDER BY shard",
-            rid,
+async def count(conn: asyncpg.Connection, report_id: str) -> int:
+    """How many shards the report has (0 before it is planned)."""
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM report_shards WHERE report_id = $1", uuid.UUID(report_id)
         )
+    )
+
+
+async def add(conn: asyncpg.Connection, report_id: str, ranges: list[tuple[int, int]]) -> None:
+    """Record the report's shards, numbered from 0, one per key range."""
+    rid = uuid.UUID(report_id)
+    await conn.executemany(
+        "INSERT INTO report_shards (report_id, shard, lo, hi) VALUES ($1, $2, $3, $4)",
+        [(rid, n, lo, hi) for n, (lo, hi) in enumerate(ranges)],
+    )
+
+
+async def todo(conn: asyncpg.Connection, report_id: str) -> list[Shard]:
+    """The report's shards not done yet."""
+    rows = await conn.fetch(
+        "SELECT shard, lo, hi FROM report_shards WHERE report_id = $1 AND done_at IS NULL "
+        "ORDER BY shard",
+        uuid.UUID(report_id),
+    )
     return [Shard(report_id, r["shard"], r["lo"], r["hi"]) for r in rows]
 
 
@@ -73,33 +84,13 @@ async def begin(conn: asyncpg.Connection, shard: Shard) -> None:
 
 
 async def finish(conn: asyncpg.Connection, shard: Shard, rows: int) -> None:
-    """Mark the shard done (once: a second run changes nothing) and update the progress."""
-    rid = uuid.UUID(shard.report_id)
-    async with conn.transaction():
-        await conn.execute(
-            "UPDATE report_shards SET done_at = now(), rows = $3 "
-            "WHERE report_id = $1 AND shard = $2 AND done_at IS NULL",
-            rid,
-            shard.number,
-            rows,
-        )
-        await conn.execute(
-            "UPDATE reports SET progress = (SELECT count(*) FILTER (WHERE done_at IS NOT NULL)"
-            "::real / count(*) FROM report_shards WHERE report_id = $1) "
-            "WHERE id = $1 AND status = 'Running'",
-            rid,
-        )
-
-
-async def pending(conn: asyncpg.Connection, report_id: str) -> int:
-    """Shards of the report not done yet (all of them before it is planned)."""
-    return int(
-        await conn.fetchval(
-            "SELECT CASE WHEN r.shards_total IS NULL THEN -1 ELSE ("
-            " SELECT count(*) FROM report_shards s WHERE s.report_id = r.id AND s.done_at IS NULL"
-            ") END FROM reports r WHERE r.id = $1",
-            uuid.UUID(report_id),
-        )
+    """Mark the shard done (once: a second run changes nothing)."""
+    await conn.execute(
+        "UPDATE report_shards SET done_at = now(), rows = $3 "
+        "WHERE report_id = $1 AND shard = $2 AND done_at IS NULL",
+        uuid.UUID(shard.report_id),
+        shard.number,
+        rows,
     )
 
 
@@ -110,3 +101,15 @@ async def numbers(conn: asyncpg.Connection, report_id: str) -> list[int]:
         uuid.UUID(report_id),
     )
     return [r["shard"] for r in rows]
+
+
+async def duration_histogram(conn: asyncpg.Connection) -> list[float]:
+    """Cumulative counts of finished shard runs per SHARD_BUCKETS bound of seconds, then their
+    count and the sum of their seconds."""
+    seconds = "extract(epoch FROM done_at - started_at)"
+    row = await conn.fetchrow(
+        f"SELECT {histogram_sql(seconds, SHARD_BUCKETS)} FROM report_shards "
+        "WHERE done_at IS NOT NULL AND started_at IS NOT NULL"
+    )
+    assert row is not None
+    return [float(v) for v in row.values()]

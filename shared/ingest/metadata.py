@@ -13,6 +13,7 @@ from pathlib import Path
 
 import asyncpg
 
+from shared.db import ingests, snapshots
 from shared.ingest.source import CsvSource, open_source
 
 _LOCAL_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?")
@@ -100,11 +101,9 @@ async def ingest_hours(conn: asyncpg.Connection, path: Path) -> int:
     """Make `path`'s rows the current business-hours snapshot; the number stored."""
     rows = read_hours(path)
     async with conn.transaction():
-        snapshot = await _new_snapshot(conn, "hours", path, len(rows))
-        await conn.copy_records_to_table(
-            "business_hours", records=[(snapshot, *row) for row in rows]
-        )
-        await _drop_unused(conn, "business_hours", "hours_snapshot", snapshot)
+        snapshot = await ingests.new(conn, "hours", path, len(rows))
+        await snapshots.add_hours(conn, snapshot, rows)
+        await snapshots.drop_unused(conn, "hours", snapshot)
     return len(rows)
 
 
@@ -112,29 +111,7 @@ async def ingest_timezones(conn: asyncpg.Connection, path: Path) -> int:
     """Make `path`'s zones the current timezones snapshot; the number of stores stored."""
     zones = read_timezones(path)
     async with conn.transaction():
-        snapshot = await _new_snapshot(conn, "timezones", path, len(zones))
-        await conn.copy_records_to_table(
-            "store_timezones", records=[(snapshot, *item) for item in zones.items()]
-        )
-        await _drop_unused(conn, "store_timezones", "timezones_snapshot", snapshot)
+        snapshot = await ingests.new(conn, "timezones", path, len(zones))
+        await snapshots.add_timezones(conn, snapshot, zones.items())
+        await snapshots.drop_unused(conn, "timezones", snapshot)
     return len(zones)
-
-
-async def _new_snapshot(conn: asyncpg.Connection, kind: str, path: Path, rows: int) -> int:
-    return int(
-        await conn.fetchval(
-            "INSERT INTO ingests (kind, source, rows) VALUES ($1, $2, $3) RETURNING id",
-            kind,
-            str(path),
-            rows,
-        )
-    )
-
-
-async def _drop_unused(conn: asyncpg.Connection, table: str, column: str, current: int) -> None:
-    """Older snapshots go, but for those a running report still reads."""
-    await conn.execute(
-        f"DELETE FROM {table} WHERE snapshot <> $1 AND snapshot NOT IN "
-        f"(SELECT {column} FROM reports WHERE status = 'Running')",
-        current,
-    )

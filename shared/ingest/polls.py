@@ -22,15 +22,15 @@ import asyncpg
 import numpy as np
 import numpy.typing as npt
 
+from shared.db import ingests, polls, stores
+from shared.db.ingests import LINE_SHIFT
 from shared.db.polls import block_of, blocks_with, ensure_partitions
 from shared.ingest.pollfile import WHITESPACE, NotFast, PollBatch, read_batches
 from shared.ingest.source import CsvSource, open_source
-from shared.ingest.staged import LINE_SHIFT, close_ingest, ingest_staged, new_ingest
+from shared.ingest.staged import ingest_staged
+from shared.instants import US_PER_DAY, from_us
 from shared.pollcopy import HEADER, TRAILER, poll_rows
-from shared.uptime.hours import US_PER_DAY
-from shared.uptime.localtime import from_us
 
-_COLUMNS = ["store", "ts", "active", "seq"]
 _SAY_EVERY = 2_000_000  # rows read between progress messages (about 2 s)
 Progress = Callable[[str], None]
 
@@ -57,37 +57,20 @@ async def ingest_polls(
 async def _append(conn: asyncpg.Connection, parsed: "_ParsedPolls") -> tuple[int, int]:
     trimmed = [name.strip(WHITESPACE) for name in parsed.names()]
     ids = sorted(set(trimmed))
-    key_of = await _keys(conn, ids)  # stores are never deleted: a known key stays
+    key_of = await stores.keys(conn, ids)  # stores are never deleted: a known key stays
     new = [store_id for store_id in ids if store_id not in key_of]
     # Partitions are made before the long transaction (readers never wait for it), for the
     # store keys the file will need; a key taken meanwhile is handled inside.
     await ensure_partitions(conn, parsed.days, await blocks_with(conn, len(new)))
     async with conn.transaction():
-        ingest_id = await new_ingest(conn, parsed.source.path)
+        ingest_id = await ingests.new(conn, "polls", parsed.source.path)
         if new:
-            await conn.execute(
-                "INSERT INTO stores (store_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
-                new,
-            )
-            key_of |= await _keys(conn, new)
+            key_of |= await stores.add(conn, new)
         keys = np.array([key_of[store_id] for store_id in trimmed], np.int32)
         await ensure_partitions(conn, parsed.days, block_of(int(keys.max(initial=0))) + 1)
-        await conn.copy_to_table(
-            "polls",
-            source=_in_thread(parsed.copy_data(keys, ingest_id * LINE_SHIFT)),
-            columns=_COLUMNS,
-            format="binary",
-        )
-        await close_ingest(conn, ingest_id, parsed.rows, parsed.latest())
+        await polls.copy_in(conn, _in_thread(parsed.copy_data(keys, ingest_id * LINE_SHIFT)))
+        await ingests.close_polls(conn, ingest_id, parsed.rows, parsed.latest())
     return parsed.rows, len(ids)
-
-
-async def _keys(conn: asyncpg.Connection, ids: list[str]) -> dict[str, int]:
-    """The keys of those of `ids` that are stored."""
-    rows = await conn.fetch(
-        "SELECT s.store_id, s.id FROM unnest($1::text[]) i JOIN stores s ON s.store_id = i", ids
-    )
-    return {row["store_id"]: row["id"] for row in rows}
 
 
 async def _in_thread(chunks: Generator[bytes]) -> AsyncIterator[bytes]:

@@ -12,17 +12,17 @@ Only when a check fails, PostgreSQL refuses a timestamp, or fewer rows were stor
 is the first bad line searched for, row by row.
 """
 
-from datetime import date, datetime, timedelta
-from pathlib import Path
+from datetime import date, timedelta
 
 import asyncpg
 
+from shared.db import ingests
+from shared.db.ingests import LINE_SHIFT
 from shared.db.polls import block_of, blocks_with, ensure_partitions
 from shared.errors import FileRowError
 from shared.ingest.pollfile import WHITESPACE
 from shared.ingest.source import CsvSource
 
-LINE_SHIFT = 1 << 32  # seq = (ingest id << 32) + line: later files, then later lines, win
 _WHITESPACE = "E'" + "".join(f"\\{ord(c):03o}" for c in WHITESPACE) + "'"  # for btrim
 _TRIMMED = f"btrim(raw_store, {_WHITESPACE})"  # a grouped store_id, as it is stored
 _DAY = timedelta(days=1)
@@ -137,26 +137,8 @@ async def _blocks_needed(conn: asyncpg.Connection) -> int:
     )
 
 
-async def new_ingest(conn: asyncpg.Connection, path: Path) -> int:
-    """The ingests row of a polls file: its id orders the file's polls after earlier files'."""
-    return int(
-        await conn.fetchval(
-            "INSERT INTO ingests (kind, source) VALUES ('polls', $1) RETURNING id", str(path)
-        )
-    )
-
-
-async def close_ingest(
-    conn: asyncpg.Connection, ingest_id: int, rows: int, latest: datetime | None
-) -> None:
-    """Record the rows stored and the latest instant (the default as_of needs no scan)."""
-    await conn.execute(
-        "UPDATE ingests SET rows = $2, max_ts = $3 WHERE id = $1", ingest_id, rows, latest
-    )
-
-
 async def _insert(conn: asyncpg.Connection, source: CsvSource, cols: _Columns) -> tuple[int, int]:
-    ingest_id = await new_ingest(conn, source.path)
+    ingest_id = await ingests.new(conn, "polls", source.path)
     base = ingest_id * LINE_SHIFT
     exact = f"(p.{cols.status} = 'active' OR p.{cols.status} = 'inactive')"
 
@@ -187,7 +169,7 @@ async def _insert(conn: asyncpg.Connection, source: CsvSource, cols: _Columns) -
         await conn.fetchval("SELECT max(day)::date FROM poll_groups"),
         base,
     )
-    await close_ingest(conn, ingest_id, rows, latest)
+    await ingests.close_polls(conn, ingest_id, rows, latest)
     return rows, int(stores)
 
 

@@ -5,9 +5,9 @@ from datetime import datetime
 
 import numpy as np
 
+from shared.instants import to_us
 from shared.uptime.hours import WeeklyRows, business_intervals
 from shared.uptime.interpolation import SPAN_US, hundredths, latest_polls, window_totals
-from shared.uptime.localtime import to_us
 from shared.uptime.model import ReportRow, StoreMeta
 
 

@@ -7,26 +7,25 @@ offset table for the span (see `ZoneOffsets`), so no per-store, per-day Python w
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from shared.uptime.localtime import from_us, zone
+from shared.instants import MICROSECOND, US_PER_DAY, US_PER_HOUR, from_us
+from shared.uptime.localtime import zone
 from shared.uptime.model import DEFAULT_TIMEZONE, StoreMeta
 
-US_PER_DAY = 86_400_000_000
 _STRIDE = 1 << 41  # µs; more than a span holds, so (store, µs) packs into one int64
-_SAMPLE_US = 3_600_000_000  # zone offsets are sampled hourly, transitions then bisected
-_MICROSECOND = timedelta(microseconds=1)
+_SAMPLE_US = US_PER_HOUR  # zone offsets are sampled hourly, transitions then bisected
 _MONDAY_OFFSET = 3  # 1970-01-01, day 0 of the epoch, was a Thursday (Monday = 0)
 
 
 def _offset_us(tz: ZoneInfo, utc_us: int) -> int:
     offset = from_us(utc_us).astimezone(tz).utcoffset()
     assert offset is not None
-    return offset // _MICROSECOND
+    return offset // MICROSECOND
 
 
 class ZoneOffsets:

@@ -8,10 +8,10 @@ serves every store of the batch at once.
 
 import numpy as np
 
-US_PER_MINUTE = 60_000_000
-US_PER_HOUR = 60 * US_PER_MINUTE
-SPAN_US = 8 * 24 * US_PER_HOUR  # the week plus one day of lead-in
-WINDOWS_US = (US_PER_HOUR, 24 * US_PER_HOUR, 7 * 24 * US_PER_HOUR)
+from shared.instants import US_PER_DAY, US_PER_HOUR, US_PER_MINUTE
+
+SPAN_US = 8 * US_PER_DAY  # the week plus one day of lead-in
+WINDOWS_US = (US_PER_HOUR, US_PER_DAY, 7 * US_PER_DAY)
 _TICKS_PER_US = 2
 _STRIDE = 1 << 41  # more ticks than a span holds
 MAX_BATCH_STORES = (1 << 62) // _STRIDE

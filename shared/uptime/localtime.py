@@ -1,11 +1,12 @@
 """Local wall-clock time to UTC, by the spec's DST rule, in integer microseconds."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-_EPOCH = datetime(1970, 1, 1)
-_MICROSECOND = timedelta(microseconds=1)
+from shared.instants import EPOCH, MICROSECOND, from_us
+
+_NAIVE_EPOCH = EPOCH.replace(tzinfo=None)
 
 
 @cache
@@ -23,7 +24,7 @@ def local_to_utc_us(tz: ZoneInfo, d: date, t: time) -> int:
     """
     naive = datetime.combine(d, t)
     offset = min(_offset(tz, naive), _offset(tz, naive.replace(fold=1)))
-    return (naive - offset - _EPOCH) // _MICROSECOND
+    return (naive - offset - _NAIVE_EPOCH) // MICROSECOND
 
 
 def _offset(tz: ZoneInfo, naive: datetime) -> timedelta:
@@ -35,13 +36,3 @@ def _offset(tz: ZoneInfo, naive: datetime) -> timedelta:
 def local_to_utc(zone_name: str, d: date, t: time) -> datetime:
     """Aware UTC datetime of local `d` + `t` in the zone named `zone_name`."""
     return from_us(local_to_utc_us(zone(zone_name), d, t))
-
-
-def to_us(instant: datetime) -> int:
-    """Microseconds since the Unix epoch of an aware datetime."""
-    return (instant.astimezone(UTC).replace(tzinfo=None) - _EPOCH) // _MICROSECOND
-
-
-def from_us(us: int) -> datetime:
-    """Aware UTC datetime of microseconds since the Unix epoch."""
-    return (_EPOCH + timedelta(microseconds=us)).replace(tzinfo=UTC)
