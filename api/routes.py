@@ -1,5 +1,7 @@
-"""The HTTP endpoints of the spec: trigger a report, ask for it, download it."""
+"""The HTTP endpoints of the spec: trigger a report, ask for it, download it; and the list of
+recent reports that the dashboard (api/dashboard.py) polls, `GET /api/reports?limit=N`."""
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -111,3 +113,27 @@ def _csv_file(request: web.Request, report_id: str) -> web.StreamResponse:
     response.content_type = "text/csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{report_id}.csv"'
     return response
+
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 200
+_LIMIT = re.compile(r"[0-9]{1,6}")
+
+
+def parse_limit(values: list[str]) -> int:
+    """The `limit` query parameter: absent = 20; otherwise one integer from 1 to 200."""
+    if not values:
+        return DEFAULT_LIMIT
+    if len(values) > 1:
+        raise BadInput("limit must be given once")
+    if not _LIMIT.fullmatch(values[0]) or not 1 <= int(values[0]) <= MAX_LIMIT:
+        raise BadInput(f"limit must be an integer from 1 to {MAX_LIMIT}")
+    return int(values[0])
+
+
+@routes.get("/api/reports")
+async def list_reports(request: web.Request) -> web.Response:
+    """The most recently requested reports, newest first, each as `GET /get_report` shows it."""
+    limit = parse_limit(request.query.getall("limit", []))
+    rows = await read(request, lambda conn: reports.recent(conn, limit))
+    return json_response({"reports": [reports.status_json(row) for row in rows]})
