@@ -6,6 +6,7 @@ SCALE ?= 1
 WEEKS ?= 1
 RUNS ?= 3
 WORKERS ?= 1
+PACKAGES := cli api worker bench sampledata shared
 
 .PHONY: install services browser migrate test lint fmt typecheck demo bench clean
 
@@ -26,21 +27,20 @@ browser:
 migrate: install
 	$(BIN)/storemon migrate
 
-test: install services browser
-	$(BIN)/ruff check .
-	$(BIN)/mypy shared api worker bench
+test: install services browser lint typecheck
 	$(BIN)/pytest -q
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 fmt: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 typecheck: install
-	$(BIN)/mypy shared api worker bench
+	$(BIN)/mypy $(PACKAGES)
 
 demo: install services
 	bash scripts/demo.sh
