@@ -200,6 +200,20 @@ def _resolved(doc: dict[str, Any], node: Any) -> Any:
     return node
 
 
+def _references(node: Any) -> Iterator[str]:
+    """Every reference in `node`: the `$ref`s and the discriminators' mapping values."""
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield node["$ref"]
+        if isinstance(node.get("discriminator"), dict):
+            yield from node["discriminator"].get("mapping", {}).values()
+        for value in node.values():
+            yield from _references(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _references(value)
+
+
 # schemathesis.pytest.from_fixture (a schema loaded from the live URL) fails under pytest 9.2
 # ('Function' object has no attribute '_nodeid'), so the operations come from the same document
 # the API serves (test_openapi_json_is_served checks that it is this one).
@@ -228,6 +242,20 @@ def test_openapi_json_is_served(live_api: LiveApi, http: requests.Session) -> No
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/json")
     assert response.json() == document()
+
+
+def test_served_document_has_no_unresolved_references(
+    live_api: LiveApi, http: requests.Session
+) -> None:
+    doc = http.get(f"{live_api.url}/openapi.json", timeout=10).json()
+    references = set(_references(doc))
+    assert "#/components/schemas/Report" in references  # the walk finds them
+    for ref in sorted(references):
+        try:
+            target = _target(doc, ref)
+        except (KeyError, TypeError):
+            pytest.fail(f"{ref} points to no component")
+        assert isinstance(target, dict), ref
 
 
 @schema.parametrize()
