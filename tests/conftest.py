@@ -18,6 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from api.app import create_app
 from shared.config import Settings
 from shared.db import schema
+from tests.services import purge_jobs, until
 from worker.main import Worker
 
 PG_URL = os.environ.get("TEST_DATABASE_SERVER", "postgresql://postgres@127.0.0.1:5432")
@@ -91,10 +92,7 @@ async def client(
 ) -> AsyncIterator[TestClient[object, object]]:
     """The real API application on a real port, over the run's database and vhost."""
     async with TestClient(TestServer(create_app(settings))) as test_client:
-        for _ in range(100):  # the broker link connects in the background
-            if (await test_client.get("/readyz")).status == 200:
-                break
-            await asyncio.sleep(0.1)
+        await until_ready(test_client)
         yield test_client
 
 
@@ -110,18 +108,19 @@ async def worker(settings: Settings, conn: asyncpg.Connection) -> AsyncIterator[
     await asyncio.wait_for(task, 30)
 
 
+async def until_ready(client: TestClient[object, object]) -> None:
+    """Wait for /readyz (the broker link connects in the background)."""
+
+    async def ready() -> bool:
+        return (await client.get("/readyz")).status == 200
+
+    await until(ready, "the API's /readyz to answer 200")
+
+
 @pytest.fixture
 async def purge_queue(amqp_url: str) -> None:
     """Start from an empty job queue (jobs of earlier tests' reports are not this test's)."""
-    import aio_pika
-
-    from shared.messages import declare_queues
-
-    connection = await aio_pika.connect(amqp_url)
-    async with connection:
-        channel = await connection.channel()
-        queue = await declare_queues(channel)
-        await queue.purge()
+    await purge_jobs(amqp_url)
 
 
 @pytest.fixture

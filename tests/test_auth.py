@@ -1,12 +1,10 @@
 """Optional bearer-token authentication (API_TOKEN): every endpoint but /healthz, /readyz and the
 dashboard page answers 401 JSON without the right `Authorization: Bearer <token>`."""
 
-import asyncio
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 
-import aio_pika
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -15,8 +13,9 @@ from api.app import create_app
 from api.auth import token_matches
 from shared.config import Settings
 from shared.csvfile import report_path
-from shared.messages import declare_queues
+from tests.conftest import until_ready
 from tests.sample import HEADER, Client
+from tests.services import purge_jobs
 
 TOKEN = "s3cret"
 CSV = HEADER + "\ns1,1.00,2.00,3.00,4.00,5.00,6.00\n"
@@ -53,9 +52,7 @@ async def complete_id(settings: Settings, conn: asyncpg.Connection) -> str:
 async def drain_queue(amqp_url: str) -> AsyncIterator[None]:
     """Leave no job of this test's triggers (never computed: no worker) for later tests."""
     yield
-    connection = await aio_pika.connect(amqp_url)
-    async with connection:
-        await (await declare_queues(await connection.channel())).purge()
+    await purge_jobs(amqp_url)
 
 
 @pytest.fixture
@@ -63,10 +60,7 @@ async def secured(settings: Settings, conn: asyncpg.Connection) -> AsyncIterator
     """The API with API_TOKEN set, on a real port."""
     guarded = dataclasses.replace(settings, api_token=TOKEN)
     async with TestClient(TestServer(create_app(guarded))) as test_client:
-        for _ in range(100):  # /readyz needs no token; the broker link connects in the background
-            if (await test_client.get("/readyz")).status == 200:
-                break
-            await asyncio.sleep(0.1)
+        await until_ready(test_client)  # /readyz needs no token
         yield test_client
 
 

@@ -2,7 +2,6 @@
 Chromium (/usr/bin/chromium, from scripts/browser.sh) with playwright: the real API on a real
 port, a real worker, PostgreSQL and RabbitMQ."""
 
-import asyncio
 import contextlib
 import dataclasses
 import os
@@ -20,6 +19,7 @@ from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
 from api.app import create_app
 from shared.config import Settings
 from tests.sample import HEADER, Client, load_sample
+from tests.services import until
 from worker.main import Worker
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -83,11 +83,12 @@ async def serve(settings: Settings, *, wait_ready: bool = True) -> AsyncIterator
     try:
         if wait_ready:
             async with ClientSession() as http:
-                for _ in range(100):  # the broker link connects in the background
+
+                async def ready() -> bool:
                     async with http.get(f"{url}/readyz") as response:
-                        if response.status == 200:
-                            break
-                    await asyncio.sleep(0.1)
+                        return response.status == 200
+
+                await until(ready, "the API's /readyz to answer 200")
         yield url
     finally:
         await runner.cleanup()

@@ -8,7 +8,6 @@ Complete, Failed reports, the broker down, a token asked for) and validate those
 """
 
 import asyncio
-import socket
 import threading
 import time
 import uuid
@@ -17,7 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-import aio_pika
 import pytest
 import requests
 import schemathesis
@@ -34,7 +32,7 @@ from api.app import create_app
 from api.keys import POOL
 from api.openapi import document
 from shared.config import Settings
-from shared.messages import declare_queues
+from tests.services import free_port, purge_jobs, until_sync
 from worker.main import Worker
 
 ENDPOINTS = {
@@ -95,10 +93,11 @@ class LiveApi:
         if self._error is not None:
             raise self._error
         if self.expect_ready:  # the broker link connects in the background
-            deadline = time.monotonic() + SERVER_START_TIMEOUT
-            while requests.get(f"{self.url}/readyz", timeout=10).status_code != 200:
-                assert time.monotonic() < deadline, "the API did not get ready"
-                time.sleep(0.05)
+            until_sync(
+                lambda: requests.get(f"{self.url}/readyz", timeout=10).status_code == 200,
+                "the API's /readyz to answer 200",
+                SERVER_START_TIMEOUT,
+            )
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -144,14 +143,10 @@ class LiveApi:
             await self._stop.wait()
             worker.stop()
             await asyncio.wait_for(worker_task, SERVER_START_TIMEOUT)
-            await self._purge_jobs()  # leave no job of the reports triggered here to other tests
+            # Leave no job of the reports triggered here to other tests.
+            await purge_jobs(self.settings.amqp_url)
         finally:
             await runner.cleanup()
-
-    async def _purge_jobs(self) -> None:
-        connection = await aio_pika.connect(self.settings.amqp_url)
-        async with connection:
-            await (await declare_queues(await connection.channel())).purge()
 
 
 @pytest.fixture(scope="module")
@@ -366,18 +361,12 @@ def test_known_reports_conform(live_api: LiveApi, http: requests.Session) -> Non
     assert {running, failed, report_id} <= {r["report_id"] for r in listed.json()["reports"]}
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_broker_down_answers_503_as_documented(
     database_url: str, tmp_path: Path, http: requests.Session
 ) -> None:
     settings = Settings(
         database_url=database_url,
-        amqp_url=f"amqp://guest:guest@127.0.0.1:{_closed_port()}/",  # nothing listens there
+        amqp_url=f"amqp://guest:guest@127.0.0.1:{free_port()}/",  # nothing listens there
         reports_dir=tmp_path / "reports",
     )
     with LiveApi(settings, worker=False, ready=False) as live_api:

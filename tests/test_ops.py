@@ -2,7 +2,6 @@
 
 import asyncio
 import json
-import socket
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from shared.logs import REPORT_ID, JsonFormatter
 from shared.messages import JOB_QUEUE
 from tests.sample import AS_OF, Client, load_sample, wait_until_finished
+from tests.services import free_port
 from worker.main import Worker
 
 MANAGEMENT = "http://127.0.0.1:15672/api"
@@ -46,12 +46,6 @@ async def test_metrics_count_reports_ingest_and_queue(
     assert found["storemon_report_duration_seconds_count"] == 1
     assert found["storemon_shard_duration_seconds_count"] == 1  # one shard by default
     assert found["storemon_job_queue_messages"] == 0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def management(path: str) -> Any:
