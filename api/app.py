@@ -7,7 +7,7 @@ from aiohttp import web
 from api.auth import auth_middleware
 from api.broker import BrokerLink
 from api.dashboard import routes as dashboard_routes
-from api.errors import error_middleware
+from api.errors import answer_protocol_errors_in_json, error_middleware
 from api.health import routes as health_routes
 from api.keys import BROKER, POOL, SETTINGS
 from api.metrics import routes as metrics_routes
@@ -31,6 +31,7 @@ async def _broker(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(settings: Settings) -> web.Application:
     """The aiohttp application for `settings`."""
+    answer_protocol_errors_in_json()
     app = web.Application(middlewares=[error_middleware])
     app[SETTINGS] = settings
     app.cleanup_ctx.extend([_database, _broker])

@@ -27,6 +27,7 @@ class BrokerLink:
 
     async def _connect(self) -> None:
         self._connection = await keep_trying("RabbitMQ", lambda: aio_pika.connect_robust(self._url))
+        assert self._connection is not None  # nothing stops it: close() cancels this task
         channel = await self._connection.channel(publisher_confirms=True)
         await declare_queues(channel)
         self._channel = channel

@@ -2,10 +2,13 @@
 
 import logging
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 from typing import Any
 
 import orjson
 from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_request import BaseRequest
 
 from shared.errors import BadInput, Unavailable
 
@@ -43,3 +46,32 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return json_response({"error": "internal error"}, 500)
+
+
+_plain_handle_error = RequestHandler.handle_error
+
+
+def _json_handle_error(
+    self: RequestHandler,
+    request: BaseRequest,
+    status: int = 500,
+    exc: BaseException | None = None,
+    message: str | None = None,
+) -> web.StreamResponse:
+    """RequestHandler.handle_error answering JSON: it logs and closes the connection as
+    before, but the body is `{"error": …}` like every other answer."""
+    plain = _plain_handle_error(self, request, status, exc, message)
+    error = HTTPStatus(status).phrase
+    if status < 500 and exc is not None:  # what the parser refused, in a few words
+        error = f"{error}: {str(getattr(exc, 'message', exc))[:200]}"
+    response = json_response({"error": error}, status)
+    if plain.keep_alive is False:
+        response.force_close()
+    return response
+
+
+def answer_protocol_errors_in_json() -> None:
+    """Errors found before a request reaches the application (an over-long URL or header, a
+    malformed request line) are answered by aiohttp's RequestHandler.handle_error, in plain
+    text, where no middleware sees them; make that JSON too. Process-wide and idempotent."""
+    RequestHandler.handle_error = _json_handle_error  # type: ignore[method-assign]

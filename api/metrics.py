@@ -8,6 +8,7 @@ worker/metrics.py).
 
 from collections.abc import Iterator, Sequence
 
+import asyncpg
 from aiohttp import web
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
@@ -18,7 +19,8 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-from api.keys import BROKER, POOL
+from api.database import read
+from api.keys import BROKER
 from shared.db import ingests, reports, shards
 from shared.metrics import REPORT_BUCKETS, SHARD_BUCKETS
 
@@ -44,13 +46,20 @@ class _Snapshot(Collector):
         yield from self._metrics
 
 
+async def _figures(
+    conn: asyncpg.Connection,
+) -> tuple[asyncpg.Record, int, list[float], list[float]]:
+    return (
+        await reports.counts(conn),
+        await ingests.polls_ingested(conn),
+        await reports.duration_histogram(conn),
+        await shards.duration_histogram(conn),
+    )
+
+
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
-    async with request.app[POOL].acquire() as conn:
-        counts = await reports.counts(conn)
-        polls = await ingests.polls_ingested(conn)
-        report_seconds = await reports.duration_histogram(conn)
-        shard_seconds = await shards.duration_histogram(conn)
+    counts, polls, report_seconds, shard_seconds = await read(request, _figures)
     found: list[Metric] = [
         CounterMetricFamily(
             "storemon_reports_triggered", "Reports requested.", value=counts["triggered"]

@@ -8,12 +8,11 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from api.database import read, write
 from api.errors import json_response
-from api.keys import BROKER, POOL, SETTINGS
-from api.reads import read
+from api.keys import BROKER, SETTINGS
 from shared.csvfile import is_report_id, report_path
 from shared.db import reports
-from shared.db.connections import CONNECTION_LOST
 from shared.errors import BadInput, Unavailable
 from shared.instants import parse_as_of
 from shared.logs import REPORT_ID
@@ -28,20 +27,15 @@ async def trigger_report(request: web.Request) -> web.Response:
     as_of = await _requested_as_of(request)
     if not request.app[BROKER].ready:  # refuse before recording anything
         raise Unavailable("message broker unavailable: no report was created")
-    pool = request.app[POOL]
-    try:
-        async with pool.acquire() as conn:
-            report = await reports.create(conn, as_of)
-    except CONNECTION_LOST as e:
-        raise Unavailable(f"database unavailable: {e!r}") from e
+    report = await write(request, lambda conn: reports.create(conn, as_of))
     report_id = str(report["id"])
     REPORT_ID.set(report_id)
     try:
         await request.app[BROKER].publish(Job(report_id))
     except Unavailable as e:
         # Not queued means never computed: say so now rather than leave it Running forever.
-        async with pool.acquire() as conn:
-            await reports.fail(conn, report_id, f"job could not be queued: {e}")
+        error = f"job could not be queued: {e}"
+        await write(request, lambda conn: reports.fail(conn, report_id, error))
         raise Unavailable(f"{e}; report {report_id} not queued") from e
     return json_response(
         {"report_id": report_id, "status": "Running", "as_of": report["as_of"]}, 202
@@ -75,12 +69,17 @@ async def get_report(request: web.Request) -> web.StreamResponse:
     report = await _find(request, report_id)
     if report is None:
         return _not_found(report_id)
-    body = reports.status_json(report)
     if request.query.get("format") == "csv" or "text/csv" in request.headers.get("Accept", ""):
-        if report["status"] == "Complete":
-            return _csv_file(request, report_id)
-        return json_response(body, 202 if report["status"] == "Running" else 409)
-    return json_response(body)
+        return _csv_or_status(request, report)
+    return json_response(reports.status_json(report))
+
+
+def _csv_or_status(request: web.Request, report: reports.Report) -> web.StreamResponse:
+    """The CSV of a Complete report; the status JSON of another, 202 while it is Running."""
+    if report["status"] == "Complete":
+        return _csv_file(request, str(report["id"]))
+    status = 202 if report["status"] == "Running" else 409
+    return json_response(reports.status_json(report), status)
 
 
 @routes.get("/reports/{filename:.*}")
@@ -89,9 +88,9 @@ async def report_file(request: web.Request) -> web.StreamResponse:
     if not request.match_info["filename"].endswith(".csv"):
         return _not_found(report_id)
     report = await _find(request, report_id)
-    if report is None or report["status"] != "Complete":
+    if report is None:
         return _not_found(report_id)
-    return _csv_file(request, report_id)
+    return _csv_or_status(request, report)
 
 
 async def _find(request: web.Request, report_id: str) -> reports.Report | None:

@@ -1,29 +1,61 @@
-"""Connecting to a backing service that may not be up yet: retry with exponential backoff."""
+"""Waiting for a backing service that is not there (not started yet, restarting, refusing us):
+retry with exponential backoff, and give up at once when the process is asked to stop."""
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from aio_pika.exceptions import AMQPConnectionError
+from aiormq.exceptions import InvalidFrameError
 
-from shared.db.connections import CONNECTION_LOST
+from shared.db.connections import DATABASE_UNAVAILABLE
 
 T = TypeVar("T")
-UNREACHABLE = (*CONNECTION_LOST, AMQPConnectionError, ConnectionError)
+# RabbitMQ answers a connection to a vhost that is missing, or that the user may not use, with
+# a Connection.Close where aiormq expects Connection.OpenOk: an InvalidFrameError.
+UNREACHABLE = (*DATABASE_UNAVAILABLE, AMQPConnectionError, ConnectionError, InvalidFrameError)
 log = logging.getLogger(__name__)
 
 
+def delay(attempt: int, first: float = 0.5, most: float = 30.0) -> float:
+    """Seconds before retry `attempt` (1, 2, …): first, 2·first, 4·first, … at most `most`."""
+    return float(min(first * 2 ** (attempt - 1), most))
+
+
+def describe(what: str, error: BaseException) -> str:
+    """One line on why `what` cannot be used now."""
+    if isinstance(error, InvalidFrameError):
+        return f"{what} refused the connection (is the vhost there, and may this user use it?)"
+    return f"{what} unreachable ({type(error).__name__}: {error})"
+
+
 async def keep_trying(
-    what: str, connect: Callable[[], Awaitable[T]], first: float = 0.5, most: float = 30.0
-) -> T:
-    """`connect()` until it succeeds, waiting first, 2·first, … (at most `most`) seconds
-    between attempts while the service is unreachable; other errors propagate."""
-    delay = first
-    while True:
+    what: str, connect: Callable[[], Awaitable[T]], stop: asyncio.Event | None = None
+) -> T | None:
+    """`connect()` until it succeeds, waiting `delay(1)`, `delay(2)`, … seconds between
+    attempts while the service is unreachable (one log line each, no traceback); other errors
+    propagate. None as soon as `stop` is set, even in the middle of an attempt."""
+    stop = stop or asyncio.Event()
+    attempt = 0
+    while not stop.is_set():
+        attempt += 1
+        task = asyncio.ensure_future(connect())
+        stopping = asyncio.ensure_future(stop.wait())
         try:
-            return await connect()
+            await asyncio.wait([task, stopping], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            return None
+        try:
+            return task.result()
         except UNREACHABLE as e:
-            log.warning("%s unreachable (%r); retrying in %.1f s", what, e, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, most)
+            wait = delay(attempt)
+            log.warning("%s; retrying in %.1f s", describe(what, e), wait)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), wait)
+    return None

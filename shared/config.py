@@ -1,16 +1,34 @@
 """Settings, read once from the environment at start-up and passed down."""
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from shared.db.polls import STORE_BLOCK
+from shared.errors import ConfigError
+
+T = TypeVar("T")
+N = TypeVar("N", int, float)
+
+
+def _positive(parse: Callable[[str], N]) -> Callable[[str], N]:
+    """`parse`, refusing values that are not above zero."""
+
+    def checked(text: str) -> N:
+        value = parse(text)
+        if value <= 0:
+            raise ValueError(text)
+        return value
+
+    return checked
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the service finds PostgreSQL, RabbitMQ, the reports directory and the API."""
+    """Where the service finds PostgreSQL, RabbitMQ, the reports directory and the API, and
+    the few limits operators may tune."""
 
     database_url: str = "postgresql://postgres@127.0.0.1:5432/storemon"
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
@@ -19,26 +37,35 @@ class Settings:
     port: int = 8080
     api_url: str = "http://127.0.0.1:8080"
     shard_stores: int = STORE_BLOCK  # stores per report shard (at most one partition block)
-    test_shard_delay: float = 0.0  # tests only: seconds a worker waits before each shard
     api_token: str | None = None  # when set, the API asks for `Authorization: Bearer <token>`
     worker_metrics_port: int | None = None  # where a worker serves its own /metrics
+    job_timeout: float = 600.0  # seconds one job may take before it counts as a failed attempt
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
-        """Settings from `env` (default: os.environ), with the spec's local defaults."""
+        """Settings from `env` (default: os.environ), with the spec's local defaults;
+        ConfigError naming the variable when a value is malformed."""
         env = os.environ if env is None else env
         d = cls()
+
+        def get(name: str, default: T, parse: Callable[[str], T]) -> T:
+            text = env.get(name, "")
+            if not text:
+                return default
+            try:
+                return parse(text)
+            except ValueError:
+                raise ConfigError(f"{name}={text!r} is not a valid value") from None
+
         return cls(
-            database_url=env.get("DATABASE_URL", d.database_url),
-            amqp_url=env.get("AMQP_URL", d.amqp_url),
-            reports_dir=Path(env.get("REPORTS_DIR", str(d.reports_dir))).absolute(),
-            host=env.get("HOST", d.host),
-            port=int(env.get("PORT", str(d.port))),
-            api_url=env.get("API_URL", d.api_url).rstrip("/"),
-            shard_stores=int(env.get("STOREMON_SHARD_STORES", str(d.shard_stores))),
-            test_shard_delay=float(env.get("STOREMON_TEST_SHARD_DELAY", "0")),
-            api_token=env.get("API_TOKEN") or None,  # empty: no token
-            worker_metrics_port=int(env["WORKER_METRICS_PORT"])
-            if env.get("WORKER_METRICS_PORT")
-            else None,
+            database_url=get("DATABASE_URL", d.database_url, str),
+            amqp_url=get("AMQP_URL", d.amqp_url, str),
+            reports_dir=get("REPORTS_DIR", d.reports_dir, Path).absolute(),
+            host=get("HOST", d.host, str),
+            port=get("PORT", d.port, int),
+            api_url=get("API_URL", d.api_url, str).rstrip("/"),
+            shard_stores=get("STOREMON_SHARD_STORES", d.shard_stores, _positive(int)),
+            api_token=get("API_TOKEN", None, str),  # empty: no token
+            worker_metrics_port=get("WORKER_METRICS_PORT", None, int),
+            job_timeout=get("JOB_TIMEOUT_SECONDS", d.job_timeout, _positive(float)),
         )

@@ -6,11 +6,12 @@ import heapq
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, Self
 
+from shared.errors import ConfigError
 from shared.uptime.model import ReportRow
 
 HEADER = ReportRow._fields
@@ -23,6 +24,17 @@ _REPORT_ID = re.compile(REPORT_ID_PATTERN)
 def is_report_id(text: str) -> bool:
     """True for a lowercase canonical UUID, the only form of report id."""
     return _REPORT_ID.fullmatch(text) is not None
+
+
+def require_reports_dir(path: Path) -> None:
+    """ConfigError unless `path` is a directory this process can write in (a missing one is not
+    made here: on a shared volume that would hide a volume that is not mounted)."""
+    if not path.exists():
+        raise ConfigError(f"REPORTS_DIR {path} does not exist: create it, or mount the volume")
+    if not path.is_dir():
+        raise ConfigError(f"REPORTS_DIR {path} is not a directory")
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ConfigError(f"REPORTS_DIR {path} is not writable by this process")
 
 
 def report_path(reports_dir: Path, report_id: str) -> Path:
@@ -48,23 +60,29 @@ class AtomicFile:
     """A file that appears whole or not at all: written to a temp name in the same directory,
     then on `commit()` fsynced, renamed to `target` and the directory fsynced. Without a
     commit (an error, a crash) `target` does not change; the temp name starts with a dot and
-    ends in `.tmp`, so it never looks like `<report_id>.csv`."""
+    ends in `.tmp`, so it never looks like `<report_id>.csv`. Its mode is what the process's
+    umask gives a new file (0644 by default: the API may run as another user than the
+    workers). An OSError names the file it failed on."""
 
     def __init__(self, target: Path) -> None:
         self.path = target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".tmp")
+        with _naming(target.parent):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".tmp")
+            os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes it 0600
         self._tmp = Path(tmp)
         self._file: BinaryIO = os.fdopen(fd, "wb")
 
     def write(self, data: bytes) -> None:
-        self._file.write(data)
+        with _naming(self._tmp):
+            self._file.write(data)
 
     def commit(self) -> Path:
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        os.replace(self._tmp, self.path)
+        with _naming(self._tmp):
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            os.replace(self._tmp, self.path)
         fsync_directory(self.path.parent)
         return self.path
 
@@ -84,11 +102,37 @@ class AtomicFile:
 
 def fsync_directory(directory: Path) -> None:
     """Make a rename or removal in `directory` durable."""
-    fd = os.open(directory, os.O_RDONLY)
+    with _naming(directory):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """Re-raise an OSError that does not say which file it is about with `path` in it."""
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        yield
+    except OSError as e:
+        if e.filename is None:
+            raise type(e)(e.errno, e.strerror, str(path)) from e
+        raise
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system says it (Linux)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)  # elsewhere: read by setting it, and set it back at once
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()
 
 
 class RowsFile(AtomicFile):

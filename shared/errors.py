@@ -17,6 +17,10 @@ class FileRowError(BadInput):
         self.file, self.line, self.reason = file, line, reason
 
 
+class ConfigError(StoremonError):
+    """A setting the service cannot run with: a malformed variable, a missing directory."""
+
+
 class SchemaOutOfDate(StoremonError):
     """The database schema is older than this code; run `storemon migrate`."""
 

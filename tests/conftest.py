@@ -83,7 +83,9 @@ async def conn(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 @pytest.fixture
 def settings(database_url: str, amqp_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, amqp_url=amqp_url, reports_dir=tmp_path / "reports")
+    reports_dir = tmp_path / "reports"
+    reports_dir.mkdir()
+    return Settings(database_url=database_url, amqp_url=amqp_url, reports_dir=reports_dir)
 
 
 @pytest.fixture

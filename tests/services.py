@@ -1,16 +1,24 @@
 """Helpers on the real services that many tests share: a free port, waiting for a condition
-(loudly: a timeout fails the test and says what was awaited), emptying the job queue."""
+(loudly: a timeout fails the test and says what was awaited), emptying the job queue, holding
+workers in the middle of a shard."""
 
 import asyncio
+import contextlib
+import json
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
 
 import aio_pika
+import asyncpg
+from asyncpg.transaction import Transaction
 
-from shared.messages import declare_queues
+from shared.messages import DEAD_LETTER_QUEUE, JOB_QUEUE, RETRY_QUEUE, declare_queues
 
 POLL_SECONDS = 0.05
+HOLDER = "storemon-tests-hold"  # application_name of the session holding shards
 
 
 def free_port() -> int:
@@ -39,7 +47,91 @@ def until_sync(condition: Callable[[], bool], what: str, timeout: float = 30) ->
 
 
 async def purge_jobs(amqp_url: str) -> None:
-    """Empty the job queue of `amqp_url`'s vhost (jobs of reports no test will follow)."""
+    """Empty the queues of `amqp_url`'s vhost (jobs of reports no test will follow)."""
     connection = await aio_pika.connect(amqp_url)
     async with connection:
-        await (await declare_queues(await connection.channel())).purge()
+        channel = await connection.channel()
+        await declare_queues(channel)
+        for name in (JOB_QUEUE, RETRY_QUEUE, DEAD_LETTER_QUEUE):
+            await (await channel.get_queue(name)).purge()
+
+
+class Hold:
+    """Workers' shards wait in the middle (their job in hand, unacknowledged) while this holds
+    the business-hours table: a shard reads it, planning and the API do not."""
+
+    def __init__(self, conn: asyncpg.Connection, transaction: Transaction) -> None:
+        self._conn, self._transaction = conn, transaction
+
+    async def release(self) -> None:
+        if not self._conn.is_closed():
+            await self._transaction.rollback()
+            await self._conn.close()
+
+
+@contextlib.asynccontextmanager
+async def holding_shards(database_url: str) -> AsyncIterator[Hold]:
+    """Hold shards (see Hold) until released, at the latest when the block ends."""
+    conn = await asyncpg.connect(database_url, server_settings={"application_name": HOLDER})
+    transaction = conn.transaction()
+    await transaction.start()
+    await conn.execute("LOCK TABLE business_hours IN ACCESS EXCLUSIVE MODE")
+    hold = Hold(conn, transaction)
+    try:
+        yield hold
+    finally:
+        await hold.release()
+
+
+async def until_waiting(conn: asyncpg.Connection, count: int = 1) -> None:
+    """Wait until `count` sessions of this database (other than the tests') wait for a lock."""
+
+    async def waiting() -> bool:
+        found = await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND application_name NOT LIKE 'storemon-tests%'"
+        )
+        return int(found) >= count
+
+    await until(waiting, f"{count} session(s) waiting for a lock")
+
+
+@contextlib.asynccontextmanager
+async def database_outage(database_url: str) -> AsyncIterator[None]:
+    """PostgreSQL gone for the service, as a restart looks to it: the database refuses new
+    connections and every session but the tests' is terminated; back when the block ends."""
+    name = database_url.rsplit("/", 1)[1]
+    admin = await asyncpg.connect(
+        database_url.rsplit("/", 1)[0] + "/postgres",
+        server_settings={"application_name": "storemon-tests-admin"},
+    )
+    quoted = '"' + name.replace('"', '""') + '"'
+    try:
+        await admin.execute(f"ALTER DATABASE {quoted} ALLOW_CONNECTIONS false")
+        try:
+            await admin.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = $1 AND application_name NOT LIKE 'storemon-tests%'",
+                name,
+            )
+            yield
+        finally:
+            await admin.execute(f"ALTER DATABASE {quoted} ALLOW_CONNECTIONS true")
+    finally:
+        await admin.close()
+
+
+def log_lines(path: Path) -> list[dict[str, Any]]:
+    """The JSON lines a process logged to `path` (lines that are not JSON as {"raw": …})."""
+    lines = []
+    for raw in path.read_text().splitlines():
+        try:
+            lines.append(json.loads(raw))
+        except ValueError:
+            lines.append({"raw": raw})
+    return lines
+
+
+def logged(path: Path, text: str) -> bool:
+    """Whether a message logged to `path` holds `text`."""
+    return any(text in str(line.get("msg", line.get("raw", ""))) for line in log_lines(path))

@@ -1,5 +1,8 @@
 """The HTTP API and the whole path trigger → RabbitMQ → worker → CSV, on the real services."""
 
+import asyncio
+import json
+import stat
 import uuid
 from pathlib import Path
 
@@ -40,6 +43,8 @@ async def test_trigger_worker_complete_csv(
     reports_dir = worker.settings.reports_dir
     assert sorted(p.name for p in reports_dir.iterdir()) == [".parts", f"{report_id}.csv"]
     assert list((reports_dir / ".parts").iterdir()) == []  # no temp file or part left
+    # Readable by an API running as another user: what the umask (022 here) gives a new file.
+    assert stat.S_IMODE((reports_dir / f"{report_id}.csv").stat().st_mode) == 0o644
 
 
 @pytest.mark.usefixtures("purge_queue")
@@ -79,7 +84,7 @@ async def test_running_report_answers_202_for_csv_and_failed_409(
     as_csv = await client.get(f"/get_report/{started['report_id']}?format=csv")
     assert as_csv.status == 202 and (await as_csv.json())["status"] == "Running"
     file = await client.get(f"/reports/{started['report_id']}.csv")
-    assert file.status == 404
+    assert file.status == 202 and (await file.json())["status"] == "Running"
 
     failed_id = uuid.uuid4()
     await conn.execute(
@@ -89,6 +94,8 @@ async def test_running_report_answers_202_for_csv_and_failed_409(
     failed = await client.get(f"/get_report/{failed_id}", headers={"Accept": "text/csv"})
     assert failed.status == 409
     assert (await failed.json())["error"] == "boom"
+    failed_file = await client.get(f"/reports/{failed_id}.csv")
+    assert failed_file.status == 409 and (await failed_file.json())["error"] == "boom"
 
 
 @pytest.mark.parametrize(
@@ -131,3 +138,25 @@ async def test_unknown_path_is_json_404(client: Client) -> None:
     assert set(response.headers["Allow"].split(",")) == {"GET", "POST"}
     head = await client.head("/trigger_report")
     assert head.status == 405  # a HEAD never creates a report
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"GET /get_report/" + b"a" * 10_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Long: " + b"b" * 10_000 + b"\r\n\r\n",
+    ],
+    ids=["url", "header"],
+)
+async def test_an_over_long_url_or_header_answers_json(
+    client: Client, request_bytes: bytes
+) -> None:
+    reader, writer = await asyncio.open_connection(client.host, client.port)
+    writer.write(request_bytes)
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400") or head.startswith(b"HTTP/1.0 400")
+    assert b"Content-Type: application/json" in head
+    assert json.loads(body)["error"].startswith("Bad Request: Got more than 8190 bytes")

@@ -58,12 +58,33 @@ async def test_migrate_creates_database_and_is_idempotent(database_url: str) -> 
 
 
 @pytest.mark.parametrize("command", ["api", "worker"])
-async def test_services_refuse_an_unmigrated_database(database_url: str, command: str) -> None:
+async def test_services_refuse_an_unmigrated_database(
+    database_url: str, command: str, tmp_path: Path
+) -> None:
     url = database_url.rsplit("/", 1)[0] + f"/storemon_cli_{uuid.uuid4().hex[:8]}"
     await schema.ensure_database(url)
     try:
-        refused = storemon(command, DATABASE_URL=url, PORT="0")
+        refused = storemon(command, DATABASE_URL=url, PORT="0", REPORTS_DIR=str(tmp_path))
         assert refused.returncode == 2
         assert "run `storemon migrate`" in refused.stderr
     finally:
         await schema.drop_database(url)
+
+
+@pytest.mark.parametrize("kind", ["missing", "a file"])
+def test_a_worker_refuses_to_start_without_its_reports_directory(
+    database_url: str, tmp_path: Path, kind: str
+) -> None:
+    path = tmp_path / "reports"
+    if kind == "a file":
+        path.write_text("not a directory")
+    refused = storemon("worker", DATABASE_URL=database_url, REPORTS_DIR=str(path))
+    assert refused.returncode == 2
+    assert f"REPORTS_DIR {path}" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_a_malformed_setting_is_named(tmp_path: Path) -> None:
+    refused = storemon("worker", JOB_TIMEOUT_SECONDS="soon", REPORTS_DIR=str(tmp_path))
+    assert refused.returncode == 2
+    assert "JOB_TIMEOUT_SECONDS='soon' is not a valid value" in refused.stderr

@@ -19,7 +19,7 @@ from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
 from api.app import create_app
 from shared.config import Settings
 from tests.sample import HEADER, Client, load_sample
-from tests.services import until
+from tests.services import Hold, holding_shards, until
 from worker.main import Worker
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -49,8 +49,8 @@ REPORT_TIMEOUT_MS = 30_000
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    """One shard per store and a pause before each, so that the page sees the report Running."""
-    return dataclasses.replace(settings, shard_stores=1, test_shard_delay=0.4)
+    """One shard per store: the page shows the shards done."""
+    return dataclasses.replace(settings, shard_stores=1)
 
 
 @pytest.fixture
@@ -136,11 +136,13 @@ async def _download(page: Page, report_id: str, tmp_path: Path) -> bytes:
     return target.read_bytes()
 
 
-async def _follow_to_complete(page: Page, report_id: str) -> None:
-    """The report's row shows it Running with a progress bar, then Complete."""
+async def _follow_to_complete(page: Page, report_id: str, hold: Hold) -> None:
+    """The report's row shows it Running with a progress bar while its shards are held, then
+    Complete."""
     row = page.locator(f'tr[data-report-id="{report_id}"]')
     await expect(row.locator("td.status")).to_have_text("Running")
     await expect(row.locator("progress")).to_be_visible()
+    await hold.release()
     await expect(row.locator("td.status")).to_have_text("Complete", timeout=REPORT_TIMEOUT_MS)
     await expect(row.locator("progress")).to_have_count(0)
     await expect(row.locator("td.asOf")).to_have_text("2023-01-23 13:00:00 UTC")
@@ -151,6 +153,7 @@ async def _follow_to_complete(page: Page, report_id: str) -> None:
 @pytest.mark.usefixtures("purge_queue")
 async def test_trigger_follow_and_download_in_the_browser(
     browser: Browser,
+    settings: Settings,
     client: Client,
     worker: Worker,
     conn: asyncpg.Connection,
@@ -160,8 +163,9 @@ async def test_trigger_follow_and_download_in_the_browser(
     async with open_page(browser) as page:
         await page.goto(str(client.make_url("/")))
         await expect(page.locator("#empty")).to_be_visible()
-        report_id = await _trigger(page)
-        await _follow_to_complete(page, report_id)
+        async with holding_shards(settings.database_url) as hold:
+            report_id = await _trigger(page)
+            await _follow_to_complete(page, report_id, hold)
         await expect(page.locator("#empty")).to_be_hidden()
         await expect(page.locator("#auth")).to_be_hidden()
         downloaded = await _download(page, report_id, tmp_path)
@@ -195,8 +199,9 @@ async def test_with_api_token_the_page_asks_for_it_and_sends_it(
         await expect(page.locator("#auth")).to_be_hidden()
         await expect(page.locator("#empty")).to_be_visible()  # the list loaded, with the token
         assert await page.evaluate("sessionStorage.getItem('storemon.apiToken')") == TOKEN
-        report_id = await _trigger(page)
-        await _follow_to_complete(page, report_id)
+        async with holding_shards(settings.database_url) as hold:
+            report_id = await _trigger(page)
+            await _follow_to_complete(page, report_id, hold)
         downloaded = await _download(page, report_id, tmp_path)
         await expect(page.locator("#errors")).to_be_hidden()
         await page.get_by_role("button", name="Forget token").click()

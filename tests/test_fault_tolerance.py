@@ -1,26 +1,36 @@
-"""Sharded reports under crashes, poison jobs and outages, with worker processes on the real
-RabbitMQ (this run's own vhost) and PostgreSQL (this run's own database)."""
+"""Sharded reports under crashes, poison jobs, time limits and outages, with worker processes on
+the real RabbitMQ (this run's own vhost) and PostgreSQL (this run's own database).
+
+Tests synchronise on conditions (queue states, sessions waiting for a lock, log lines), never on
+sleeps: a shard is held in a worker's hands by locking a table it reads (tests/services.py)."""
 
 import asyncio
 import json
 import signal
 import subprocess
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import aio_pika
 import asyncpg
 import pytest
 
-from shared.messages import DEAD_LETTER_QUEUE, DELIVERY_LIMIT, JOB_QUEUE
+from shared.messages import ATTEMPT_HEADER, DEAD_LETTER_QUEUE, JOB_QUEUE, MAX_ATTEMPTS
 from tests.conftest import rabbitmqctl
 from tests.sample import AS_OF, EXPECTED, Client, load_sample, wait_until_finished
+from tests.services import (
+    database_outage,
+    free_port,
+    holding_shards,
+    logged,
+    until,
+    until_waiting,
+)
 
 pytestmark = pytest.mark.usefixtures("purge_queue")
+OUTAGE_SECONDS = 12  # longer than the five tries (0.5–4 s apart) that used to strand a report
 
 
 def queue_state(vhost: str) -> dict[str, dict[str, int]]:
@@ -38,27 +48,38 @@ def queue_state(vhost: str) -> dict[str, dict[str, int]]:
     return {q["name"]: q for q in json.loads(out)}
 
 
-async def wait_for_consumers(vhost: str, count: int) -> None:
-    for _ in range(100):
-        if queue_state(vhost).get(JOB_QUEUE, {}).get("consumers", 0) >= count:
-            return
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"fewer than {count} consumers on {JOB_QUEUE}")
+async def until_queue(vhost: str, what: str, test: Callable[[dict[str, int]], bool]) -> None:
+    async def holds() -> bool:
+        return test(queue_state(vhost).get(JOB_QUEUE, {}))
+
+    await until(holds, f"{JOB_QUEUE}: {what}")
 
 
 async def wait_for_empty_queue(vhost: str) -> None:
-    for _ in range(100):
-        state = queue_state(vhost)[JOB_QUEUE]
-        if state["messages_unacknowledged"] == 0 and state["messages_ready"] == 0:
-            return
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"jobs left on the queue: {queue_state(vhost)}")
+    await until_queue(
+        vhost,
+        "no job left",
+        lambda q: q.get("messages_ready") == 0 and q.get("messages_unacknowledged") == 0,
+    )
 
 
 async def trigger(client: Client) -> str:
     response = await client.post("/trigger_report", json={"as_of": AS_OF})
     assert response.status == 202
     return str((await response.json())["report_id"])
+
+
+async def status(conn: asyncpg.Connection, report_id: str) -> asyncpg.Record:
+    """The report's row, read with the test's own connection (the API may be answering 503)."""
+    return await conn.fetchrow("SELECT * FROM reports WHERE id = $1", uuid.UUID(report_id))
+
+
+async def until_finished(conn: asyncpg.Connection, report_id: str, timeout: float = 90) -> str:
+    async def finished() -> bool:
+        return (await status(conn, report_id))["status"] != "Running"
+
+    await until(finished, f"report {report_id} to finish", timeout)
+    return str((await status(conn, report_id))["status"])
 
 
 @dataclass(frozen=True)
@@ -70,13 +91,26 @@ class Farm:
     conn: asyncpg.Connection
     vhost: str
     tmp_path: Path
+    database_url: str
 
-    async def report_under_way(self, **env: str) -> tuple[str, subprocess.Popen[bytes]]:
-        """Load the sample, start a worker with `env`, trigger a report: its id, the worker."""
-        await load_sample(self.conn, self.tmp_path)
-        worker = self.workers(**env)
-        await wait_for_consumers(self.vhost, 1)
-        return await trigger(self.client), worker
+    def log(self, number: int = 0) -> Path:
+        """The log file of the `number`th worker started."""
+        return self.tmp_path / f"worker-{number}.log"
+
+    async def worker(self, **env: str) -> subprocess.Popen[bytes]:
+        """A worker process, once it consumes."""
+        log = self.log(len(list(self.tmp_path.glob("worker-*.log"))))
+        process = self.workers(**env)
+        await until(
+            lambda: asyncio.to_thread(lambda: log.exists() and logged(log, "worker consuming")),
+            f"the worker logging to {log.name} to consume",
+        )
+        return process
+
+    async def csv(self, report_id: str) -> str:
+        done = await wait_until_finished(self.client, report_id, timeout=90)
+        assert done["status"] == "Complete", done
+        return await (await self.client.get(done["csv_url"])).text()
 
 
 @pytest.fixture
@@ -86,23 +120,17 @@ def farm(
     conn: asyncpg.Connection,
     vhost: str,
     tmp_path: Path,
+    database_url: str,
 ) -> Farm:
-    return Farm(client, workers, conn, vhost, tmp_path)
-
-
-async def csv_of(client: Client, done: dict[str, Any]) -> str:
-    assert done["status"] == "Complete", done
-    return await (await client.get(done["csv_url"])).text()
+    return Farm(client, workers, conn, vhost, tmp_path, database_url)
 
 
 async def test_two_workers_share_the_shards(farm: Farm) -> None:
     await load_sample(farm.conn, farm.tmp_path)
-    farm.workers()
-    farm.workers()
-    await wait_for_consumers(farm.vhost, 2)
+    await farm.worker()
+    await farm.worker()
     report_id = await trigger(farm.client)
-    done = await wait_until_finished(farm.client, report_id)
-    assert await csv_of(farm.client, done) == EXPECTED
+    assert await farm.csv(report_id) == EXPECTED
     shards = await farm.conn.fetch(
         "SELECT shard, lo, hi, rows FROM report_shards WHERE report_id = $1 ORDER BY shard",
         uuid.UUID(report_id),
@@ -113,85 +141,202 @@ async def test_two_workers_share_the_shards(farm: Farm) -> None:
 
 
 async def test_worker_killed_mid_shard_loses_nothing(farm: Farm) -> None:
-    # The worker sits on its first shard.
-    report_id, doomed = await farm.report_under_way(STOREMON_TEST_SHARD_DELAY="30")
-    for _ in range(100):  # the plan is done and a shard is in the worker's hands
-        state = queue_state(farm.vhost)[JOB_QUEUE]
-        if state["messages_unacknowledged"] == 1 and state["messages_ready"] >= 1:
-            break
-        await asyncio.sleep(0.2)
-    else:
-        raise AssertionError(f"no shard in flight: {queue_state(farm.vhost)}")
-    doomed.send_signal(signal.SIGKILL)
-    doomed.wait(10)
-    farm.workers()  # a healthy worker picks up the redelivered shard and the rest
-    done = await wait_until_finished(farm.client, report_id)
-    assert await csv_of(farm.client, done) == EXPECTED
+    await load_sample(farm.conn, farm.tmp_path)
+    async with holding_shards(farm.database_url) as hold:
+        doomed = await farm.worker()
+        report_id = await trigger(farm.client)
+        await until_waiting(farm.conn)  # a shard is in the worker's hands, unacknowledged
+        await until_queue(farm.vhost, "one job in hand", lambda q: q["messages_unacknowledged"])
+        doomed.send_signal(signal.SIGKILL)
+        doomed.wait(10)
+        await hold.release()
+    await farm.worker()  # a healthy worker picks up the redelivered shard and the rest
+    assert await farm.csv(report_id) == EXPECTED
     await wait_for_empty_queue(farm.vhost)  # every job, the redelivered one too, was acked
 
 
-async def test_poison_job_is_dead_lettered_and_the_report_fails(farm: Farm, amqp_url: str) -> None:
-    not_a_directory = farm.tmp_path / "file"
-    not_a_directory.write_text("reports cannot be written below a file")
-    # Every shard fails to write its part.
-    report_id, _ = await farm.report_under_way(REPORTS_DIR=str(not_a_directory))
-    done = await wait_until_finished(farm.client, report_id, timeout=60)
-    assert done["status"] == "Failed"
-    assert f"gave up after {DELIVERY_LIMIT} deliveries" in done["error"]
-    for _ in range(50):
-        if queue_state(farm.vhost).get(DEAD_LETTER_QUEUE, {}).get("messages_ready", 0) >= 1:
-            break
-        await asyncio.sleep(0.2)
+def poison(reports_dir: Path, report_id: str) -> None:
+    """Make every shard of `report_id` fail: its part files cannot be written."""
+    (reports_dir / ".parts").mkdir(exist_ok=True)
+    (reports_dir / ".parts" / report_id).write_text("a file where a directory is expected")
+
+
+async def test_poison_job_fails_after_bounded_attempts_then_is_dead_lettered(
+    farm: Farm, client: Client, amqp_url: str, tmp_path: Path
+) -> None:
+    """The bound is the attempt count the job's copies carry, not a delivery count: every
+    failed attempt goes to the retry queue as a new message (attempt + 1) and the original is
+    acked; only the last one is rejected. So the bound holds whatever the broker counts
+    (RabbitMQ 3.10 counts nack and reject, 4.3 only reject): the dead-lettered job says it was
+    attempt 5 and was never redelivered."""
+    await load_sample(farm.conn, farm.tmp_path)
+    report_id = await trigger(farm.client)
+    poison(tmp_path / "reports", report_id)
+    await farm.worker(STOREMON_SHARD_STORES="4096")  # one shard
+    assert await until_finished(farm.conn, report_id, timeout=60) == "Failed"
+    error = (await status(farm.conn, report_id))["error"]
+    assert f"gave up after {MAX_ATTEMPTS} attempts" in error
+    assert f".parts/{report_id}" in error  # the error names the path it failed on
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        assert logged(farm.log(), f"attempt {attempt} of {MAX_ATTEMPTS} failed")
+    await until(
+        lambda: asyncio.to_thread(
+            lambda: queue_state(farm.vhost)[DEAD_LETTER_QUEUE]["messages_ready"] == 1
+        ),
+        "the job in the dead-letter queue",
+    )
     connection = await aio_pika.connect(amqp_url)
     async with connection:
         channel = await connection.channel()
         dead = await channel.declare_queue(DEAD_LETTER_QUEUE, passive=True)
         message = await dead.get(timeout=5)
-        assert json.loads(message.body)["report_id"] == report_id
+        assert json.loads(message.body) == {"report_id": report_id, "shard": 0}
+        headers = message.headers or {}
+        assert headers[ATTEMPT_HEADER] == MAX_ATTEMPTS
+        assert headers.get("x-delivery-count", 0) == 0  # never handed back to the work queue
         await message.ack()
 
 
-async def test_broker_connections_dropped_mid_report(farm: Farm) -> None:
-    report_id, _ = await farm.report_under_way(STOREMON_TEST_SHARD_DELAY="1")
-    await asyncio.sleep(1.5)
-    rabbitmqctl("close_all_connections", "-p", farm.vhost, "test: broker outage")
-    done = await wait_until_finished(farm.client, report_id, timeout=90)
-    assert await csv_of(farm.client, done) == EXPECTED
-    # The API reconnected too: a new report goes through.
-    deadline = time.monotonic() + 30
-    while True:
-        response = await farm.client.post("/trigger_report", json={"as_of": AS_OF})
-        if response.status == 202 or time.monotonic() > deadline:
-            break
-        await asyncio.sleep(0.5)
-    assert response.status == 202
-    again = await wait_until_finished(farm.client, (await response.json())["report_id"], timeout=90)
-    assert await csv_of(farm.client, again) == EXPECTED
-
-
-async def test_database_connections_killed_mid_report(farm: Farm) -> None:
-    report_id, _ = await farm.report_under_way(STOREMON_TEST_SHARD_DELAY="1")
-    await asyncio.sleep(1.5)
-    killed = await farm.conn.fetchval(
-        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-        "AND application_name <> 'storemon-tests'"
+async def test_a_job_waiting_to_retry_holds_no_worker(farm: Farm, tmp_path: Path) -> None:
+    """While a failing job waits for its next attempt, the worker's one prefetch slot serves
+    other jobs: a report triggered after the third failure completes before the fourth."""
+    await load_sample(farm.conn, farm.tmp_path)
+    failing = await trigger(farm.client)
+    poison(tmp_path / "reports", failing)
+    await farm.worker(STOREMON_SHARD_STORES="4096")
+    await until(
+        lambda: asyncio.to_thread(logged, farm.log(), f"attempt 3 of {MAX_ATTEMPTS} failed"),
+        "the failing job's third attempt",
     )
-    assert killed >= 1
-    done = await wait_until_finished(farm.client, report_id, timeout=90)
-    assert await csv_of(farm.client, done) == EXPECTED
+    healthy = await trigger(farm.client)  # its next attempt is 2 s away
+    assert await until_finished(farm.conn, healthy) == "Complete"
+    assert not logged(farm.log(), f"attempt 4 of {MAX_ATTEMPTS} failed")
+    assert (await status(farm.conn, failing))["status"] == "Running"
+
+
+async def test_a_job_past_its_time_limit_is_a_failed_attempt(farm: Farm) -> None:
+    await load_sample(farm.conn, farm.tmp_path)
+    async with holding_shards(farm.database_url) as hold:
+        await farm.worker(JOB_TIMEOUT_SECONDS="1")
+        report_id = await trigger(farm.client)
+        await until(
+            lambda: asyncio.to_thread(
+                logged, farm.log(), "attempt 1 of 5 failed: took longer than JOB_TIMEOUT_SECONDS=1"
+            ),
+            "the job's time limit",
+        )
+        await hold.release()
+    assert await farm.csv(report_id) == EXPECTED  # its retry went through
+
+
+async def test_broker_connections_dropped_mid_report(farm: Farm) -> None:
+    await load_sample(farm.conn, farm.tmp_path)
+    async with holding_shards(farm.database_url) as hold:
+        await farm.worker()
+        report_id = await trigger(farm.client)
+        await until_waiting(farm.conn)
+        rabbitmqctl("close_all_connections", "-p", farm.vhost, "test: broker outage")
+        await hold.release()
+    assert await farm.csv(report_id) == EXPECTED
+
+    accepted: list[str] = []
+
+    async def trigger_accepted() -> bool:  # the API reconnects by itself too
+        response = await farm.client.post("/trigger_report", json={"as_of": AS_OF})
+        if response.status == 202:
+            accepted.append(str((await response.json())["report_id"]))
+        return response.status == 202
+
+    await until(trigger_accepted, "a trigger accepted after the broker came back")
+    assert await farm.csv(accepted[0]) == EXPECTED
+
+
+async def test_database_outage_mid_report_neither_fails_nor_strands_it(farm: Farm) -> None:
+    """PostgreSQL gone for longer than all the retries of a job: the worker waits for it (not
+    a failed attempt) and the report completes with the same CSV."""
+    await load_sample(farm.conn, farm.tmp_path)
+    async with holding_shards(farm.database_url) as hold:
+        await farm.worker()
+        report_id = await trigger(farm.client)
+        await until_waiting(farm.conn)  # mid-shard
+        async with database_outage(farm.database_url):
+            await hold.release()
+            await until(
+                lambda: asyncio.to_thread(logged, farm.log(), "lost PostgreSQL during the job"),
+                "the worker to notice the outage",
+            )
+            await asyncio.sleep(OUTAGE_SECONDS)  # the outage itself, not a synchronisation
+    assert await farm.csv(report_id) == EXPECTED
+    assert not logged(farm.log(), "attempt 1 of")  # waiting was no failed attempt
+    assert logged(farm.log(), "PostgreSQL is back")
 
 
 async def test_sigterm_finishes_the_shard_in_hand(farm: Farm) -> None:
-    report_id, worker = await farm.report_under_way(STOREMON_TEST_SHARD_DELAY="2")
-    await asyncio.sleep(1)  # the plan is done; the first shard is in hand
-    worker.send_signal(signal.SIGTERM)
+    await load_sample(farm.conn, farm.tmp_path)
+    async with holding_shards(farm.database_url) as hold:
+        worker = await farm.worker()
+        report_id = await trigger(farm.client)
+        await until_waiting(farm.conn)  # the first shard is in hand
+        worker.send_signal(signal.SIGTERM)
+        await hold.release()
     assert await asyncio.to_thread(worker.wait, 30) == 0  # it finished that shard, then left
     done_shards = await farm.conn.fetchval(
         "SELECT count(*) FROM report_shards WHERE report_id = $1 AND done_at IS NOT NULL",
         uuid.UUID(report_id),
     )
     assert done_shards == 1
-    farm.workers()  # the remaining shards wait in the queue for the next worker
-    done = await wait_until_finished(farm.client, report_id)
-    assert await csv_of(farm.client, done) == EXPECTED
+    await farm.worker()  # the remaining shards wait in the queue for the next worker
+    assert await farm.csv(report_id) == EXPECTED
+
+
+@pytest.mark.parametrize("what", ["PostgreSQL", "RabbitMQ"])
+async def test_sigterm_while_waiting_for_a_service_exits_at_once(farm: Farm, what: str) -> None:
+    nowhere = f"127.0.0.1:{free_port()}"  # nothing listens there
+    env = (
+        {"DATABASE_URL": f"postgresql://postgres@{nowhere}/storemon"}
+        if what == "PostgreSQL"
+        else {"AMQP_URL": f"amqp://guest:guest@{nowhere}/"}
+    )
+    worker = farm.workers(**env)
+    await until(
+        lambda: asyncio.to_thread(logged, farm.log(), f"{what} unreachable"),
+        f"the worker to wait for {what}",
+    )
+    worker.send_signal(signal.SIGTERM)
+    assert await asyncio.to_thread(worker.wait, 5) == 0
+
+
+async def test_a_worker_refused_by_its_vhost_says_so_in_one_line(farm: Farm) -> None:
+    missing = f"amqp://guest:guest@127.0.0.1:5672/storemon_missing_{uuid.uuid4().hex[:8]}"
+    worker = farm.workers(AMQP_URL=missing)
+    await until(
+        lambda: asyncio.to_thread(logged, farm.log(), "RabbitMQ refused the connection"),
+        "the worker to say the vhost refused it",
+    )
+    worker.send_signal(signal.SIGTERM)
+    assert await asyncio.to_thread(worker.wait, 5) == 0
+    text = farm.log().read_text()
+    assert "Traceback" not in text and "InvalidFrameError" not in text
+
+
+async def test_while_the_database_is_down_every_database_route_answers_503(
+    client: Client, conn: asyncpg.Connection, tmp_path: Path, database_url: str
+) -> None:
+    await load_sample(conn, tmp_path)
+    report_id = str(uuid.uuid4())
+    routes = [
+        ("GET", f"/get_report/{report_id}"),
+        ("GET", f"/get_report?report_id={report_id}"),
+        ("GET", "/api/reports"),
+        ("GET", "/metrics"),
+        ("GET", f"/reports/{report_id}.csv"),
+        ("POST", "/trigger_report"),
+    ]
+    async with database_outage(database_url):
+        for method, path in routes:
+            response = await client.request(method, path)
+            assert response.status == 503, (method, path)
+            assert "database unavailable" in (await response.json())["error"], (method, path)
+        assert (await client.get("/readyz")).status == 503
+    for method, path in routes[:-1]:
+        assert (await client.request(method, path)).status in (200, 404), (method, path)

@@ -91,8 +91,6 @@ async def _run_shard(ctx: JobContext, report_id: str, number: int) -> bool:
         if report["status"] != "Running":
             return False
         if row["done_at"] is None:
-            if ctx.settings.test_shard_delay:
-                await asyncio.sleep(ctx.settings.test_shard_delay)
             shard = Shard(report_id, number, row["lo"], row["hi"])
             await shards.begin(conn, shard)
             with RowsFile(part_path(ctx.settings.reports_dir, report_id, number), False) as part:

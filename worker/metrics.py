@@ -10,7 +10,7 @@ from shared.metrics import SHARD_BUCKETS
 
 JOBS = Counter(
     "storemon_worker_jobs", "Jobs this worker handled.", ["kind", "outcome"]
-)  # kind: plan or shard; outcome: done, retried, failed, dead_lettered
+)  # kind: plan, shard (unknown: not a job); outcome: see worker/delivery.py
 SHARD_SECONDS = Histogram(
     "storemon_worker_shard_duration_seconds",
     "Seconds this worker spent on a report shard.",
