@@ -189,11 +189,13 @@ async def bench_report(cfg: BenchConfig, url: str, workers: int, out: Results) -
     vhost = f"storemon_bench_{uuid.uuid4().hex[:8]}"
     _vhost("add_vhost", vhost)
     port = _free_port()
+    reports_dir = (cfg.data_dir / "reports").absolute()
+    reports_dir.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "AMQP_URL": f"{cfg.amqp_server}/{vhost}",
-        "REPORTS_DIR": str((cfg.data_dir / "reports").absolute()),
+        "REPORTS_DIR": str(reports_dir),
         "PORT": str(port),
     }
     storemon = str(Path(sys.executable).with_name("storemon"))

@@ -13,6 +13,8 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
+export REPORTS_DIR="${REPORTS_DIR:-reports}"
+mkdir -p "$REPORTS_DIR"  # workers refuse a missing one (it may be an unmounted shared volume)
 echo "== migrate";  $bin/storemon migrate
 echo "== generate $stores stores, 8.5 days of polls"
 $bin/storemon generate --stores "$stores" --days 8.5 --seed 7 "$data"
