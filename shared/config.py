@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from shared.db.polls import STORE_BLOCK
 from shared.errors import ConfigError
+from shared.pollchunks import STORE_BLOCK
 
 T = TypeVar("T")
 N = TypeVar("N", int, float)

@@ -1,14 +1,14 @@
-"""Rows of the polls table in PostgreSQL's binary COPY format: the ingest writes them, workers
-read them. Every column is fixed-width and NOT NULL, so each row has the same 39-byte layout and
-NumPy handles many rows at once instead of one by one.
-"""
+"""Rows (int4 store key, timestamptz, bool) in PostgreSQL's binary COPY format, as the staged
+ingest reads its parsed rows back: every column is fixed-width and NOT NULL, so each row has the
+same 27-byte layout and NumPy handles many rows at once instead of one by one."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import numpy as np
-import numpy.typing as npt
 
 from shared.instants import to_us
+from shared.pollchunks import Polls
 
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 HEADER = SIGNATURE + bytes(8)  # then flags and header-extension length, both int32 zero
@@ -23,25 +23,54 @@ ROW = np.dtype(  # each field is preceded by its length; all big-endian
         ("ts", ">i8"),
         ("active_len", ">i4"),
         ("active", "u1"),
-        ("seq_len", ">i4"),
-        ("seq", ">i8"),
     ]
 )
+_PARSE_BYTES = 4 << 20  # parse in blocks of this much: few NumPy calls, little memory
 
 
-def poll_rows(
-    stores: npt.NDArray[np.int32],
-    micros: npt.NDArray[np.int64],
-    active: npt.NDArray[np.bool_],
-    seq: npt.NDArray[np.int64],
-) -> bytes:
-    """Rows (store, ts, active, seq), `micros` counted from 1970-01-01 UTC; goes between
-    HEADER and TRAILER."""
-    rows = np.empty(len(micros), ROW)
-    rows["fields"] = 4
-    rows["store_len"], rows["ts_len"], rows["active_len"], rows["seq_len"] = 4, 8, 1, 8
-    rows["store"] = stores
-    rows["ts"] = micros - PG_EPOCH_MICROS
-    rows["active"] = active
-    rows["seq"] = seq
-    return rows.tobytes()
+class BinaryCopyParser:
+    """Feed it the chunks of a binary COPY stream of such rows; each block of whole rows goes
+    to `emit`. Call `close()` at the end of the stream."""
+
+    def __init__(self, emit: Callable[[Polls], None]) -> None:
+        self._emit = emit
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._header_seen = False
+
+    def feed(self, chunk: bytes) -> None:
+        self._chunks.append(chunk)
+        self._size += len(chunk)
+        if self._size >= _PARSE_BYTES:
+            self._parse()
+
+    def close(self) -> None:
+        self._parse()
+        if self._chunks != [] and b"".join(self._chunks) != TRAILER:
+            raise ValueError("binary COPY stream ended mid-row")
+
+    def _parse(self) -> None:
+        data = b"".join(self._chunks)
+        start = 0
+        if not self._header_seen:
+            if len(data) < len(HEADER):
+                self._chunks, self._size = [data], len(data)
+                return
+            if not data.startswith(SIGNATURE):
+                raise ValueError("not a PostgreSQL binary COPY stream")
+            start, self._header_seen = len(HEADER), True
+        whole = (len(data) - start) // ROW.itemsize * ROW.itemsize
+        rest = data[start + whole :]
+        self._chunks, self._size = ([rest] if rest else []), len(rest)
+        if not whole:
+            return
+        rows = np.frombuffer(data, dtype=ROW, count=whole // ROW.itemsize, offset=start)
+        if not ((rows["fields"] == 3).all() and (rows["active_len"] == 1).all()):
+            raise ValueError("unexpected row layout in binary COPY")
+        self._emit(
+            Polls(
+                rows["store"].astype(np.int64),
+                rows["ts"].astype(np.int64) + PG_EPOCH_MICROS,
+                rows["active"].astype(bool),
+            )
+        )

@@ -259,8 +259,7 @@ async def test_api_reports_lists_newest_first_as_get_report_shows_them(
             start + timedelta(minutes=n),
         )
     await conn.execute(
-        "UPDATE reports SET status = 'Complete', rows = 7, progress = 1, finished_at = now() "
-        "WHERE id = $1",
+        "UPDATE reports SET status = 'Complete', rows = 7, finished_at = now() WHERE id = $1",
         ids[-1],
     )
     await conn.execute(

@@ -1,5 +1,5 @@
-"""The polls ingest's two paths: Arrow and binary COPY for the common shapes, the staged SQL path
-for the rest. Whichever path a file takes, the same polls are stored."""
+"""The polls ingest's two paths: Arrow for the common shapes, the staged SQL path for the rest.
+Whichever path a file takes, the same polls are stored."""
 
 import random
 from datetime import UTC, datetime, timedelta, timezone
@@ -12,14 +12,16 @@ import pytest
 from sampledata.generate import generate_dataset
 from shared.errors import FileRowError
 from shared.ingest import ingest_polls, pollfile
+from shared.ingest.blocks import BlockFiles
 from shared.ingest.pollfile import NotFast, parse_timestamps, read_batches, whole_line_blocks
 from shared.ingest.source import CsvSource, open_source
-from shared.ingest.staged import ingest_staged
-from shared.pollcopy import HEADER, TRAILER, poll_rows
-from tests.test_ingest import ORIGINAL, polls_of, write
+from shared.ingest.staged import read_staged
+from shared.instants import from_us
+from shared.pollchunks import STORE_BLOCK, decode
+from tests.test_ingest import ORIGINAL, polls_of, stored_count, write
 
 COLUMNS = [["store_id"], ["status"], ["timestamp_utc"]]
-LOW = (1 << 32) - 1  # a seq's line number
+LATEST_US = 2**62  # no bound on instants, for tests of parsing alone
 
 
 def source_of(path: Path) -> CsvSource:
@@ -34,33 +36,11 @@ def source_of(path: Path) -> CsvSource:
     ],
 )
 def test_upstream_polls_take_the_fast_path(relative: str, rows: int) -> None:
-    batches = list(read_batches(source_of(ORIGINAL / relative)))
+    batches = list(read_batches(source_of(ORIGINAL / relative), LATEST_US))
     assert sum(len(b) for b in batches) == rows
     names = {name for b in batches for name in b.names}
     if relative.startswith("uuid"):  # the BOM is not part of the first id
         assert "b5d0a65d-6d54-47aa-95e9-9312f0353326" in names
-
-
-def test_binary_copy_row_bytes_by_hand() -> None:
-    one_second_after_2000 = 946_684_801_000_000  # microseconds since 1970
-    row = poll_rows(
-        pa.array([7], pa.int32()).to_numpy(),
-        pa.array([one_second_after_2000], pa.int64()).to_numpy(),
-        pa.array([True]).to_numpy(zero_copy_only=False),
-        pa.array([5], pa.int64()).to_numpy(),
-    )
-    assert row == bytes.fromhex(
-        "0004"  # four fields
-        "00000004"
-        "00000007"  # store 7
-        "00000008"
-        "00000000000f4240"  # 1,000,000 µs after PostgreSQL's epoch
-        "00000001"
-        "01"  # true
-        "00000008"
-        "0000000000000005"  # seq 5
-    )
-    assert (b"PGCOPY\n\xff\r\n\x00" + bytes(8), b"\xff\xff") == (HEADER, TRAILER)
 
 
 def _offset(rng: random.Random) -> str:
@@ -156,30 +136,48 @@ def _mixed_file(tmp_path: Path) -> Path:
     return path
 
 
-async def _stored(conn: asyncpg.Connection, ingest: int) -> set[tuple[str, datetime, bool, int]]:
-    rows = await conn.fetch(
-        "SELECT s.store_id, p.ts, p.active, p.seq FROM polls p JOIN stores s ON s.id = p.store "
-        "WHERE p.seq >> 32 = $1",
-        ingest,
-    )
-    return {(r["store_id"], r["ts"], r["active"], r["seq"] & LOW) for r in rows}
+async def _stored(conn: asyncpg.Connection, ingest: int) -> set[tuple[str, int, bool]]:
+    """What one ingest stored: (store_id, µs, active) of its chunks."""
+    names = dict(await conn.fetch("SELECT id, store_id FROM stores"))
+    found = set()
+    for row in await conn.fetch(
+        "SELECT block, stores, ts, active FROM poll_chunks WHERE ingest = $1", ingest
+    ):
+        polls = decode(row["block"], row["stores"], row["ts"], row["active"])
+        found |= {
+            (names[key], us, bool(active))
+            for key, us, active in zip(
+                polls.store.tolist(), polls.ts.tolist(), polls.active.tolist(), strict=True
+            )
+        }
+    return found
 
 
 async def test_both_paths_store_the_same_polls(conn: asyncpg.Connection, tmp_path: Path) -> None:
     path = _mixed_file(tmp_path)
-    assert sum(len(b) for b in read_batches(source_of(path))) > 0  # the fast path takes it
+    assert sum(len(b) for b in read_batches(source_of(path), LATEST_US)) > 0  # the fast one
     fast = await ingest_polls(conn, path)
     await conn.execute("SET TimeZone = 'UTC'")
-    staged = await ingest_staged(conn, source_of(path))
-    assert fast == staged
-    first, second = await conn.fetchval("SELECT array_agg(id ORDER BY id) FROM ingests")
-    by_fast, by_staged = await _stored(conn, first), await _stored(conn, second)
-    assert by_fast == by_staged
-    assert len(by_fast) == fast[0] and fast[1] == 300
-    assert {line for *_, line in by_fast} == set(range(2, fast[0] + 2))
-    assert (
-        await conn.fetchval("SELECT array_agg(max_ts ORDER BY id) FROM ingests")
-        == [max(ts for _, ts, _, _ in by_fast)] * 2
+    async with conn.transaction():
+        with BlockFiles() as spill:
+            await read_staged(conn, source_of(path), LATEST_US, spill)
+            staged_rows, staged_stores = spill.rows, spill.stores
+            staged = {
+                (key, us, active)
+                for _, rows in spill.blocks()
+                for key, us, active in zip(
+                    rows.store.tolist(), rows.ts.tolist(), rows.active.tolist(), strict=True
+                )
+            }
+    assert fast == (staged_rows, staged_stores)
+    [first] = await conn.fetchval("SELECT array_agg(id) FROM ingests")
+    names = dict(await conn.fetch("SELECT store_id, id FROM stores"))
+    by_fast = await _stored(conn, first)
+    # The staged rows, every line: the stored ones are the last line of each instant.
+    assert {(names[s], us, a) for s, us, a in by_fast} <= staged
+    assert len(by_fast) == fast[0] - 50 and fast[1] == 300  # 50 lines re-sent
+    assert await conn.fetchval("SELECT max_ts FROM ingests") == from_us(
+        max(us for _, us, _ in by_fast)
     )
 
 
@@ -190,20 +188,11 @@ async def test_many_batches_lines_run_on_and_the_later_line_wins(
     body = [f"s{i % 7},active,2023-01-22 {i % 24:02d}:{i % 60:02d}:00 UTC" for i in range(400)]
     body.append("s4,INACTIVE,2023-01-22T01:25:00Z")  # line 402 re-sends line 27 (i = 25)
     path = write(tmp_path, "p.csv", "store_id,status,timestamp_utc\n" + "\n".join(body) + "\n")
-    assert len(list(read_batches(source_of(path)))) > 10
+    assert len(list(read_batches(source_of(path), LATEST_US))) > 10
     assert await ingest_polls(conn, path) == (401, 7)
-    lines = {
-        r["line"]: (r["store_id"], r["ts"], r["active"])
-        for r in await conn.fetch(
-            "SELECT p.seq & $1 AS line, s.store_id, p.ts, p.active "
-            "FROM polls p JOIN stores s ON s.id = p.store",
-            LOW,
-        )
-    }
     at = datetime(2023, 1, 22, 1, 25, tzinfo=UTC)
-    assert lines[27] == ("s4", at, True)
-    assert lines[402] == ("s4", at, False)
     latest = await polls_of(conn)
+    assert len(latest) == 400 == await stored_count(conn)  # line 27 went
     assert ("s4", at, False) in latest and ("s4", at, True) not in latest
 
 
@@ -215,37 +204,37 @@ async def test_unusual_row_late_in_the_file_falls_back_whole(
     good = [*body, "late,inactive,2023-01-22 13:00:00 EST"]  # a zone name: PostgreSQL's parser
     path = write(tmp_path, "p.csv", "store_id,status,timestamp_utc\n" + "\n".join(good) + "\n")
     with pytest.raises(NotFast):
-        list(read_batches(source_of(path)))
+        list(read_batches(source_of(path), LATEST_US))
     assert await ingest_polls(conn, path) == (201, 201)
-    assert await conn.fetchval("SELECT count(*) FROM polls") == 201  # each row once
+    assert await stored_count(conn) == 201  # each row once
     assert ("late", datetime(2023, 1, 22, 18, tzinfo=UTC), False) in await polls_of(conn)
     bad = [*body, "s1,active,2023-01-22 10:00:00 UTC", "s\x001,active,2023-01-22 11:00:00 UTC"]
     path = write(tmp_path, "b.csv", "store_id,status,timestamp_utc\n" + "\n".join(bad) + "\n")
     with pytest.raises(FileRowError) as error:
         await ingest_polls(conn, path)
     assert error.value.line == 203
-    assert await conn.fetchval("SELECT count(*) FROM polls") == 201  # nothing more
+    assert await stored_count(conn) == 201  # nothing more
 
 
-async def test_stores_beyond_one_key_block_get_their_partitions(
+async def test_stores_beyond_one_key_block_go_to_their_blocks_chunks(
     conn: asyncpg.Connection, tmp_path: Path
 ) -> None:
     body = [f"k{i:05d},active,2023-01-{22 + i % 2} 23:30:00 UTC" for i in range(5000)]
     path = write(tmp_path, "p.csv", "store_id,status,timestamp_utc\n" + "\n".join(body) + "\n")
     assert await ingest_polls(conn, path) == (5000, 5000)
-    counts = dict(
-        await conn.fetch(
-            "SELECT tableoid::regclass::text, count(*) FROM polls GROUP BY 1 ORDER BY 1"
-        )
-    )
-    assert set(counts) == {
-        "polls_20230122_b0000",
-        "polls_20230122_b0001",
-        "polls_20230123_b0000",
-        "polls_20230123_b0001",
+    chunks = {
+        (r["block"], str(r["day"])): r["polls"]
+        for r in await conn.fetch("SELECT block, day, polls FROM poll_chunks")
     }
-    assert sum(counts.values()) == 5000
-    assert counts["polls_20230122_b0001"] + counts["polls_20230123_b0001"] == 5000 - 4095
+    assert set(chunks) == {
+        (0, "2023-01-22"),
+        (0, "2023-01-23"),
+        (1, "2023-01-22"),
+        (1, "2023-01-23"),
+    }
+    assert sum(chunks.values()) == 5000
+    # Keys count from 1: block 0 holds keys 1 … 4095.
+    assert chunks[1, "2023-01-22"] + chunks[1, "2023-01-23"] == 5000 - (STORE_BLOCK - 1)
 
 
 def test_blocks_end_at_line_ends_and_rebuild_the_file(tmp_path: Path) -> None:

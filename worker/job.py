@@ -18,13 +18,13 @@ import asyncpg
 
 from shared.config import Settings
 from shared.csvfile import RowsFile, merge_parts, report_path
-from shared.db import reports, shards, snapshots, stores
+from shared.db import polls, reports, shards, snapshots, stores
 from shared.db.shards import Shard
 from shared.instants import to_us
 from shared.messages import Job
+from shared.pollchunks import across_days, merge
 from shared.uptime import batch_rows
 from shared.uptime.interpolation import SPAN_US
-from worker.polls import read_span
 
 log = logging.getLogger(__name__)
 PARTS_DIR = ".parts"  # under REPORTS_DIR; never served (only <uuid>.csv is)
@@ -108,28 +108,17 @@ async def _compute(
     as_of = report["as_of"]
     if as_of is None:  # no polls at all when it was requested: no rows
         return
-    as_of_us = to_us(as_of)
+    first = as_of - timedelta(microseconds=SPAN_US)
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         names, rank_of_key = await stores.ranks(conn, shard.lo, shard.hi)
         if not names:
             return
-        polls = await read_span(
-            conn, as_of - timedelta(microseconds=SPAN_US), as_of, shard.lo, shard.hi
-        )
+        days = await polls.read(conn, shard.lo, shard.hi, first.date(), as_of.date())
         weekly = await snapshots.weekly_rows(
             conn, names, report["hours_snapshot"], report["timezones_snapshot"]
         )
-    out.add(
-        batch_rows(
-            as_of_us,
-            names,
-            weekly,
-            rank_of_key[polls.store - shard.lo],
-            polls.ts,
-            polls.active,
-            polls.seq,
-        )
-    )
+    span = across_days([merge(chunks) for chunks in days], rank_of_key, shard.lo)
+    out.add(batch_rows(to_us(as_of), names, weekly, span))
 
 
 async def _assemble(ctx: JobContext, report_id: str) -> bool:

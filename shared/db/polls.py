@@ -1,90 +1,147 @@
-"""The polls table: daily partitions, each split into blocks of store keys; rows in and out as
-PostgreSQL binary COPY (see pollcopy.py)."""
+"""The poll_chunks table: every stored poll, packed by block of store keys and UTC day (the
+layout is in shared/pollchunks.py).
 
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
-from datetime import date, datetime, timedelta
+- An ingest appends chunks (its file's polls of each block and day) and, last thing before it
+  commits, `seal`s them: they get the next rank, under a lock held until the commit, so ranks
+  follow the order in which ingests are stored. Where two chunks hold the same store and
+  instant, the higher rank wins: the later ingest, as the spec says.
+- Compaction merges the chunks of a block and day into one sorted chunk carrying the highest
+  rank it merged, in one transaction: readers see the old chunks or the new one, never both,
+  and a chunk stored meanwhile keeps its higher rank. Nothing here blocks a reader.
+- Retention deletes whole days.
+"""
+
+from collections.abc import AsyncIterable, Iterable
+from datetime import date, timedelta
 
 import asyncpg
 
-STORE_BLOCK = 4_096  # store keys per sub-partition; report shards never straddle two
-_LOCK = 0x5704E1  # advisory lock key: concurrent ingests create partitions in turn
-_DAY = timedelta(days=1)
+from shared.pollchunks import STORE_BLOCK, Chunk, Polls, decode, encode, merge
+
+_COLUMNS = ["block", "day", "ingest", "polls", "offsets", "stores", "ts", "active"]
+_SEAL_LOCK = 0x5704E1  # advisory lock key: ingests take their rank and commit in turn
+_COMPACT_LOCK = 0x5704E2  # with (block, day): one compaction of a block's day at a time
+_EPOCH_DAY = date(1970, 1, 1)
+
+
+def day_number(day: date) -> int:
+    """Days since 1970-01-01."""
+    return (day - _EPOCH_DAY).days
+
+
+def day_date(number: int) -> date:
+    return _EPOCH_DAY + timedelta(days=number)
 
 
 def block_of(store_key: int) -> int:
     return store_key // STORE_BLOCK
 
 
-async def blocks_with(conn: asyncpg.Connection, new_stores: int) -> int:
-    """Store-key blocks needed once `new_stores` more stores get keys, if no one else adds."""
-    last_key = await conn.fetchval(
-        "SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('stores', 'id')), 0)"
-    )
-    return block_of(int(last_key) + new_stores) + 1
-
-
-async def ensure_partitions(conn: asyncpg.Connection, days: Iterable[date], blocks: int) -> None:
-    """Make the partitions for `days` and store blocks 0 … blocks-1 that do not exist yet.
-
-    Each partition is made in its own short transaction, outside any long ingest, so readers
-    of polls never wait for one.
-    """
-    existing = {
-        r["relname"]
-        for r in await conn.fetch(
-            "SELECT relname FROM pg_class WHERE relname LIKE 'polls\\_%' AND relkind IN ('p', 'r')"
-        )
-    }
-    for day in sorted(set(days)):
-        parent = f"polls_{day:%Y%m%d}"
-        if parent not in existing:
-            await _create(
-                conn,
-                f"CREATE TABLE IF NOT EXISTS {parent} PARTITION OF polls FOR VALUES "
-                f"FROM ('{day}T00:00:00Z') TO ('{day + _DAY}T00:00:00Z') "
-                "PARTITION BY RANGE (store)",
-            )
-        for block in range(blocks):
-            leaf = f"{parent}_b{block:04d}"
-            if leaf not in existing:
-                await _create(
-                    conn,
-                    f"CREATE TABLE IF NOT EXISTS {leaf} PARTITION OF {parent} FOR VALUES "
-                    f"FROM ({block * STORE_BLOCK}) TO ({(block + 1) * STORE_BLOCK})",
-                )
-
-
-async def _create(conn: asyncpg.Connection, ddl: str) -> None:
-    async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK)
-        await conn.execute(ddl)
-
-
-async def copy_in(conn: asyncpg.Connection, rows: AsyncIterable[bytes]) -> None:
-    """Append rows (store, ts, active, seq) given as a binary COPY stream."""
-    await conn.copy_to_table(
-        "polls", source=rows, columns=["store", "ts", "active", "seq"], format="binary"
-    )
-
-
-async def copy_span(
-    conn: asyncpg.Connection,
-    first: datetime,
-    last: datetime,
-    lo: int,
-    hi: int,
-    sink: Callable[[bytes], Awaitable[None]],
+async def append(
+    conn: asyncpg.Connection, ingest_id: int, block: int, chunks: AsyncIterable[Chunk]
 ) -> None:
-    """Every stored poll (store, ts, active, seq) of the stores lo ≤ key < hi with first ≤ ts ≤
-    last, duplicates included, unordered, as a binary COPY stream into `sink`. Partition pruning
-    limits the read to those days and that block."""
-    await conn.copy_from_query(
-        "SELECT store, ts, active, seq FROM polls "
-        "WHERE ts BETWEEN $1 AND $2 AND store >= $3 AND store < $4",
+    """Store `chunks` of `block` for an ingest; they count once the ingest is sealed."""
+    records = _records(ingest_id, block, chunks)
+    await conn.copy_records_to_table("poll_chunks", records=records, columns=_COLUMNS)
+
+
+async def _records(
+    ingest_id: int, block: int, chunks: AsyncIterable[Chunk]
+) -> AsyncIterable[tuple[object, ...]]:
+    async for c in chunks:
+        yield block, day_date(c.day), ingest_id, c.polls, c.offsets, c.stores, c.ts, c.active
+
+
+async def seal(conn: asyncpg.Connection, ingest_id: int) -> None:
+    """Give the ingest's chunks the next rank; call last in its transaction (the lock taken
+    here is held until the commit, so no later rank is committed first)."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1)", _SEAL_LOCK)
+    await conn.execute(
+        "UPDATE poll_chunks SET rank = nextval('poll_chunk_ranks') WHERE ingest = $1", ingest_id
+    )
+
+
+async def read(
+    conn: asyncpg.Connection, lo: int, hi: int, first: date, last: date
+) -> list[list[Polls]]:
+    """The polls of the stores lo ≤ key < hi (one block) on the UTC days first … last: for
+    each day that has any, its chunks in rank order. Only the slice of each chunk that holds
+    those stores is read."""
+    block = block_of(lo)
+    assert block_of(hi - 1) == block, "a read stays inside one block"
+    base = block * STORE_BLOCK
+    rows = await conn.fetch(
+        "SELECT day, substring(stores FROM 2 * o1 + 1 FOR 2 * (o2 - o1)) AS stores,"
+        " substring(ts FROM 8 * o1 + 1 FOR 8 * (o2 - o1)) AS ts,"
+        " substring(active FROM o1 + 1 FOR o2 - o1) AS active "
+        "FROM poll_chunks, LATERAL (SELECT offsets[$2] AS o1, offsets[$3] AS o2) o "
+        "WHERE block = $1 AND day BETWEEN $4 AND $5 AND o2 > o1 ORDER BY day, rank",
+        block,
+        lo - base + 1,  # SQL arrays count from 1
+        hi - base + 1,
         first,
         last,
-        lo,
-        hi,
-        output=sink,
-        format="binary",
     )
+    days: dict[date, list[Polls]] = {}
+    for row in rows:
+        days.setdefault(row["day"], []).append(
+            decode(block, row["stores"], row["ts"], row["active"])
+        )
+    return list(days.values())
+
+
+async def fragmented(conn: asyncpg.Connection, limit: int = 1000) -> list[tuple[int, date]]:
+    """Blocks and days stored in more than one chunk, oldest day first."""
+    rows = await conn.fetch(
+        "SELECT block, day FROM poll_chunks WHERE rank IS NOT NULL GROUP BY block, day "
+        "HAVING count(*) > 1 ORDER BY day, block LIMIT $1",
+        limit,
+    )
+    return [(r["block"], r["day"]) for r in rows]
+
+
+async def compact(conn: asyncpg.Connection, block: int, day: date) -> int:
+    """Merge the chunks of `block` on `day` into one; the number merged (0: nothing to do).
+    Idempotent and crash-safe: one transaction, and a second run finds one chunk."""
+    async with conn.transaction():
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock($1, $2)", _COMPACT_LOCK, block * 100_000 + day_number(day)
+        )
+        rows = await conn.fetch(
+            "SELECT id, ingest, rank, stores, ts, active FROM poll_chunks "
+            "WHERE block = $1 AND day = $2 AND rank IS NOT NULL ORDER BY rank",
+            block,
+            day,
+        )
+        if len(rows) < 2:
+            return 0
+        merged = merge([decode(block, r["stores"], r["ts"], r["active"]) for r in rows])
+        chunk = encode(day_number(day), block, merged)
+        newest = rows[-1]
+        await conn.execute(
+            f"INSERT INTO poll_chunks ({', '.join(_COLUMNS)}, rank) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            block,
+            day,
+            newest["ingest"],
+            chunk.polls,
+            chunk.offsets,
+            chunk.stores,
+            chunk.ts,
+            chunk.active,
+            newest["rank"],
+        )
+        await conn.execute(
+            "DELETE FROM poll_chunks WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
+        )
+    return len(rows)
+
+
+async def blocks(conn: asyncpg.Connection) -> list[int]:
+    """The blocks that hold any poll."""
+    return [r["block"] for r in await conn.fetch("SELECT DISTINCT block FROM poll_chunks")]
+
+
+async def days(conn: asyncpg.Connection) -> Iterable[date]:
+    """The UTC days that hold any poll."""
+    return [r["day"] for r in await conn.fetch("SELECT DISTINCT day FROM poll_chunks")]

@@ -1,6 +1,9 @@
 """The database and its schema: creating it, the versioned migrations, the schema check."""
 
+import importlib
 import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from importlib import resources
 from urllib.parse import urlsplit, urlunsplit
 
@@ -8,23 +11,42 @@ import asyncpg
 
 from shared.errors import SchemaOutOfDate
 
-_MIGRATION_NAME = re.compile(r"^(\d+)_(\w+)\.sql$")
+_MIGRATION_NAME = re.compile(r"^(\d+)_(\w+)\.(sql|py)$")
 _MIGRATION_LOCK = 0x5704E0  # advisory lock key: concurrent `migrate` runs queue up
+_PACKAGE = "shared.db.migrations"
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) of every migration shipped with the code, in order."""
+@dataclass(frozen=True, order=True)
+class Migration:
+    """`NNN_name.sql` (statements), or `NNN_name.py` (an `apply(conn)` coroutine, for a step
+    SQL cannot say well, such as re-encoding stored data); applied in one transaction."""
+
+    version: int
+    name: str
+    file: str
+
+    async def apply(self, conn: asyncpg.Connection) -> None:
+        if self.file.endswith(".sql"):
+            await conn.execute(resources.files(_PACKAGE).joinpath(self.file).read_text())
+            return
+        module = importlib.import_module(f"{_PACKAGE}.{self.file.removesuffix('.py')}")
+        apply: Callable[[asyncpg.Connection], Awaitable[None]] = module.apply
+        await apply(conn)
+
+
+def migrations() -> list[Migration]:
+    """Every migration shipped with the code, in order."""
     found = []
-    for entry in resources.files("shared.db.migrations").iterdir():
+    for entry in resources.files(_PACKAGE).iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
-            found.append((int(match[1]), match[2], entry.read_text()))
+            found.append(Migration(int(match[1]), match[2], entry.name))
     return sorted(found)
 
 
 def latest_version() -> int:
     """The schema version this code needs."""
-    return migrations()[-1][0]
+    return migrations()[-1].version
 
 
 def _with_database(url: str, database: str) -> str:
@@ -76,15 +98,17 @@ async def migrate(url: str) -> list[str]:
             " applied_at timestamptz NOT NULL DEFAULT now())"
         )
         done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
-        for version, name, sql in migrations():
-            if version in done:
+        for migration in migrations():
+            if migration.version in done:
                 continue
             async with conn.transaction():
-                await conn.execute(sql)
+                await migration.apply(conn)
                 await conn.execute(
-                    "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", version, name
+                    "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                    migration.version,
+                    migration.name,
                 )
-            applied.append(f"{version:03d}_{name}")
+            applied.append(f"{migration.version:03d}_{migration.name}")
     finally:
         await conn.close()
     return applied

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from shared.db.polls import STORE_BLOCK
 from shared.metrics import SHARD_BUCKETS, histogram_sql
+from shared.pollchunks import STORE_BLOCK
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 import asyncpg
 
 from shared.db import ingests, snapshots
-from shared.ingest.source import CsvSource, open_source
+from shared.ingest.source import MAX_STORE_ID_BYTES, WHITESPACE, CsvSource, open_source, quoted
 
 _LOCAL_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?")
 
@@ -23,10 +23,10 @@ def parse_local_time(text: str) -> time:
     """`HH:MM[:SS[.ffffff]]` from 00:00:00 to 23:59:59.999999; ValueError otherwise."""
     match = _LOCAL_TIME.fullmatch(text.strip())
     if not match:
-        raise ValueError(f"bad local time {text!r} (expected HH:MM:SS)")
+        raise ValueError(f"bad local time {quoted(text)} (expected HH:MM:SS)")
     hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
     if hour > 23 or minute > 59 or second > 59:
-        raise ValueError(f"local time {text!r} out of range 00:00:00-23:59:59")
+        raise ValueError(f"local time {quoted(text)} out of range 00:00:00-23:59:59")
     return time(hour, minute, second, int((match[4] or "0").ljust(6, "0")))
 
 
@@ -50,14 +50,20 @@ def _rows(source: CsvSource) -> Iterator[tuple[int, list[str]]]:
                         f"expected {len(source.columns)} fields, found {len(fields)}",
                     )
                 yield reader.line_num, fields
-        except (csv.Error, UnicodeDecodeError) as e:
-            raise source.error(reader.line_num + 1, str(e)) from None
+        except csv.Error as e:  # in the line just read
+            raise source.error(reader.line_num, str(e)) from None
+        except UnicodeDecodeError as e:  # before the line is counted
+            raise source.error(reader.line_num + 1, f"not UTF-8 ({e.reason})") from None
 
 
 def _store_id(source: CsvSource, line: int, raw: str) -> str:
-    store_id = raw.strip()
+    store_id = raw.strip(WHITESPACE)
     if not store_id:
         raise source.error(line, "empty store_id")
+    if len(store_id.encode()) > MAX_STORE_ID_BYTES:
+        raise source.error(
+            line, f"store_id longer than {MAX_STORE_ID_BYTES} bytes: {quoted(store_id)}"
+        )
     return store_id
 
 
@@ -73,7 +79,9 @@ def read_hours(path: Path) -> list[tuple[str, int, time, time]]:
         store_id = _store_id(source, line, fields[i_store])
         day = fields[i_day].strip()
         if day not in {"0", "1", "2", "3", "4", "5", "6"}:
-            raise source.error(line, f"bad day {fields[i_day]!r} (expected 0=Monday … 6=Sunday)")
+            raise source.error(
+                line, f"bad day {quoted(fields[i_day])} (expected 0=Monday … 6=Sunday)"
+            )
         try:
             start, end = parse_local_time(fields[i_start]), parse_local_time(fields[i_end])
         except ValueError as e:
@@ -91,7 +99,7 @@ def read_timezones(path: Path) -> dict[str, str | None]:
         store_id = _store_id(source, line, fields[i_store])
         name = fields[i_zone].strip()
         if name and name not in _known_zones():
-            raise source.error(line, f"unknown time zone {fields[i_zone]!r}")
+            raise source.error(line, f"unknown time zone {quoted(fields[i_zone])}")
         zones.pop(store_id, None)  # re-insert so the later line also sets the order
         zones[store_id] = name or None
     return zones

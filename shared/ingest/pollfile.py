@@ -20,10 +20,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from shared.ingest.source import CsvSource
+from shared.ingest.source import MAX_STORE_ID_BYTES, WHITESPACE, CsvSource
 
 BLOCK_BYTES = 8 << 20  # one batch: about 120,000 upstream rows
-WHITESPACE = " \t\n\r\f\v"  # what Python's str.strip() removes
 _WALL = r"[1-9]\d{3}-\d\d-\d\d[ T]\d\d:\d\d(?::\d\d(?:\.\d{1,6})?)?"
 _UTC = r"(?: UTC|Z|\+00(?::?00)?)"  # the ways of writing UTC taken here; none also means UTC
 _OFFSET = r"[+-](?:0\d|1[0-4])(?::?[0-5]\d)?"
@@ -52,8 +51,12 @@ class PollBatch:
         return len(self.micros)
 
 
-def read_batches(source: CsvSource, block_bytes: int | None = None) -> Generator[PollBatch]:
-    """The file's rows in order, a batch at a time; raises NotFast at the first unusual one."""
+def read_batches(
+    source: CsvSource, latest_us: int, block_bytes: int | None = None
+) -> Generator[PollBatch]:
+    """The file's rows in order, a batch at a time; raises NotFast at the first unusual one,
+    or one that breaks the rules (an instant before 1970 or after `latest_us`, a store id
+    longer than MAX_STORE_ID_BYTES): the staged path names its line."""
     wanted = {
         f"c{source.index('store_id')}": "store",
         f"c{source.index('status')}": "status",
@@ -78,9 +81,12 @@ def read_batches(source: CsvSource, block_bytes: int | None = None) -> Generator
                     parse_options=parse_options,
                     convert_options=convert_options,
                 ).combine_chunks()
-                yield _convert(**{wanted[c]: table.column(c).chunk(0) for c in wanted})
+                batch = _convert(**{wanted[c]: table.column(c).chunk(0) for c in wanted})
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
                 raise NotFast(str(e)) from None
+            if len(batch) and not (batch.micros.min() >= 0 and batch.micros.max() <= latest_us):
+                raise NotFast("an instant before 1970 or too far in the future")
+            yield batch
 
 
 def whole_line_blocks(f: BinaryIO, size: int) -> Iterator[bytes]:
@@ -125,6 +131,10 @@ def _all(mask: pa.Array) -> bool:
     return bool(pc.all(mask, min_count=0).as_py())
 
 
+def _fits(store_id: str) -> bool:
+    return len(store_id) > 0 and len(store_id.encode()) <= MAX_STORE_ID_BYTES
+
+
 def _convert(store: pa.Array, status: pa.Array, ts: pa.Array) -> PollBatch:
     micros = parse_timestamps(ts)
     lower = pc.ascii_lower(status)
@@ -133,8 +143,8 @@ def _convert(store: pa.Array, status: pa.Array, ts: pa.Array) -> PollBatch:
         raise NotFast("a status other than active or inactive")
     encoded = pc.dictionary_encode(store)
     names = encoded.dictionary.to_pylist()
-    if any(not name.strip(WHITESPACE) or "\x00" in name for name in names):
-        raise NotFast("an empty store_id, or a NUL byte PostgreSQL would refuse")
+    if any(not _fits(name.strip(WHITESPACE)) or "\x00" in name for name in names):
+        raise NotFast("an empty or over-long store_id, or a NUL byte PostgreSQL would refuse")
     return PollBatch(
         names=names,
         codes=encoded.indices.to_numpy().astype(np.int32, copy=False),

@@ -1,38 +1,33 @@
 """Ingest of the polls feed, all or nothing per file.
 
-A file in the common shapes is read and checked by Arrow (pollfile.py) in a thread, its rows
-kept as compact arrays in a temporary file; then, in one transaction, its new stores get keys
-and the rows go to polls in one binary COPY: no staging table, no SQL pass over the rows.
-Reading everything first lets the partitions be made before the transaction writes to polls
-(a partition cannot be added while a transaction holds polls open). Any other file goes whole
-to the staged path (staged.py), which takes whatever PostgreSQL's parser accepts and names the
-first bad line. Both give every row seq = (ingest id << 32) + line: later files, then later
-lines, win.
+A file in the common shapes is read and checked by Arrow (pollfile.py), one batch at a time in
+a thread; in one transaction, each batch's new store ids get keys and its rows are set aside by
+block of store keys (blocks.py); then each block's rows are sorted (the later line wins an
+instant given twice), cut into one chunk per UTC day and stored as a few rows of poll_chunks,
+which take their rank as the transaction commits (shared/db/polls.py). Any other file goes
+whole to the staged path (staged.py): PostgreSQL parses it and names the first bad line, and
+its rows take the same way into chunks. A poll later than the ingest's clock + 24 hours is
+malformed (an upstream clock error would otherwise become every report's default as_of).
 """
 
 import asyncio
-import tempfile
-from collections.abc import AsyncIterator, Callable, Generator
-from datetime import date, datetime
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 import asyncpg
 import numpy as np
-import numpy.typing as npt
 
 from shared.db import ingests, polls, stores
-from shared.db.ingests import LINE_SHIFT
-from shared.db.polls import block_of, blocks_with, ensure_partitions
-from shared.ingest.pollfile import WHITESPACE, NotFast, PollBatch, read_batches
-from shared.ingest.source import CsvSource, open_source
-from shared.ingest.staged import ingest_staged
-from shared.instants import US_PER_DAY, from_us
-from shared.pollcopy import HEADER, TRAILER, poll_rows
+from shared.ingest.blocks import BlockFiles
+from shared.ingest.pollfile import NotFast, PollBatch, read_batches
+from shared.ingest.source import WHITESPACE, CsvSource, open_source
+from shared.ingest.staged import read_staged
+from shared.instants import US_PER_DAY, from_us, to_us
+from shared.pollchunks import Chunk, Polls, chunks_of_block
 
 _SAY_EVERY = 2_000_000  # rows read between progress messages (about 2 s)
 Progress = Callable[[str], None]
+Fill = Callable[[BlockFiles], Awaitable[None]]
 
 
 async def ingest_polls(
@@ -44,116 +39,64 @@ async def ingest_polls(
     say = progress or (lambda _: None)
     source = open_source(path, [["store_id"], ["status"], ["timestamp_utc"]])
     await conn.execute("SET TimeZone = 'UTC'")  # a timestamp without zone is UTC
+    latest_us = to_us(await conn.fetchval("SELECT now()")) + US_PER_DAY
     try:
-        parsed = await asyncio.to_thread(_ParsedPolls.read, source, say)
+        async with conn.transaction():
+            return await _ingest(
+                conn, source, lambda spill: _fast(conn, source, latest_us, spill, say), say
+            )
     except NotFast as e:
         say(f"PostgreSQL parses this file (outside the fast path's shapes: {e})")
-        return await ingest_staged(conn, source)
-    with parsed:
-        say(f"storing {parsed.rows:,} rows")
-        return await _append(conn, parsed)
-
-
-async def _append(conn: asyncpg.Connection, parsed: "_ParsedPolls") -> tuple[int, int]:
-    trimmed = [name.strip(WHITESPACE) for name in parsed.names()]
-    ids = sorted(set(trimmed))
-    key_of = await stores.keys(conn, ids)  # stores are never deleted: a known key stays
-    new = [store_id for store_id in ids if store_id not in key_of]
-    # Partitions are made before the long transaction (readers never wait for it), for the
-    # store keys the file will need; a key taken meanwhile is handled inside.
-    await ensure_partitions(conn, parsed.days, await blocks_with(conn, len(new)))
     async with conn.transaction():
-        ingest_id = await ingests.new(conn, "polls", parsed.source.path)
-        if new:
-            key_of |= await stores.add(conn, new)
-        keys = np.array([key_of[store_id] for store_id in trimmed], np.int32)
-        await ensure_partitions(conn, parsed.days, block_of(int(keys.max(initial=0))) + 1)
-        await polls.copy_in(conn, _in_thread(parsed.copy_data(keys, ingest_id * LINE_SHIFT)))
-        await ingests.close_polls(conn, ingest_id, parsed.rows, parsed.latest())
-    return parsed.rows, len(ids)
+        return await _ingest(
+            conn, source, lambda spill: read_staged(conn, source, latest_us, spill), say
+        )
 
 
-async def _in_thread(chunks: Generator[bytes]) -> AsyncIterator[bytes]:
-    """The chunks, each made in a thread (the event loop meanwhile sends the one before)."""
-    while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
+async def _ingest(
+    conn: asyncpg.Connection, source: CsvSource, fill: Fill, say: Progress
+) -> tuple[int, int]:
+    ingest_id = await ingests.new(conn, "polls", source.path)
+    with BlockFiles() as spill:
+        await fill(spill)
+        say(f"storing {spill.rows:,} rows")
+        for block, rows in spill.blocks():
+            await polls.append(conn, ingest_id, block, _chunks(block, rows))
+        latest = None if spill.last_us is None else from_us(spill.last_us)
+        await ingests.close_polls(conn, ingest_id, spill.rows, latest)
+        await polls.seal(conn, ingest_id)  # last: the commit follows
+        return spill.rows, spill.stores
+
+
+async def _chunks(block: int, rows: Polls) -> AsyncIterator[Chunk]:
+    """The block's chunks, sorted and encoded in a thread while the one before is sent."""
+    for chunk in await asyncio.to_thread(lambda: list(chunks_of_block(block, rows))):
         yield chunk
 
 
-class _ParsedPolls:
-    """A polls file read and checked, its rows kept as arrays in a temporary file: store ids
-    as indexes into `names()` (as written), instants in microseconds, statuses; per batch."""
+async def _fast(
+    conn: asyncpg.Connection, source: CsvSource, latest_us: int, spill: BlockFiles, say: Progress
+) -> None:
+    key_of: dict[str, int] = {}  # store ids as stored → keys
+    async for batch in _in_thread(read_batches(source, latest_us)):
+        names = [name.strip(WHITESPACE) for name in batch.names]
+        new = sorted({name for name in names if name not in key_of})
+        if new:
+            key_of |= await stores.add(conn, new)
+        keys = np.fromiter((key_of[name] for name in names), np.int64, len(names))
+        spill.add(keys[batch.codes], batch.micros, batch.active)
+        if spill.rows // _SAY_EVERY > (spill.rows - len(batch)) // _SAY_EVERY:
+            say(f"read {spill.rows:,} rows")
 
-    def __init__(self, source: CsvSource) -> None:
-        self.source = source
-        self.days: set[date] = set()
-        self.rows = 0
-        self._index: dict[str, int] = {}  # store ids as written → codes, in order of appearance
-        self._sizes: list[int] = []
-        self._latest: int | None = None
-        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
 
-    @classmethod
-    def read(cls, source: CsvSource, say: Progress) -> Self:
-        parsed = cls(source)
-        try:
-            for batch in read_batches(source):
-                parsed._add(batch)
-                if parsed.rows // _SAY_EVERY > (parsed.rows - len(batch)) // _SAY_EVERY:
-                    say(f"read {parsed.rows:,} rows")
-        except BaseException:
-            parsed.close()
-            raise
-        return parsed
-
-    def _add(self, batch: PollBatch) -> None:
-        index = np.fromiter(  # the batch's codes → the file's
-            (self._index.setdefault(name, len(self._index)) for name in batch.names),
-            np.int32,
-            len(batch.names),
-        )
-        index[batch.codes].tofile(self._file)
-        batch.micros.tofile(self._file)
-        batch.active.tofile(self._file)
-        self._sizes.append(len(batch))
-        self.rows += len(batch)
-        if len(batch):  # an empty file gives one empty batch
-            self.days |= {
-                from_us(int(day) * US_PER_DAY).date()
-                for day in np.unique(batch.micros // US_PER_DAY)
-            }
-            top = int(batch.micros.max())
-            self._latest = top if self._latest is None else max(self._latest, top)
-
-    def names(self) -> list[str]:
-        """The distinct store ids as written, each at its code."""
-        return list(self._index)
-
-    def latest(self) -> datetime | None:
-        """The latest instant in the file."""
-        return None if self._latest is None else from_us(self._latest)
-
-    def copy_data(self, keys: npt.NDArray[np.int32], base: int) -> Generator[bytes]:
-        """The rows in binary COPY format, `keys` giving each name's store key and
-        `base` + line each row's seq."""
-        self._file.seek(0)
-        yield HEADER
-        line = 2  # the header is line 1
-        for size in self._sizes:
-            codes = np.fromfile(self._file, np.int32, size)
-            micros = np.fromfile(self._file, np.int64, size)
-            active = np.fromfile(self._file, np.bool_, size)
-            seq = base + line + np.arange(size, dtype=np.int64)
-            yield poll_rows(keys[codes], micros, active, seq)
-            line += size
-        yield TRAILER
-
-    def close(self) -> None:
-        self._file.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
+async def _in_thread(items: Generator[PollBatch]) -> AsyncIterator[PollBatch]:
+    """The items, each made in a thread; the next is made while the caller uses this one."""
+    upcoming = asyncio.ensure_future(asyncio.to_thread(next, items, None))
+    try:
+        while (item := await upcoming) is not None:
+            upcoming = asyncio.ensure_future(asyncio.to_thread(next, items, None))
+            yield item
+    finally:
+        if not upcoming.done():
+            await asyncio.gather(upcoming, return_exceptions=True)
+        items.close()

@@ -1,31 +1,29 @@
-"""The polls ingest's general path: COPY into a staging table, check in SQL, append to polls.
+"""The polls ingest's general path: COPY into a staging table, check in SQL, read the parsed
+rows back.
 
 It takes every file the spec allows, whatever PostgreSQL's timestamp parser accepts, and names
 the first bad line of any other; polls.py sends it the files its Arrow reader does not take.
 The staging table's identity column gives every row its line number. The work is two passes
 over the staged rows, each kept to cheap expressions:
 - a grouping by (raw store_id, date text) whose few groups are then checked (ids, date shape,
-  length) and give the new store ids, the daily partitions to create and the id mapping;
-- the INSERT, which converts each row (PostgreSQL parses the timestamp) and keeps rows whose
-  status is exactly `active` or `inactive`; other spellings are added by a second INSERT.
-Only when a check fails, PostgreSQL refuses a timestamp, or fewer rows were stored than read
-is the first bad line searched for, row by row.
+  length) and give the store ids to key;
+- a binary COPY out, in line order, of each row converted (PostgreSQL parses the timestamp)
+  with its store key, for the rows whose status is `active` or `inactive`.
+Only when a check fails, PostgreSQL refuses a timestamp, fewer rows came back than were read, or
+an instant is out of bounds is the first bad line searched for, row by row.
 """
-
-from datetime import date, timedelta
 
 import asyncpg
 
-from shared.db import ingests
-from shared.db.ingests import LINE_SHIFT
-from shared.db.polls import block_of, blocks_with, ensure_partitions
+from shared.db import stores
 from shared.errors import FileRowError
-from shared.ingest.pollfile import WHITESPACE
-from shared.ingest.source import CsvSource
+from shared.ingest.blocks import BlockFiles
+from shared.ingest.source import MAX_STORE_ID_BYTES, WHITESPACE, CsvSource, quoted
+from shared.instants import EPOCH, from_us
+from shared.pollcopy import BinaryCopyParser
 
 _WHITESPACE = "E'" + "".join(f"\\{ord(c):03o}" for c in WHITESPACE) + "'"  # for btrim
 _TRIMMED = f"btrim(raw_store, {_WHITESPACE})"  # a grouped store_id, as it is stored
-_DAY = timedelta(days=1)
 _DATE_SHAPE = r"^\d{4}-\d\d-\d\d$"
 _SHORTEST_TIMESTAMP = len("2023-01-22 12:00")
 
@@ -38,53 +36,75 @@ class _Columns:
         self.store = f"c{source.index('store_id')}"
         self.status = f"c{source.index('status')}"
         self.ts = f"c{source.index('timestamp_utc')}"
-        # The row-by-row check of the error path: the same rules as the fast path's.
+        trimmed = f"btrim({self.store}, {_WHITESPACE})"
+        # The row-by-row check of the error path: the same rules as the fast path's ($1: the
+        # latest instant allowed).
         self.row_ok = (
-            f"coalesce(btrim({self.store}, {_WHITESPACE}) <> '' "
+            f"coalesce({trimmed} <> '' AND octet_length({trimmed}) <= {MAX_STORE_ID_BYTES} "
             f"AND lower({self.status}) IN ('active', 'inactive') "
             f"AND left({self.ts}, 10) ~ '{_DATE_SHAPE}' "
             f"AND length({self.ts}) >= {_SHORTEST_TIMESTAMP} "
-            f"AND storemon_is_timestamptz({self.ts}), false)"
+            f"AND {self.bound} IS NULL, false)"
+        )
+
+    @property
+    def bound(self) -> str:
+        """'unparseable', 'early' (before 1970), 'late' (after $1) or NULL for a timestamp."""
+        return (
+            f"CASE WHEN NOT storemon_is_timestamptz({self.ts}) THEN 'unparseable' "
+            f"WHEN {self.ts}::timestamptz < '{EPOCH.isoformat()}' THEN 'early' "
+            f"WHEN {self.ts}::timestamptz > $1 THEN 'late' END"
         )
 
 
-async def ingest_staged(conn: asyncpg.Connection, source: CsvSource) -> tuple[int, int]:
-    """Append the polls of `source`; all or nothing. Returns (polls, distinct stores)."""
+async def read_staged(
+    conn: asyncpg.Connection, source: CsvSource, latest_us: int, spill: BlockFiles
+) -> None:
+    """Put the polls of `source` into `spill` (in file order, with store keys), or raise
+    FileRowError naming the first bad line. Call inside a transaction (its tables go with it;
+    new store ids are keyed in it)."""
     cols = _Columns(source)
     await conn.execute(
         "CREATE TEMP TABLE poll_stage (line bigint GENERATED ALWAYS AS IDENTITY (START 2), "
         + ", ".join(f"{c} text" for c in cols.names)
-        + ")"
+        + ") ON COMMIT DROP"
     )
+    await _copy(conn, source, cols.names)
+    # One pass, two groupings: per raw store_id (the ids to key) and per date text; both
+    # small, so checking them costs nothing.
+    await conn.execute(
+        f"CREATE TEMP TABLE poll_groups ON COMMIT DROP AS SELECT {cols.store} AS raw_store, "
+        f"left({cols.ts}, 10) AS day, min(length({cols.ts})) AS shortest, count(*) AS n "
+        f"FROM poll_stage GROUP BY GROUPING SETS (1, 2)"
+    )
+    if await conn.fetchval(
+        f"SELECT count(*) FROM poll_groups WHERE NOT coalesce(CASE WHEN day IS NULL "
+        f"THEN {_TRIMMED} <> '' AND octet_length({_TRIMMED}) <= {MAX_STORE_ID_BYTES} "
+        f"ELSE day ~ '{_DATE_SHAPE}' AND shortest >= {_SHORTEST_TIMESTAMP} END, false)"
+    ):
+        raise await _first_bad_row(conn, source, cols, latest_us)
+    await _key_stores(conn)
+    staged = await conn.fetchval("SELECT sum(n) FROM poll_groups WHERE day IS NULL")
+    parser = BinaryCopyParser(lambda rows: spill.add(rows.store, rows.ts, rows.active))
+
+    async def feed(chunk: bytes) -> None:
+        parser.feed(chunk)
+
     try:
-        await _copy(conn, source, cols.names)
-        # One pass, two groupings: per raw store_id (the ids to add) and per date text (the
-        # partitions to make); both small, so checking them costs nothing.
-        await conn.execute(
-            f"CREATE TEMP TABLE poll_groups AS SELECT {cols.store} AS raw_store, "
-            f"left({cols.ts}, 10) AS day, min(length({cols.ts})) AS shortest, count(*) AS n "
-            f"FROM poll_stage GROUP BY GROUPING SETS (1, 2)"
-        )
-        if await conn.fetchval(
-            f"SELECT count(*) FROM poll_groups WHERE NOT coalesce(CASE WHEN day IS NULL "
-            f"THEN {_TRIMMED} <> '' "
-            f"ELSE day ~ '{_DATE_SHAPE}' AND shortest >= {_SHORTEST_TIMESTAMP} END, false)"
-        ):
-            raise await _first_bad_row(conn, source, cols)
-        days = await _days(conn)
-        # Partitions are made before the long transaction (readers never wait for it), for
-        # the store keys the file will need; a key taken meanwhile is handled inside.
-        await ensure_partitions(conn, days, await _blocks_needed(conn))
-        async with conn.transaction():
-            await _add_stores(conn)
-            await ensure_partitions(
-                conn,
-                days,
-                block_of(await conn.fetchval("SELECT coalesce(max(id), 0) FROM poll_ids")) + 1,
+        async with conn.transaction():  # a savepoint: the stage stays readable on failure
+            await conn.copy_from_query(
+                f"SELECT m.id, p.{cols.ts}::timestamptz, lower(p.{cols.status}) = 'active' "
+                f"FROM poll_stage p JOIN poll_ids m ON m.raw = p.{cols.store} "
+                f"WHERE lower(p.{cols.status}) IN ('active', 'inactive') ORDER BY p.line",
+                output=feed,
+                format="binary",
             )
-            return await _insert(conn, source, cols)
-    finally:
-        await conn.execute("DROP TABLE IF EXISTS poll_stage, poll_groups, poll_ids")
+    except (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError):
+        raise await _first_bad_row(conn, source, cols, latest_us) from None  # e.g. February 30
+    parser.close()
+    inside = spill.first_us is None or (spill.first_us >= 0 and (spill.last_us or 0) <= latest_us)
+    if spill.rows < staged or not inside:
+        raise await _first_bad_row(conn, source, cols, latest_us)
 
 
 async def _copy(conn: asyncpg.Connection, source: CsvSource, cols: list[str]) -> None:
@@ -97,100 +117,56 @@ async def _copy(conn: asyncpg.Connection, source: CsvSource, cols: list[str]) ->
         except (asyncpg.DataError, asyncpg.CharacterNotInRepertoireError) as e:
             context = getattr(e, "context", "") or ""
             line = context.split("line ", 1)[-1].split(":")[0].split(",")[0]
-            raise source.error(int(line) if line.isdigit() else 0, str(e)) from None
+            reason = str(e).splitlines()[0][:200]
+            raise source.error(int(line) if line.isdigit() else 0, reason) from None
 
 
-async def _add_stores(conn: asyncpg.Connection) -> None:
-    """Give new store ids their keys, and map the staged ids as written to keys, so the big
-    INSERT joins without trimming each row."""
-    await conn.execute(
-        f"INSERT INTO stores (store_id) SELECT DISTINCT {_TRIMMED} "
-        "FROM poll_groups WHERE day IS NULL ORDER BY 1 ON CONFLICT DO NOTHING"
+async def _key_stores(conn: asyncpg.Connection) -> None:
+    """Key the file's store ids (new ones get keys), and map the ids as written to keys in
+    poll_ids, so the COPY out joins without trimming each row."""
+    raw = [
+        r["raw_store"]
+        for r in await conn.fetch("SELECT raw_store FROM poll_groups WHERE day IS NULL")
+    ]
+    trimmed = [value.strip(WHITESPACE) for value in raw]
+    key_of = await stores.add(conn, sorted(set(trimmed)))
+    await conn.execute("CREATE TEMP TABLE poll_ids (raw text, id integer) ON COMMIT DROP")
+    await conn.copy_records_to_table(
+        "poll_ids", records=[(r, key_of[t]) for r, t in zip(raw, trimmed, strict=True)]
     )
-    await conn.execute(
-        f"CREATE TEMP TABLE poll_ids AS SELECT g.raw_store AS raw, s.id FROM poll_groups g "
-        f"JOIN stores s ON s.store_id = {_TRIMMED} WHERE g.day IS NULL"
-    )
-
-
-async def _days(conn: asyncpg.Connection) -> set[date]:
-    """The UTC days the file's polls can fall on: each date written, and the day either side
-    (an offset can move an instant across midnight)."""
-    days = set()
-    for row in await conn.fetch("SELECT day FROM poll_groups WHERE day IS NOT NULL"):
-        try:
-            day = date.fromisoformat(row["day"])
-        except ValueError:
-            continue  # not a date (February 30): the insert will name the line
-        days |= {day - _DAY, day, day + _DAY}
-    return days
-
-
-async def _blocks_needed(conn: asyncpg.Connection) -> int:
-    """Store-key blocks for the stores known and the file's new ones, if no one else adds."""
-    return await blocks_with(
-        conn,
-        await conn.fetchval(
-            f"SELECT count(*) FROM poll_groups g WHERE g.day IS NULL AND NOT EXISTS ("
-            f"SELECT 1 FROM stores s WHERE s.store_id = {_TRIMMED})"
-        ),
-    )
-
-
-async def _insert(conn: asyncpg.Connection, source: CsvSource, cols: _Columns) -> tuple[int, int]:
-    ingest_id = await ingests.new(conn, "polls", source.path)
-    base = ingest_id * LINE_SHIFT
-    exact = f"(p.{cols.status} = 'active' OR p.{cols.status} = 'inactive')"
-
-    def insert(status: str, where: str) -> str:
-        return (
-            f"INSERT INTO polls (store, ts, active, seq) "
-            f"SELECT m.id, p.{cols.ts}::timestamptz, {status} = 'active', $1 + p.line "
-            f"FROM poll_stage p JOIN poll_ids m ON m.raw = p.{cols.store} WHERE {where}"
-        )
-
-    staged, stores = await conn.fetchrow(
-        f"SELECT sum(n), count(DISTINCT {_TRIMMED}) FROM poll_groups WHERE day IS NULL"
-    )
-    try:
-        async with conn.transaction():  # a savepoint: the stage stays readable on failure
-            rows = _count(await conn.execute(insert(f"p.{cols.status}", exact), base))
-            if rows < staged:  # statuses in other letter cases
-                lower = f"lower(p.{cols.status})"
-                other = f"NOT {exact} AND {lower} IN ('active', 'inactive')"
-                rows += _count(await conn.execute(insert(lower, other), base))
-    except (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError):
-        raise await _first_bad_row(conn, source, cols) from None  # e.g. February 30
-    if rows < staged:
-        raise await _first_bad_row(conn, source, cols)
-    # The latest instant lies within a day of the latest date written in the file.
-    latest = await conn.fetchval(
-        "SELECT max(ts) FROM polls WHERE ts >= $1::date - 1 AND seq >= $2",
-        await conn.fetchval("SELECT max(day)::date FROM poll_groups"),
-        base,
-    )
-    await ingests.close_polls(conn, ingest_id, rows, latest)
-    return rows, int(stores)
-
-
-def _count(status: str) -> int:
-    return int(status.split()[-1])
 
 
 async def _first_bad_row(
-    conn: asyncpg.Connection, source: CsvSource, cols: _Columns
+    conn: asyncpg.Connection, source: CsvSource, cols: _Columns, latest_us: int
 ) -> FileRowError:
     """The first line that breaks a rule, checked row by row (only on the error path)."""
-    line = await conn.fetchval(f"SELECT min(line) FROM poll_stage WHERE NOT {cols.row_ok}")
+    latest = from_us(latest_us)
+    line = await conn.fetchval(f"SELECT min(line) FROM poll_stage WHERE NOT {cols.row_ok}", latest)
     row = await conn.fetchrow(
-        f"SELECT {cols.store} AS store, {cols.status} AS status, {cols.ts} AS ts "
-        "FROM poll_stage WHERE line = $1",
+        f"SELECT {cols.store} AS store, {cols.status} AS status, {cols.ts} AS ts, "
+        f"{cols.bound} AS bound FROM poll_stage WHERE line = $2",
+        latest,
         line,
     )
     if row is None:
         return source.error(0, "a row could not be stored")
-    if not (row["store"] or "").strip():
+    store = (row["store"] or "").strip(WHITESPACE)
+    if not store:
         return source.error(line, "empty store_id")
+    if len(store.encode()) > MAX_STORE_ID_BYTES:
+        return source.error(
+            line, f"store_id longer than {MAX_STORE_ID_BYTES} bytes: {quoted(store)}"
+        )
     if (row["status"] or "").lower() not in ("active", "inactive"):
-        return source.error(line, f"bad status {row['status']!r} (expected active or inactive)")
-    return source.error(line, f"unparseable timestamp_utc {row['ts'] or ''!r}")
+        return source.error(
+            line, f"bad status {quoted(row['status'] or '')} (expected active or inactive)"
+        )
+    if row["bound"] == "early":
+        return source.error(line, f"timestamp_utc {quoted(row['ts'])} is before 1970")
+    if row["bound"] == "late":
+        return source.error(
+            line,
+            f"timestamp_utc {quoted(row['ts'])} is more than 24 hours after the ingest's "
+            f"clock ({latest:%Y-%m-%d %H:%M} UTC): an upstream clock error?",
+        )
+    return source.error(line, f"unparseable timestamp_utc {quoted(row['ts'] or '')}")

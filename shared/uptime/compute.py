@@ -6,8 +6,9 @@ from datetime import datetime
 import numpy as np
 
 from shared.instants import to_us
+from shared.pollchunks import Polls, sort_unique
 from shared.uptime.hours import WeeklyRows, business_intervals
-from shared.uptime.interpolation import SPAN_US, hundredths, latest_polls, window_totals
+from shared.uptime.interpolation import SPAN_US, hundredths, in_span, window_totals
 from shared.uptime.model import ReportRow, StoreMeta
 
 
@@ -20,18 +21,15 @@ def batch_rows(
     as_of_us: int,
     store_ids: Sequence[str],
     weekly: WeeklyRows,
-    store: np.ndarray,
-    ts: np.ndarray,
-    active: np.ndarray,
-    seq: np.ndarray,
+    polls: Polls,
 ) -> list[ReportRow]:
     """Report rows of the stores with polls in the span, in the order of `store_ids`.
 
-    `store` and `weekly.owner` index `store_ids`; `ts` is in microseconds since the epoch;
-    for the same store and instant the poll with the highest `seq` wins.
+    `polls.store` and `weekly.owner` index `store_ids`; the polls are sorted by (store, ts),
+    one per instant, `ts` in microseconds since the epoch.
     """
     span_start = as_of_us - SPAN_US
-    store, ts, active = latest_polls(store, ts, active, seq, span_start, as_of_us)
+    store, ts, active = in_span(polls.store, polls.ts, polls.active, span_start, as_of_us)
     present = np.zeros(len(store_ids), dtype=bool)
     present[store] = True
     owner, intervals = business_intervals(len(store_ids), weekly, span_start, as_of_us)
@@ -54,13 +52,14 @@ def compute_report(
     polls = list(polls)
     store_ids = sorted({store_id for store_id, _, _ in polls})
     index = {store_id: i for i, store_id in enumerate(store_ids)}
-    as_of_us = to_us(as_of)
-    return batch_rows(
-        as_of_us,
-        store_ids,
-        WeeklyRows.from_metas([stores.get(store_id, StoreMeta()) for store_id in store_ids]),
+    given = Polls(
         np.array([index[p[0]] for p in polls], dtype=np.int64),
         np.array([to_us(p[1]) for p in polls], dtype=np.int64),
         np.array([p[2] for p in polls], dtype=bool),
-        np.arange(len(polls), dtype=np.int64),
+    )
+    return batch_rows(
+        to_us(as_of),
+        store_ids,
+        WeeklyRows.from_metas([stores.get(store_id, StoreMeta()) for store_id in store_ids]),
+        sort_unique(given),
     )

@@ -17,25 +17,12 @@ _STRIDE = 1 << 41  # more ticks than a span holds
 MAX_BATCH_STORES = (1 << 62) // _STRIDE
 
 
-def latest_polls(
-    store: np.ndarray, ts: np.ndarray, active: np.ndarray, seq: np.ndarray, first: int, last: int
+def in_span(
+    store: np.ndarray, ts: np.ndarray, active: np.ndarray, first: int, last: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Polls with first ≤ ts ≤ last, sorted by (store, ts), keeping the highest seq per instant.
-
-    `store` must be below MAX_BATCH_STORES.
-    """
+    """The polls with first ≤ ts ≤ last (sorted by (store, ts), one per instant, stay so)."""
     keep = (ts >= first) & (ts <= last)
-    store, ts, active, seq = store[keep], ts[keep], active[keep], seq[keep]
-    key = store * _STRIDE + (ts - first)  # one int64 sorts by (store, ts) at once
-    order = np.argsort(key)
-    sorted_key = key[order]
-    if (sorted_key[1:] == sorted_key[:-1]).any():  # the same instant twice: the later seq wins
-        order = np.lexsort((seq, key))
-        sorted_key = key[order]
-    last_of_instant = np.ones(len(order), dtype=bool)
-    last_of_instant[:-1] = sorted_key[1:] != sorted_key[:-1]
-    order = order[last_of_instant]
-    return store[order], ts[order], active[order]
+    return store[keep], ts[keep], active[keep]
 
 
 def window_totals(

@@ -1,0 +1,170 @@
+"""Polls packed in chunks: the polls of one block of store keys on one UTC day, sorted by store
+and time with one poll per instant, as byte arrays (the rows of the poll_chunks table). Pure:
+arrays in, bytes out, and back; no database.
+
+A chunk holds, for its n polls, `stores` (store key − first key of the block, uint16), `ts`
+(microseconds since the Unix epoch, int64) and `active` (uint8), all big-endian as PostgreSQL's
+own binary forms are (so SQL can build and slice them too), and `offsets`: 4,097 indexes, store
+k of the block having the polls offsets[k] … offsets[k+1] − 1, so that the polls of a range of
+stores are one slice of each array.
+"""
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from shared.instants import US_PER_DAY
+
+STORE_BLOCK = 4_096  # store keys per block: a chunk's stores, and at most one report shard
+STORES = np.dtype(">u2")
+TS = np.dtype(">i8")
+ACTIVE = np.dtype("u1")
+_TOD_BITS = 37  # a time of day in µs (< 86,400,000,000) fits in 37 bits
+_BLOCK_BITS = 12  # a store within its block
+_DAY_BITS = 63 - _TOD_BITS - _BLOCK_BITS  # days in one key: 16,384 (44 years)
+
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Polls:
+    """Polls as columns: store (a key, or an index into a batch of stores), instant in µs
+    since the Unix epoch, active."""
+
+    store: Ints
+    ts: Ints
+    active: Bools
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+    def take(self, index: npt.NDArray[np.intp] | slice) -> "Polls":
+        return Polls(self.store[index], self.ts[index], self.active[index])
+
+    @classmethod
+    def empty(cls) -> "Polls":
+        return cls(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, bool))
+
+    @classmethod
+    def concat(cls, parts: Sequence["Polls"]) -> "Polls":
+        if not parts:
+            return cls.empty()
+        return cls(
+            np.concatenate([p.store for p in parts]),
+            np.concatenate([p.ts for p in parts]),
+            np.concatenate([p.active for p in parts]),
+        )
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One chunk's columns as stored."""
+
+    day: int  # days since 1970-01-01 (UTC)
+    polls: int
+    offsets: list[int]
+    stores: bytes
+    ts: bytes
+    active: bytes
+
+
+def sort_unique(polls: Polls, by_day: bool = False) -> Polls:
+    """The polls sorted by (store, ts) — by (UTC day, store, ts) with `by_day` — one per store
+    and instant: of equal ones the last given wins (later lines of a file, later chunks)."""
+    if len(polls) == 0:
+        return polls
+    key = _key(polls, by_day)
+    order = np.argsort(key)
+    sorted_key = key[order]
+    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
+    # Equal keys lie together in any order: the greatest original index among them wins.
+    return polls.take(np.maximum.reduceat(order, starts))
+
+
+def _key(polls: Polls, by_day: bool) -> Ints:
+    """One int64 per poll ordering by (store, ts) or (day, store, ts): exact where the days
+    and stores fit in its bits, else the rank of the poll's (day, store, ts)."""
+    day = polls.ts // US_PER_DAY
+    first_day, first_store = int(day.min()), int(polls.store.min())
+    if int(polls.store.max()) - first_store < 1 << _BLOCK_BITS and (
+        int(day.max()) - first_day < 1 << _DAY_BITS
+    ):
+        store_bits, day_bits = (
+            (_TOD_BITS, _TOD_BITS + _BLOCK_BITS)
+            if by_day
+            else (
+                _TOD_BITS + _DAY_BITS,
+                _TOD_BITS,
+            )
+        )
+        return (
+            ((polls.store - first_store) << store_bits)
+            | ((day - first_day) << day_bits)
+            | (polls.ts - day * US_PER_DAY)
+        )
+    keys = (polls.ts, polls.store, day) if by_day else (polls.ts, polls.store)
+    order = np.lexsort(keys)
+    changed = np.zeros(len(order), dtype=bool)
+    for column in keys:
+        changed[1:] |= column[order][1:] != column[order][:-1]
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.cumsum(changed)
+    return rank
+
+
+def chunks_of_block(block: int, polls: Polls) -> Iterator[Chunk]:
+    """The chunks of the polls of one block (keys of that block; any order, later wins), one
+    per UTC day, in day order."""
+    polls = sort_unique(polls, by_day=True)
+    day = polls.ts // US_PER_DAY
+    bounds = np.flatnonzero(np.diff(day)) + 1
+    for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(day)], strict=True):
+        if hi > lo:
+            yield encode(int(day[lo]), block, polls.take(slice(lo, hi)))
+
+
+def encode(day: int, block: int, polls: Polls) -> Chunk:
+    """The chunk of the polls of one block and day, sorted by (store, ts) and unique."""
+    within = polls.store - block * STORE_BLOCK
+    counts = np.bincount(within, minlength=STORE_BLOCK)
+    return Chunk(
+        day=day,
+        polls=len(polls),
+        offsets=np.concatenate(([0], np.cumsum(counts))).tolist(),
+        stores=within.astype(STORES).tobytes(),
+        ts=polls.ts.astype(TS).tobytes(),
+        active=polls.active.astype(ACTIVE).tobytes(),
+    )
+
+
+def decode(block: int, stores: bytes, ts: bytes, active: bytes) -> Polls:
+    """The polls of (a slice of) a chunk of `block`."""
+    return Polls(
+        np.frombuffer(stores, STORES).astype(np.int64) + block * STORE_BLOCK,
+        np.frombuffer(ts, TS).astype(np.int64),
+        np.frombuffer(active, ACTIVE).astype(bool),
+    )
+
+
+def merge(chunks: Sequence[Polls]) -> Polls:
+    """The chunks of one block and day as one, given oldest first: where two hold the same
+    store and instant, the later chunk's poll wins."""
+    if len(chunks) == 1:
+        return chunks[0]
+    return sort_unique(Polls.concat(chunks))
+
+
+def across_days(days: Sequence[Polls], index_of_store: Ints, first_key: int) -> Polls:
+    """Polls of consecutive days (each sorted by store key and time, unique), with each store
+    key replaced by `index_of_store[key − first_key]`, sorted by (index, ts). The order of the
+    indexes may differ from that of the keys (store_id byte order, key order); within a
+    store, days come in order, so one stable sort by index is enough (a radix sort: indexes
+    are small)."""
+    polls = Polls.concat(days)
+    index = index_of_store[polls.store - first_key]
+    small = index.astype(np.uint16) if len(index_of_store) <= 1 << 16 else index
+    order = np.argsort(small, kind="stable")
+    return Polls(index[order], polls.ts[order], polls.active[order])
