@@ -40,6 +40,7 @@ class Settings:
     api_token: str | None = None  # when set, the API asks for `Authorization: Bearer <token>`
     worker_metrics_port: int | None = None  # where a worker serves its own /metrics
     job_timeout: float = 600.0  # seconds one job may take before it counts as a failed attempt
+    housekeeping_seconds: float = 60.0  # between housekeeping passes (one worker does each)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -68,4 +69,7 @@ class Settings:
             api_token=get("API_TOKEN", None, str),  # empty: no token
             worker_metrics_port=get("WORKER_METRICS_PORT", None, int),
             job_timeout=get("JOB_TIMEOUT_SECONDS", d.job_timeout, _positive(float)),
+            housekeeping_seconds=get(
+                "HOUSEKEEPING_SECONDS", d.housekeeping_seconds, _positive(float)
+            ),
         )

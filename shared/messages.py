@@ -13,6 +13,7 @@
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 
 import aio_pika
 import orjson
@@ -38,28 +39,57 @@ class Job:
     def kind(self) -> str:
         return "plan" if self.shard is None else "shard"
 
-    def to_message(self, attempt: int = 1, wait: float | None = None) -> aio_pika.Message:
-        """The persistent message of this job's `attempt`; `wait` seconds in the retry queue."""
-        body = {"report_id": self.report_id, "shard": self.shard}
-        return aio_pika.Message(
-            orjson.dumps(body),
-            content_type="application/json",
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            message_id=f"{self.report_id}/{self.kind if self.shard is None else self.shard}",
-            headers={ATTEMPT_HEADER: attempt},
-            expiration=wait,
-        )
+    def body(self) -> dict[str, object]:
+        return {"report_id": self.report_id, "shard": self.shard}
 
-    @classmethod
-    def from_body(cls, body: bytes) -> "Job":
-        """Parse a message body; ValueError (or KeyError, TypeError) when it is not a job."""
-        data = orjson.loads(body)
-        if not isinstance(data, dict):
-            raise ValueError("a job is a JSON object")
-        shard = data.get("shard")
-        if shard is not None and (not isinstance(shard, int) or shard < 0):
-            raise ValueError(f"bad shard {shard!r}")
-        return cls(str(uuid.UUID(data["report_id"])), shard)
+    def message_id(self) -> str:
+        return f"{self.report_id}/{self.kind if self.shard is None else self.shard}"
+
+
+@dataclass(frozen=True)
+class Compaction:
+    """Merge the poll chunks of one block of stores on one UTC day."""
+
+    block: int
+    day: date
+    kind = "compact"
+
+    def body(self) -> dict[str, object]:
+        return {"compact": {"block": self.block, "day": self.day.isoformat()}}
+
+    def message_id(self) -> str:
+        return f"compact/{self.block}/{self.day.isoformat()}"
+
+
+AnyJob = Job | Compaction
+
+
+def to_message(job: AnyJob, attempt: int = 1, wait: float | None = None) -> aio_pika.Message:
+    """The persistent message of `job`'s `attempt`; `wait` seconds in the retry queue."""
+    return aio_pika.Message(
+        orjson.dumps(job.body()),
+        content_type="application/json",
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        message_id=job.message_id(),
+        headers={ATTEMPT_HEADER: attempt},
+        expiration=wait,
+    )
+
+
+def parse(body: bytes) -> AnyJob:
+    """The job of a message body; ValueError (or KeyError, TypeError) when it is not one."""
+    data = orjson.loads(body)
+    if not isinstance(data, dict):
+        raise ValueError("a job is a JSON object")
+    if "compact" in data:
+        block, day = data["compact"]["block"], date.fromisoformat(data["compact"]["day"])
+        if not isinstance(block, int) or block < 0:
+            raise ValueError(f"bad block {block!r}")
+        return Compaction(block, day)
+    shard = data.get("shard")
+    if shard is not None and (not isinstance(shard, int) or shard < 0):
+        raise ValueError(f"bad shard {shard!r}")
+    return Job(str(uuid.UUID(data["report_id"])), shard)
 
 
 def attempt_of(message: AbstractIncomingMessage) -> int:
@@ -101,11 +131,12 @@ async def declare_queues(channel: AbstractChannel) -> AbstractQueue:
     )
 
 
-async def publish_job(channel: AbstractChannel, job: Job) -> None:
+async def publish_job(channel: AbstractChannel, job: AnyJob) -> None:
     """Publish with the channel's publisher confirms (the default in aio-pika)."""
-    await channel.default_exchange.publish(job.to_message(), routing_key=JOB_QUEUE)
+    await channel.default_exchange.publish(to_message(job), routing_key=JOB_QUEUE)
 
 
-async def publish_retry(channel: AbstractChannel, job: Job, attempt: int, wait: float) -> None:
+async def publish_retry(channel: AbstractChannel, job: AnyJob, attempt: int, wait: float) -> None:
     """Queue `attempt` of `job` to run after `wait` seconds (confirmed by the broker)."""
-    await channel.default_exchange.publish(job.to_message(attempt, wait), routing_key=RETRY_QUEUE)
+    message = to_message(job, attempt, wait)
+    await channel.default_exchange.publish(message, routing_key=RETRY_QUEUE)

@@ -1,6 +1,6 @@
 """Configuration, the CSV file, the job message and as_of parsing."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -9,7 +9,7 @@ from shared.config import Settings
 from shared.csvfile import HEADER, RowsFile, csv_lines, is_report_id, merge_parts, report_path
 from shared.errors import BadInput
 from shared.instants import parse_as_of
-from shared.messages import Job
+from shared.messages import Compaction, Job, parse, to_message
 from shared.uptime.model import ReportRow
 
 RID = "3f2c8e9a-1b2c-4d5e-8f90-123456789abc"
@@ -82,14 +82,26 @@ def test_parts_merge_in_store_id_order(tmp_path: Path) -> None:
 
 
 def test_job_message_round_trip() -> None:
-    message = Job(RID).to_message()
+    message = to_message(Job(RID))
     assert message.delivery_mode == 2 and message.message_id == f"{RID}/plan"
-    assert Job.from_body(message.body) == Job(RID)
-    assert Job.from_body(Job(RID, 3).to_message().body) == Job(RID, 3)
+    assert parse(message.body) == Job(RID)
+    assert parse(to_message(Job(RID, 3)).body) == Job(RID, 3)
+    compaction = Compaction(3, date(2023, 1, 22))
+    assert parse(to_message(compaction).body) == compaction
     bad_shard = b'{"report_id": "' + RID.encode() + b'", "shard": -1}'
-    for body in (b"{}", b"[]", b'{"report_id": "nope"}', b"not json", bad_shard):
+    bad_block = b'{"compact": {"block": -2, "day": "2023-01-22"}}'
+    bad_day = b'{"compact": {"block": 2, "day": "January"}}'
+    for body in (
+        b"{}",
+        b"[]",
+        b'{"report_id": "nope"}',
+        b"not json",
+        bad_shard,
+        bad_block,
+        bad_day,
+    ):
         with pytest.raises((ValueError, KeyError, TypeError)):
-            Job.from_body(body)
+            parse(body)
 
 
 @pytest.mark.parametrize(

@@ -27,8 +27,10 @@ from shared.logs import REPORT_ID
 from shared.messages import (
     DELIVERY_LIMIT,
     MAX_ATTEMPTS,
+    AnyJob,
     Job,
     attempt_of,
+    parse,
     publish_retry,
     returns_of,
 )
@@ -55,20 +57,21 @@ class Delivery:
         """Run the job of `message` and settle the message; the outcome (see the module),
         also counted in the worker's metrics."""
         try:
-            job = Job.from_body(message.body)
+            job = parse(message.body)
         except (ValueError, KeyError, TypeError):
             log.error("dead-lettering a malformed job message %r", message.body[:200])
             await _settle(message.reject(requeue=False))
             metrics.JOBS.labels("unknown", "dead_lettered").inc()
             return "dead_lettered"
-        REPORT_ID.set(job.report_id)  # every log line about this job names the report
-        timer = metrics.SHARD_SECONDS.time() if job.shard is not None else contextlib.nullcontext()
+        if isinstance(job, Job):
+            REPORT_ID.set(job.report_id)  # every log line about this job names the report
+        timer = metrics.SHARD_SECONDS.time() if job.kind == "shard" else contextlib.nullcontext()
         with timer:
             outcome = await self._handle(message, job)
         metrics.JOBS.labels(job.kind, outcome).inc()
         return outcome
 
-    async def _handle(self, message: AbstractIncomingMessage, job: Job) -> str:
+    async def _handle(self, message: AbstractIncomingMessage, job: AnyJob) -> str:
         attempt, returns = attempt_of(message), returns_of(message)
         if returns >= DELIVERY_LIMIT - 1:
             # The broker's limit would dead-letter it silently on the next return.
@@ -79,9 +82,9 @@ class Delivery:
             try:
                 async with limit:
                     await run_job(self.ctx, job)
-            except UnknownReport:
+            except UnknownReport as e:
                 # Another environment sharing this vhost? Keep the job in the dead-letter queue.
-                log.error("report %s is unknown to this database; dead-lettering", job.report_id)
+                log.error("report %s is unknown to this database; dead-lettering", e)
                 await _settle(message.reject(requeue=False))
                 return "dead_lettered"
             except asyncio.CancelledError:  # stopping, and the grace period is over
@@ -108,12 +111,10 @@ class Delivery:
             return "done"
 
     async def _failed(
-        self, message: AbstractIncomingMessage, job: Job, attempt: int, error: str
+        self, message: AbstractIncomingMessage, job: AnyJob, attempt: int, error: str
     ) -> str:
         """A failed attempt: retry later, or after the last one give the job up."""
-        log.warning(
-            "report %s: attempt %d of %d failed: %s", job.report_id, attempt, MAX_ATTEMPTS, error
-        )
+        log.warning("%s: attempt %d of %d failed: %s", _name(job), attempt, MAX_ATTEMPTS, error)
         if attempt < MAX_ATTEMPTS:
             try:
                 await publish_retry(self.channel, job, attempt + 1, delay(attempt))
@@ -122,7 +123,8 @@ class Delivery:
                 return "returned"
             await _settle(message.ack())
             return "retried"
-        await self._record_failure(job, f"gave up after {attempt} attempts: {error}")
+        if isinstance(job, Job):
+            await self._record_failure(job, f"gave up after {attempt} attempts: {error}")
         await _settle(message.reject(requeue=False))
         return "failed"
 
@@ -167,6 +169,13 @@ class Delivery:
         await self.ctx.pool.expire_connections()  # those of the pool died with the outage
         log.info("PostgreSQL is back")
         return True
+
+
+def _name(job: AnyJob) -> str:
+    """What the log says a job is."""
+    if isinstance(job, Job):
+        return f"report {job.report_id}"
+    return f"compaction of block {job.block} on {job.day}"
 
 
 async def _settle(settling: Awaitable[None]) -> None:

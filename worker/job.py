@@ -21,7 +21,7 @@ from shared.csvfile import RowsFile, merge_parts, report_path
 from shared.db import polls, reports, shards, snapshots, stores
 from shared.db.shards import Shard
 from shared.instants import to_us
-from shared.messages import Job
+from shared.messages import AnyJob, Compaction, Job
 from shared.pollchunks import across_days, merge
 from shared.uptime import batch_rows
 from shared.uptime.interpolation import SPAN_US
@@ -40,12 +40,18 @@ class JobContext:
 
     pool: asyncpg.Pool
     settings: Settings
-    publish: Callable[[Job], Awaitable[None]]
+    publish: Callable[[AnyJob], Awaitable[None]]
 
 
-async def run_job(ctx: JobContext, job: Job) -> bool:
+async def run_job(ctx: JobContext, job: AnyJob) -> bool:
     """Run one job; True when it completed its report. Raises UnknownReport for a job of
     another database; any other error leaves the job to be retried."""
+    if isinstance(job, Compaction):
+        async with ctx.pool.acquire() as conn:
+            merged = await polls.compact(conn, job.block, job.day)
+        if merged:
+            log.info("block %d on %s: %d chunks merged into one", job.block, job.day, merged)
+        return False
     if job.shard is None:
         return await _plan(ctx, job.report_id)
     return await _run_shard(ctx, job.report_id, job.shard)
@@ -113,10 +119,10 @@ async def _compute(
         names, rank_of_key = await stores.ranks(conn, shard.lo, shard.hi)
         if not names:
             return
-        days = await polls.read(conn, shard.lo, shard.hi, first.date(), as_of.date())
         weekly = await snapshots.weekly_rows(
             conn, names, report["hours_snapshot"], report["timezones_snapshot"]
         )
+        days = await polls.read(conn, shard.lo, shard.hi, first.date(), as_of.date())
     span = across_days([merge(chunks) for chunks in days], rank_of_key, shard.lo)
     out.add(batch_rows(to_us(as_of), names, weekly, span))
 

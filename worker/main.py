@@ -12,8 +12,8 @@ from shared.backoff import keep_trying
 from shared.config import Settings
 from shared.csvfile import require_reports_dir
 from shared.db.connections import create_pool
-from shared.messages import Job, declare_queues, publish_job
-from worker import metrics
+from shared.messages import AnyJob, declare_queues, publish_job
+from worker import housekeeping, metrics
 from worker.delivery import Delivery
 from worker.job import JobContext
 
@@ -59,7 +59,7 @@ class Worker:
             await channel.set_qos(prefetch_count=PREFETCH)
             queue = await declare_queues(channel)
 
-            async def publish(job: Job) -> None:
+            async def publish(job: AnyJob) -> None:
                 await publish_job(channel, job)
 
             delivery = Delivery(JobContext(pool, self.settings, publish), channel, self._stop)
@@ -72,6 +72,10 @@ class Worker:
                 finally:
                     self._current = None
 
+            upkeep = asyncio.create_task(
+                housekeeping.run(pool, publish, self.settings.housekeeping_seconds, self._stop)
+            )
+            stack.push_async_callback(_cancel, upkeep)
             tag = await queue.consume(on_message)
             log.info("worker consuming %s", queue.name)
             if ready is not None:
@@ -93,6 +97,12 @@ class Worker:
             current.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await current
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def serve(settings: Settings) -> None:

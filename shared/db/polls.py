@@ -20,7 +20,6 @@ from shared.pollchunks import STORE_BLOCK, Chunk, Polls, decode, encode, merge
 
 _COLUMNS = ["block", "day", "ingest", "polls", "offsets", "stores", "ts", "active"]
 _SEAL_LOCK = 0x5704E1  # advisory lock key: ingests take their rank and commit in turn
-_COMPACT_LOCK = 0x5704E2  # with (block, day): one compaction of a block's day at a time
 _EPOCH_DAY = date(1970, 1, 1)
 
 
@@ -104,9 +103,8 @@ async def compact(conn: asyncpg.Connection, block: int, day: date) -> int:
     """Merge the chunks of `block` on `day` into one; the number merged (0: nothing to do).
     Idempotent and crash-safe: one transaction, and a second run finds one chunk."""
     async with conn.transaction():
-        await conn.execute(
-            "SELECT pg_advisory_xact_lock($1, $2)", _COMPACT_LOCK, block * 100_000 + day_number(day)
-        )
+        # One compaction of a block's day at a time (the two-key form: its own name space).
+        await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", block, day_number(day))
         rows = await conn.fetch(
             "SELECT id, ingest, rank, stores, ts, active FROM poll_chunks "
             "WHERE block = $1 AND day = $2 AND rank IS NOT NULL ORDER BY rank",

@@ -85,8 +85,9 @@ async def drop_database(url: str) -> None:
         await conn.close()
 
 
-async def migrate(url: str) -> list[str]:
-    """Create the database if needed and apply the migrations it lacks; their names."""
+async def migrate(url: str, up_to: int | None = None) -> list[str]:
+    """Create the database if needed and apply the migrations it lacks (those up to version
+    `up_to` only, when given: tests of a migration); their names."""
     await ensure_database(url)
     conn = await asyncpg.connect(url)
     applied: list[str] = []
@@ -99,7 +100,7 @@ async def migrate(url: str) -> list[str]:
         )
         done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
         for migration in migrations():
-            if migration.version in done:
+            if migration.version in done or (up_to is not None and migration.version > up_to):
                 continue
             async with conn.transaction():
                 await migration.apply(conn)
