@@ -22,7 +22,7 @@ import asyncpg
 from sampledata.generate import generate_dataset
 from shared.db import ingests, reports, schema, stores
 from shared.ingest import ingest_hours, ingest_polls, ingest_timezones
-from shared.uptime.interpolation import SPAN_US
+from shared.uptime.compute import SPAN_US
 
 BASE_STORES = 14_000
 _SPAN = timedelta(microseconds=SPAN_US)

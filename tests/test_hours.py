@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import numpy as np
 import pytest
 
-from shared.instants import to_us
-from shared.uptime.hours import US_PER_DAY, WeeklyRows, ZoneOffsets, business_intervals
+from shared.instants import US_PER_DAY, to_us
+from shared.uptime.hours import StoreHours, ZoneOffsets, business_intervals
 from shared.uptime.localtime import local_to_utc_us, zone
 from shared.uptime.model import StoreMeta
 
@@ -73,14 +73,32 @@ def test_intervals_merge_overlaps_and_join_touching_rows() -> None:
     ]
     span_start = to_us_date(date(2023, 1, 16))
     span_end = to_us_date(date(2023, 1, 24))
-    owner, spans = business_intervals(2, WeeklyRows.from_metas(metas), span_start, span_end)
-    monday = to_us_date(date(2023, 1, 23)) - span_start
+    found = business_intervals(
+        StoreHours.from_metas(metas),
+        np.array([span_start, span_start + 5]),  # each store its own span
+        np.array([span_end, span_end - 5]),
+    )
+    monday = to_us_date(date(2023, 1, 23))
     hour = 3_600_000_000
-    assert owner.tolist() == [0, 0, 1]
-    assert spans.tolist() == [
-        [9 * hour, 14 * hour],  # Monday 2023-01-16, the first day of the span
-        [monday + 9 * hour, monday + 14 * hour],
-        [0, span_end + 1 - span_start],
+    assert found.owner.tolist() == [0, 0, 1]
+    assert list(zip(found.start.tolist(), found.end.tolist(), strict=True)) == [
+        (span_start + 9 * hour, span_start + 14 * hour),  # Monday 2023-01-16, the first day
+        (monday + 9 * hour, monday + 14 * hour),
+        (span_start + 5, span_end - 5 + 1),  # the span holds its last instant
+    ]
+
+
+def test_overnight_rows_are_clipped_to_each_stores_span() -> None:
+    """Sunday 22:00 → Monday 02:00 (UTC), a span from Monday 01:00: the shift from the day
+    before the span runs into it and is cut at its start."""
+    metas = [StoreMeta("UTC", ((6, time(22), time(2)),))]
+    monday = to_us_date(date(2023, 1, 23))
+    hour = 3_600_000_000
+    found = business_intervals(
+        StoreHours.from_metas(metas), np.array([monday + hour]), np.array([monday + 30 * hour])
+    )
+    assert list(zip(found.start.tolist(), found.end.tolist(), strict=True)) == [
+        (monday + hour, monday + 2 * hour)
     ]
 
 

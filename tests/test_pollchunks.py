@@ -6,6 +6,7 @@ import struct
 import numpy as np
 import pytest
 
+from shared.db.binarycopy import BinaryCopyParser
 from shared.instants import US_PER_DAY
 from shared.pollchunks import (
     STORE_BLOCK,
@@ -17,7 +18,6 @@ from shared.pollchunks import (
     merge,
     sort_unique,
 )
-from shared.pollcopy import BinaryCopyParser
 
 DAY = 19_379  # 2023-01-22
 NOON = DAY * US_PER_DAY + 12 * 3_600_000_000
@@ -99,6 +99,7 @@ def test_days_are_ordered_by_the_batch_index_of_each_store() -> None:
 
 
 PG_EPOCH_US = 946_684_800_000_000
+COLUMNS = [("store", "int4"), ("ts", "timestamptz"), ("active", "bool")]
 
 
 def copy_stream(rows: list[tuple[int, int, bool]]) -> bytes:
@@ -114,17 +115,24 @@ ROWS = [(7, 1_674_000_000_123_456, True), (3, 1_674_000_100_000_000, False), (7,
 
 @pytest.mark.parametrize("chunk", [1, 7, 27, 1000])
 def test_parser_handles_any_chunking(chunk: int) -> None:
-    blocks: list[Polls] = []
-    parser = BinaryCopyParser(blocks.append)
+    blocks: list[dict[str, np.ndarray]] = []
+    parser = BinaryCopyParser(COLUMNS, blocks.append)
     data = copy_stream(ROWS)
     for i in range(0, len(data), chunk):
         parser.feed(data[i : i + chunk])
     parser.close()
-    assert [row for b in blocks for row in rows_of(b)] == ROWS
+    got = [
+        row
+        for b in blocks
+        for row in zip(
+            b["store"].tolist(), b["ts"].tolist(), (b["active"] != 0).tolist(), strict=True
+        )
+    ]
+    assert got == ROWS
 
 
 def test_parser_refuses_a_truncated_stream() -> None:
-    parser = BinaryCopyParser(lambda _: None)
+    parser = BinaryCopyParser(COLUMNS, lambda _: None)
     parser.feed(copy_stream(ROWS)[:-10])
     with pytest.raises(ValueError, match="mid-row"):
         parser.close()

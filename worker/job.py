@@ -10,7 +10,7 @@ import asyncio
 import logging
 import shutil
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,13 +18,14 @@ import asyncpg
 
 from shared.config import Settings
 from shared.csvfile import RowsFile, merge_parts, report_path
-from shared.db import polls, reports, shards, snapshots, stores
+from shared.db import polls, reports, shards, stores
 from shared.db.shards import Shard
 from shared.instants import to_us
 from shared.messages import AnyJob, Compaction, Job
 from shared.pollchunks import across_days, merge
 from shared.uptime import batch_rows
-from shared.uptime.interpolation import SPAN_US
+from shared.uptime.compute import SPAN_US
+from worker.hours_cache import HoursCache
 
 log = logging.getLogger(__name__)
 PARTS_DIR = ".parts"  # under REPORTS_DIR; never served (only <uuid>.csv is)
@@ -41,6 +42,7 @@ class JobContext:
     pool: asyncpg.Pool
     settings: Settings
     publish: Callable[[AnyJob], Awaitable[None]]
+    hours: HoursCache = field(default_factory=HoursCache)
 
 
 async def run_job(ctx: JobContext, job: AnyJob) -> bool:
@@ -100,7 +102,7 @@ async def _run_shard(ctx: JobContext, report_id: str, number: int) -> bool:
             shard = Shard(report_id, number, row["lo"], row["hi"])
             await shards.begin(conn, shard)
             with RowsFile(part_path(ctx.settings.reports_dir, report_id, number), False) as part:
-                await _compute(conn, report, shard, part)
+                await _compute(ctx, conn, report, shard, part)
                 await asyncio.to_thread(part.commit)
             await shards.finish(conn, shard, part.rows)
             log.info("report %s shard %d: %d rows", report_id, number, part.rows)
@@ -108,7 +110,11 @@ async def _run_shard(ctx: JobContext, report_id: str, number: int) -> bool:
 
 
 async def _compute(
-    conn: asyncpg.Connection, report: reports.Report, shard: Shard, out: RowsFile
+    ctx: JobContext,
+    conn: asyncpg.Connection,
+    report: reports.Report,
+    shard: Shard,
+    out: RowsFile,
 ) -> None:
     """The rows of the shard's stores, in store_id order, from one repeatable-read snapshot."""
     as_of = report["as_of"]
@@ -119,12 +125,17 @@ async def _compute(
         names, rank_of_key = await stores.ranks(conn, shard.lo, shard.hi)
         if not names:
             return
-        weekly = await snapshots.weekly_rows(
-            conn, names, report["hours_snapshot"], report["timezones_snapshot"]
+        hours = await ctx.hours.get(
+            conn,
+            shard.lo,
+            shard.hi,
+            rank_of_key,
+            report["hours_snapshot"],
+            report["timezones_snapshot"],
         )
         days = await polls.read(conn, shard.lo, shard.hi, first.date(), as_of.date())
     span = across_days([merge(chunks) for chunks in days], rank_of_key, shard.lo)
-    out.add(batch_rows(to_us(as_of), names, weekly, span))
+    out.add(batch_rows(to_us(as_of), names, hours, span))
 
 
 async def _assemble(ctx: JobContext, report_id: str) -> bool:

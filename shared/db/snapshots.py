@@ -2,14 +2,15 @@
 timezones file adds a snapshot under its ingest id; a report reads the snapshots that were
 current when it was triggered; older ones go once no running report reads them."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import time
 
 import asyncpg
 import numpy as np
 
+from shared.db.binarycopy import fetch_columns
 from shared.db.reports import running_snapshots
-from shared.uptime.hours import WeeklyRows
+from shared.uptime.hours import StoreHours
 from shared.uptime.model import DEFAULT_TIMEZONE
 
 _TABLES = {"hours": "business_hours", "timezones": "store_timezones"}
@@ -41,28 +42,37 @@ async def drop_unused(conn: asyncpg.Connection, kind: str, current: int) -> None
     )
 
 
-async def weekly_rows(
-    conn: asyncpg.Connection, names: Sequence[str], hours_snapshot: int, zones_snapshot: int
-) -> WeeklyRows:
-    """The business-hours rows of the stores `names` in the given snapshots, with zones."""
-    index = {name: i for i, name in enumerate(names)}
-    rows = await conn.fetch(
-        "SELECT h.store_id, h.day, "
-        " (extract(epoch FROM h.start_local) * 1000000)::int8 AS start_us,"
-        " (extract(epoch FROM h.end_local) * 1000000)::int8 AS end_us,"
-        " coalesce(z.timezone, $4) AS zone "
-        "FROM business_hours h LEFT JOIN store_timezones z "
-        " ON z.store_id = h.store_id AND z.snapshot = $3 "
-        "WHERE h.snapshot = $2 AND h.store_id = ANY($1::text[])",
-        list(names),
-        hours_snapshot,
+async def store_hours(
+    conn: asyncpg.Connection,
+    lo: int,
+    hi: int,
+    rank_of_key: np.ndarray,
+    hours_snapshot: int,
+    zones_snapshot: int,
+) -> StoreHours:
+    """The business hours of the stores lo ≤ key < hi in the given snapshots, each store at
+    its rank (`rank_of_key[key − lo]`, −1 for a key that is no store)."""
+    stores = int((rank_of_key >= 0).sum())
+    zone = np.full(stores, DEFAULT_TIMEZONE, dtype=object)
+    for row in await conn.fetch(
+        "SELECT s.id, z.timezone FROM stores s JOIN store_timezones z "
+        "ON z.snapshot = $3 AND z.store_id = s.store_id "
+        "WHERE s.id >= $1 AND s.id < $2 AND z.timezone IS NOT NULL",
+        lo,
+        hi,
         zones_snapshot,
-        DEFAULT_TIMEZONE,
+    ):
+        zone[rank_of_key[row["id"] - lo]] = row["timezone"]
+    rows = await fetch_columns(
+        conn,
+        "SELECT s.id, h.day, h.start_local, h.end_local "
+        "FROM stores s JOIN business_hours h ON h.snapshot = $3 AND h.store_id = s.store_id "
+        "WHERE s.id >= $1 AND s.id < $2",
+        lo,
+        hi,
+        hours_snapshot,
+        columns=[("key", "int4"), ("day", "int2"), ("start", "time"), ("end", "time")],
     )
-    return WeeklyRows(
-        np.fromiter((index[r["store_id"]] for r in rows), dtype=np.int64, count=len(rows)),
-        np.fromiter((r["day"] for r in rows), dtype=np.int64, count=len(rows)),
-        np.fromiter((r["start_us"] for r in rows), dtype=np.int64, count=len(rows)),
-        np.fromiter((r["end_us"] for r in rows), dtype=np.int64, count=len(rows)),
-        np.array([r["zone"] for r in rows], dtype=str),
+    return StoreHours(
+        zone.astype(str), rank_of_key[rows["key"] - lo], rows["day"], rows["start"], rows["end"]
     )

@@ -16,16 +16,17 @@ an instant is out of bounds is the first bad line searched for, row by row.
 import asyncpg
 
 from shared.db import stores
+from shared.db.binarycopy import BinaryCopyParser
 from shared.errors import FileRowError
 from shared.ingest.blocks import BlockFiles
 from shared.ingest.source import MAX_STORE_ID_BYTES, WHITESPACE, CsvSource, quoted
 from shared.instants import EPOCH, from_us
-from shared.pollcopy import BinaryCopyParser
 
 _WHITESPACE = "E'" + "".join(f"\\{ord(c):03o}" for c in WHITESPACE) + "'"  # for btrim
 _TRIMMED = f"btrim(raw_store, {_WHITESPACE})"  # a grouped store_id, as it is stored
 _DATE_SHAPE = r"^\d{4}-\d\d-\d\d$"
 _SHORTEST_TIMESTAMP = len("2023-01-22 12:00")
+_PARSED = [("store", "int4"), ("ts", "timestamptz"), ("active", "bool")]  # the COPY out
 
 
 class _Columns:
@@ -85,7 +86,9 @@ async def read_staged(
         raise await _first_bad_row(conn, source, cols, latest_us)
     await _key_stores(conn)
     staged = await conn.fetchval("SELECT sum(n) FROM poll_groups WHERE day IS NULL")
-    parser = BinaryCopyParser(lambda rows: spill.add(rows.store, rows.ts, rows.active))
+    parser = BinaryCopyParser(
+        _PARSED, lambda rows: spill.add(rows["store"], rows["ts"], rows["active"] != 0)
+    )
 
     async def feed(chunk: bytes) -> None:
         parser.feed(chunk)

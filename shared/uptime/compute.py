@@ -1,44 +1,59 @@
-"""The report for a batch of stores, from plain values: the pure core used by the worker."""
+"""The standard report of a batch of stores: uptime and downtime in the last hour, day and
+week up to as_of, from plain values. The pure core the workers run, and `compute_report`, the
+same from Python values for tests and tools."""
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 import numpy as np
 
-from shared.instants import to_us
-from shared.pollchunks import Polls, sort_unique
-from shared.uptime.hours import WeeklyRows, business_intervals
-from shared.uptime.interpolation import SPAN_US, hundredths, in_span, window_totals
+from shared.instants import US_PER_DAY, US_PER_HOUR, US_PER_MINUTE, to_us
+from shared.pollchunks import Ints, Polls, sort_unique
+from shared.uptime.figures import hundredths, text
+from shared.uptime.hours import StoreHours, business_intervals
 from shared.uptime.model import ReportRow, StoreMeta
+from shared.uptime.timeline import cut, totals
+
+SPAN_US = 8 * US_PER_DAY  # the week plus one day of lead-in
+WINDOWS_US = (US_PER_HOUR, US_PER_DAY, 7 * US_PER_DAY)
+UNITS_US = (US_PER_MINUTE, US_PER_HOUR, US_PER_HOUR)  # the last hour in minutes, else hours
 
 
-def format_hundredths(value: int) -> str:
-    """`150` → `"1.50"`."""
-    return f"{value // 100}.{value % 100:02d}"
+def in_span(polls: Polls, lo: int, hi: int) -> Polls:
+    """The polls with lo ≤ ts ≤ hi (their order kept)."""
+    return polls.take(np.flatnonzero((polls.ts >= lo) & (polls.ts <= hi)))
+
+
+def stores_of(polls: Polls) -> Ints:
+    """The stores that have polls, in order (the polls are sorted by store)."""
+    changes = np.flatnonzero(np.diff(polls.store)) + 1
+    result: Ints = polls.store[np.r_[0, changes]] if len(polls) else polls.store
+    return result
 
 
 def batch_rows(
-    as_of_us: int,
-    store_ids: Sequence[str],
-    weekly: WeeklyRows,
-    polls: Polls,
+    as_of_us: int, store_ids: Sequence[str], hours: StoreHours, polls: Polls
 ) -> list[ReportRow]:
     """Report rows of the stores with polls in the span, in the order of `store_ids`.
 
-    `polls.store` and `weekly.owner` index `store_ids`; the polls are sorted by (store, ts),
+    `polls.store` and `hours.owner` index `store_ids`; the polls are sorted by (store, ts),
     one per instant, `ts` in microseconds since the epoch.
     """
-    span_start = as_of_us - SPAN_US
-    store, ts, active = in_span(polls.store, polls.ts, polls.active, span_start, as_of_us)
-    present = np.zeros(len(store_ids), dtype=bool)
-    present[store] = True
-    owner, intervals = business_intervals(len(store_ids), weekly, span_start, as_of_us)
-    totals = window_totals(len(store_ids), store, ts - span_start, active, owner, intervals)
-    values = hundredths(totals)
-    return [
-        ReportRow(store_ids[int(i)], *(format_hundredths(int(v)) for v in values[i]))
-        for i in np.flatnonzero(present)
-    ]
+    n = len(store_ids)
+    first = as_of_us - SPAN_US
+    polls = in_span(polls, first, as_of_us)
+    span_lo, span_hi = np.full(n, first, np.int64), np.full(n, as_of_us, np.int64)
+    timeline = cut(n, polls, business_intervals(hours, span_lo, span_hi), first)
+    present = stores_of(polls)
+    windows = len(WINDOWS_US)
+    owner = np.repeat(present, windows)
+    lo = as_of_us - np.tile(np.array(WINDOWS_US, np.int64), len(present))
+    up, business = totals(timeline, owner, lo, np.full(len(owner), as_of_us, np.int64))
+    up, down = up.reshape(-1, windows), (business - up).reshape(-1, windows)
+    columns = [text(hundredths(up[:, w], UNITS_US[w])) for w in range(windows)]
+    columns += [text(hundredths(down[:, w], UNITS_US[w])) for w in range(windows)]
+    names = [store_ids[i] for i in present.tolist()]
+    return [ReportRow(*row) for row in zip(names, *columns, strict=True)]
 
 
 def compute_report(
@@ -60,6 +75,6 @@ def compute_report(
     return batch_rows(
         to_us(as_of),
         store_ids,
-        WeeklyRows.from_metas([stores.get(store_id, StoreMeta()) for store_id in store_ids]),
+        StoreHours.from_metas([stores.get(store_id, StoreMeta()) for store_id in store_ids]),
         sort_unique(given),
     )

@@ -12,12 +12,13 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import numpy.typing as npt
 
 from shared.instants import MICROSECOND, US_PER_DAY, US_PER_HOUR, from_us
+from shared.pollchunks import Ints
 from shared.uptime.localtime import zone
 from shared.uptime.model import DEFAULT_TIMEZONE, StoreMeta
 
-_STRIDE = 1 << 41  # µs; more than a span holds, so (store, µs) packs into one int64
 _SAMPLE_US = US_PER_HOUR  # zone offsets are sampled hourly, transitions then bisected
 _MONDAY_OFFSET = 3  # 1970-01-01, day 0 of the epoch, was a Thursday (Monday = 0)
 
@@ -82,80 +83,110 @@ def _time_us(t: time) -> int:
 
 
 @dataclass(frozen=True)
-class WeeklyRows:
-    """The business-hours rows of a batch of stores, as columns: the store's index in the
-    batch, the day (0 = Monday), local start and end in microseconds after midnight, and the
-    store's zone name. A store without rows is open 24x7."""
+class StoreHours:
+    """The business hours of a batch of stores: each store's zone (the default where it has
+    none), and its weekly rows as columns: the store's index in the batch, the day
+    (0 = Monday), local start and end in microseconds after midnight. A store without rows is
+    open 24x7."""
 
-    owner: np.ndarray
-    day: np.ndarray
-    start_us: np.ndarray
-    end_us: np.ndarray
-    zone: np.ndarray
+    zone: npt.NDArray[np.str_]
+    owner: Ints
+    day: Ints
+    start_us: Ints
+    end_us: Ints
 
     @classmethod
-    def from_metas(cls, metas: Sequence[StoreMeta]) -> "WeeklyRows":
+    def from_metas(cls, metas: Sequence[StoreMeta]) -> "StoreHours":
         rows = [
-            (i, day, _time_us(start), _time_us(end), meta.timezone or DEFAULT_TIMEZONE)
+            (i, day, _time_us(start), _time_us(end))
             for i, meta in enumerate(metas)
             for day, start, end in meta.hours
         ]
-        owner, day, start, end, zones = zip(*rows, strict=True) if rows else ((),) * 5
+        owner, day, start, end = zip(*rows, strict=True) if rows else ((),) * 4
         return cls(
+            np.array([meta.timezone or DEFAULT_TIMEZONE for meta in metas], dtype=str),
             np.array(owner, dtype=np.int64),
             np.array(day, dtype=np.int64),
             np.array(start, dtype=np.int64),
             np.array(end, dtype=np.int64),
-            np.array(zones, dtype=str),
         )
 
 
-def business_intervals(
-    n_stores: int, weekly: WeeklyRows, span_start_us: int, span_end_us: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Every store's business intervals over the span, merged (overlapping or touching ones
-    joined), clipped to [span_start, span_end + 1 µs) and relative to span_start.
+@dataclass(frozen=True)
+class Intervals:
+    """Business intervals of a batch of stores, [start, end) in µs since the epoch, disjoint
+    and not touching, sorted by (owner, start)."""
 
-    Returns (owner, spans): the store index of each interval and a (k, 2) array of
-    [start, end) microseconds, sorted by (owner, start).
-    """
-    limit = span_end_us + 1 - span_start_us
-    has_rows = np.zeros(n_stores, dtype=bool)
-    has_rows[weekly.owner] = True
-    open_always = np.flatnonzero(~has_rows)
-    parts_owner = [open_always]
-    parts = [np.tile(np.array([[0, limit]], dtype=np.int64), (len(open_always), 1))]
-    rows = np.stack([weekly.day, weekly.start_us, weekly.end_us], 1)
-    for name in np.unique(weekly.zone):
-        mine = weekly.zone == name
-        owner, spans = _zone_intervals(
-            str(name), weekly.owner[mine], rows[mine], span_start_us, span_end_us
+    owner: Ints
+    start: Ints
+    end: Ints
+
+
+def business_intervals(hours: StoreHours, span_lo: Ints, span_hi: Ints) -> Intervals:
+    """Every store's business intervals over its span [lo, hi] (µs since the epoch, one per
+    store): each weekly row laid on every local date that touches the span and on the date
+    before (its overnight shifts run into the span), then clipped to the span and merged. The
+    span holds its last instant, so intervals reach hi + 1 µs (an instant t is in business
+    hours when start ≤ t < end)."""
+    n = len(hours.zone)
+    has_rows = np.zeros(n, dtype=bool)
+    has_rows[hours.owner] = True
+    always = np.flatnonzero(~has_rows)
+    parts = [(always, span_lo[always], span_hi[always] + 1)]
+    row_zone = hours.zone[hours.owner]
+    for name in np.unique(row_zone):
+        mine = row_zone == name
+        parts.append(
+            _zone_intervals(
+                str(name),
+                hours.owner[mine],
+                hours.day[mine],
+                hours.start_us[mine],
+                hours.end_us[mine],
+                span_lo,
+                span_hi,
+            )
         )
-        parts_owner.append(owner)
-        parts.append(np.clip(spans - span_start_us, 0, limit))
-    return _merge(np.concatenate(parts_owner), np.concatenate(parts))
+    owner = np.concatenate([part[0] for part in parts])
+    start = np.maximum(np.concatenate([part[1] for part in parts]), span_lo[owner])
+    end = np.minimum(np.concatenate([part[2] for part in parts]), span_hi[owner] + 1)
+    return _merge(owner, start, end)
 
 
 @lru_cache(maxsize=512)
-def _offsets(zone_name: str, span_start_us: int, span_end_us: int) -> "ZoneOffsets":
+def _offsets(zone_name: str, first_us: int, last_us: int) -> ZoneOffsets:
     """A zone's table around a span, made once per process for all the shards of a report."""
-    return ZoneOffsets(
-        zone(zone_name), span_start_us - 3 * US_PER_DAY, span_end_us + 3 * US_PER_DAY
-    )
+    return ZoneOffsets(zone(zone_name), first_us - 3 * US_PER_DAY, last_us + 3 * US_PER_DAY)
+
+
+_TABLE_DAYS = 64 * US_PER_DAY  # tables cover whole 64-day periods: reports reuse them
+
+
+def zone_table(zone_name: str, lo: Ints, hi: Ints) -> ZoneOffsets:
+    """The zone's offset table covering every span [lo, hi] given."""
+    first = int(lo.min()) // _TABLE_DAYS * _TABLE_DAYS
+    last = (int(hi.max()) // _TABLE_DAYS + 1) * _TABLE_DAYS
+    return _offsets(zone_name, first, last)
 
 
 def _zone_intervals(
-    zone_name: str, owner: np.ndarray, rows: np.ndarray, span_start_us: int, span_end_us: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """UTC [start, end) of each (day, start, end) row on every local date that touches the
-    span, from the date before its first through the date of its end."""
-    offsets = _offsets(zone_name, span_start_us, span_end_us)
-    ends = np.array([span_start_us, span_end_us], dtype=np.int64)
-    first, last = (ends + offsets.at_utc(ends)) // US_PER_DAY
-    first -= 1  # the date before: its overnight shifts run into the span
-    day, start, end = rows[:, 0], rows[:, 1], rows[:, 2]
+    zone_name: str,
+    owner: Ints,
+    day: Ints,
+    start: Ints,
+    end: Ints,
+    span_lo: Ints,
+    span_hi: Ints,
+) -> tuple[Ints, Ints, Ints]:
+    """(owner, UTC start, UTC end) of each row on every local date from the one before its
+    owner's span through the last date of that span; rows of one zone."""
+    lo, hi = span_lo[owner], span_hi[owner]
+    offsets = zone_table(zone_name, lo, hi)
+    first = (lo + offsets.at_utc(lo)) // US_PER_DAY - 1
+    last = (hi + offsets.at_utc(hi)) // US_PER_DAY
     date = first + (day - (first + _MONDAY_OFFSET)) % 7  # the first date with that weekday
-    out_owner, out_spans = [], []
+    none = np.empty(0, np.int64)
+    out_owner, out_start, out_end = [none], [none], [none]
     while True:
         on = date <= last
         if not on.any():
@@ -164,23 +195,30 @@ def _zone_intervals(
         # An end not after the start (as local times) is on the next local date.
         local_end = (date[on] + (end[on] <= start[on])) * US_PER_DAY + end[on]
         out_owner.append(owner[on])
-        out_spans.append(np.stack([offsets.to_utc(local_start), offsets.to_utc(local_end)], 1))
+        out_start.append(offsets.to_utc(local_start))
+        out_end.append(offsets.to_utc(local_end))
         date = date + 7
-    return np.concatenate(out_owner), np.concatenate(out_spans).reshape(-1, 2)
+    return np.concatenate(out_owner), np.concatenate(out_start), np.concatenate(out_end)
 
 
-def _merge(owner: np.ndarray, spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+_STRIDE_US = 1 << 46  # µs per store on one axis (over 800 days), to merge all at once
+
+
+def _merge(owner: Ints, start: Ints, end: Ints) -> Intervals:
     """Drop empty intervals, then join overlapping or touching ones of the same store."""
-    keep = spans[:, 1] > spans[:, 0]
-    owner, spans = owner[keep], spans[keep]
-    begin, end = owner * _STRIDE + spans[:, 0], owner * _STRIDE + spans[:, 1]
+    keep = end > start
+    owner, start, end = owner[keep], start[keep], end[keep]
+    if len(owner) == 0:
+        return Intervals(owner, start, end)
+    origin = int(start.min())
+    begin = owner * _STRIDE_US + (start - origin)
     order = np.argsort(begin, kind="stable")
-    begin, end = begin[order], end[order]
-    reach = np.maximum.accumulate(end)  # the furthest end so far (stores never overlap)
-    starts_group = np.ones(len(begin), dtype=bool)
-    starts_group[1:] = begin[1:] > reach[:-1]
-    first = np.flatnonzero(starts_group)
-    last = np.append(first[1:], len(begin))[: len(first)] - 1
-    merged_owner = begin[first] // _STRIDE
-    base = merged_owner * _STRIDE
-    return merged_owner, np.stack([begin[first] - base, reach[last] - base], 1).reshape(-1, 2)
+    begin, finish = begin[order], (owner * _STRIDE_US + (end - origin))[order]
+    reach = np.maximum.accumulate(finish)  # the furthest end so far (stores never overlap)
+    opens = np.ones(len(begin), dtype=bool)
+    opens[1:] = begin[1:] > reach[:-1]
+    first = np.flatnonzero(opens)
+    last = np.append(first[1:], len(begin)) - 1
+    merged_owner = owner[order][first]
+    base = merged_owner * _STRIDE_US - origin
+    return Intervals(merged_owner, begin[first] - base, reach[last] - base)

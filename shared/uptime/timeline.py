@@ -1,0 +1,136 @@
+"""The status of each store through its business time, from its polls: the one engine behind
+every figure of every report, and behind the explanation of any one of them.
+
+For a batch of stores, business time is cut into pieces, each inside one business interval and
+decided by one observation (the nearest in real time): that is the spec's interpolation. The
+totals of any window are sums over the pieces (`totals`), and the pieces themselves are what a
+report's "why" shows (`Timeline.pieces_of`), so the two cannot disagree.
+
+Times inside are integer ticks of half a microsecond from an origin, so that the midpoint
+between two polls (where the status switches) is exact; stores are laid end to end on one axis,
+STRIDE ticks apart, so one `searchsorted` serves every store of the batch at once.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from shared.pollchunks import Bools, Ints, Polls
+from shared.uptime.hours import Intervals
+
+TICKS_PER_US = 2
+STRIDE = 1 << 47  # ticks per store on the axis: more than 800 days
+MAX_BATCH_STORES = (1 << 62) // STRIDE
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The polls of a batch (sorted by store and time, one per instant), which of them are
+    observations, and business time cut into pieces sorted by (store, start); `piece_*` times
+    in ticks on the axis."""
+
+    origin_us: int
+    polls: Polls
+    observed: Bools  # per poll
+    piece_store: Ints
+    piece_start: Ints
+    piece_end: Ints
+    piece_active: Bools
+    piece_poll: Ints  # index into `polls` of the observation that decides the piece
+
+    def us(self, ticks: Ints) -> Ints:
+        """Microseconds since the epoch of axis ticks (exact: pieces end on whole or half µs;
+        a half is rounded down)."""
+        within = ticks - self.piece_store_of(ticks) * STRIDE
+        result: Ints = self.origin_us + within // TICKS_PER_US
+        return result
+
+    @staticmethod
+    def piece_store_of(ticks: Ints) -> Ints:
+        return ticks // STRIDE
+
+    def pieces_of(self, store: int) -> slice:
+        """The pieces of one store of the batch."""
+        lo, hi = np.searchsorted(self.piece_store, [store, store + 1])
+        return slice(int(lo), int(hi))
+
+
+def axis(store: Ints, us: Ints, origin_us: int) -> Ints:
+    """Axis ticks of instants (µs since the epoch) of the batch's stores."""
+    result: Ints = store * STRIDE + (us - origin_us) * TICKS_PER_US
+    return result
+
+
+def cut(n_stores: int, polls: Polls, intervals: Intervals, origin_us: int) -> Timeline:
+    """The timeline of a batch: `polls` of its stores (indexes below `n_stores`, sorted by
+    (store, ts), one per instant, inside each store's span), `intervals` its merged business
+    intervals (sorted by (owner, start)), `origin_us` no later than any of them."""
+    assert n_stores <= MAX_BATCH_STORES
+    poll_key = axis(polls.store, polls.ts, origin_us)
+    has_polls = np.zeros(n_stores, dtype=bool)
+    has_polls[polls.store] = True
+    # Only the business time of stores with polls has a status.
+    keep = has_polls[intervals.owner]
+    begins = axis(intervals.owner[keep], intervals.start[keep], origin_us)
+    ends = axis(intervals.owner[keep], intervals.end[keep], origin_us)
+
+    # Observations: polls inside business hours, or every poll of a store with none inside.
+    inside = np.zeros(len(poll_key), dtype=bool)
+    if len(begins):
+        j = np.searchsorted(begins, poll_key, side="right") - 1
+        inside = (j >= 0) & (poll_key < ends[np.maximum(j, 0)])
+    has_inside = np.zeros(n_stores, dtype=bool)
+    has_inside[polls.store[inside]] = True
+    observed = inside | ~has_inside[polls.store]
+    obs = np.flatnonzero(observed)
+    obs_key, obs_store = poll_key[obs], polls.store[obs]
+
+    # Each observation rules from the midpoint with its predecessor (or its store's origin)
+    # to the midpoint with its successor (or its store's end).
+    first = np.ones(len(obs), dtype=bool)
+    first[1:] = obs_store[1:] != obs_store[:-1]
+    rule_start = np.where(first, obs_store * STRIDE, (np.roll(obs_key, 1) + obs_key) // 2)
+    last = np.ones(len(obs), dtype=bool)
+    last[:-1] = first[1:]
+    rule_end = np.where(last, (obs_store + 1) * STRIDE, np.roll(rule_start, -1))
+
+    # Pieces: each business interval cut where the ruling observation changes.
+    lo_rule = np.searchsorted(rule_start, begins, side="right") - 1
+    hi_rule = np.searchsorted(rule_start, ends, side="left") - 1
+    count = hi_rule - lo_rule + 1
+    interval = np.repeat(np.arange(len(begins)), count)
+    rule = lo_rule[interval] + np.arange(len(interval)) - np.repeat(np.cumsum(count) - count, count)
+    return Timeline(
+        origin_us=origin_us,
+        polls=polls,
+        observed=observed,
+        piece_store=obs_store[rule],
+        piece_start=np.maximum(begins[interval], rule_start[rule]),
+        piece_end=np.minimum(ends[interval], rule_end[rule]),
+        piece_active=polls.active[obs[rule]],
+        piece_poll=obs[rule],
+    )
+
+
+def totals(timeline: Timeline, owner: Ints, lo_us: Ints, hi_us: Ints) -> tuple[Ints, Ints]:
+    """Active and business time, in ticks, of each window [lo, hi] of a store of the batch
+    (inside its span): sums of the pieces, those at the window's edges in part."""
+    start, active = timeline.piece_start, timeline.piece_active
+    length = timeline.piece_end - start
+    business_before = np.concatenate(([0], np.cumsum(length)))
+    active_before = np.concatenate(([0], np.cumsum(length * active)))
+
+    def integral(key: Ints) -> tuple[Ints, Ints]:
+        """Business and active ticks on the axis before each `key`."""
+        k = np.searchsorted(start, key, side="right") - 1  # the last piece starting by then
+        found = k >= 0
+        k = np.maximum(k, 0)
+        part = np.where(found, np.clip(key - start[k], 0, length[k]), 0)
+        business = np.where(found, business_before[k], 0) + part
+        return business, np.where(found, active_before[k], 0) + part * active[k]
+
+    if len(start) == 0:
+        return np.zeros(len(owner), np.int64), np.zeros(len(owner), np.int64)
+    hi_business, hi_active = integral(axis(owner, hi_us, timeline.origin_us))
+    lo_business, lo_active = integral(axis(owner, lo_us, timeline.origin_us))
+    return hi_active - lo_active, hi_business - lo_business
