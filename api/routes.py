@@ -2,7 +2,6 @@
 recent reports that the dashboard (api/dashboard.py) polls, `GET /api/reports?limit=N`."""
 
 import re
-from datetime import datetime
 from typing import Any
 
 import orjson
@@ -14,9 +13,9 @@ from api.keys import BROKER, SETTINGS
 from shared.csvfile import is_report_id, report_path
 from shared.db import reports
 from shared.errors import BadInput, Unavailable
-from shared.instants import parse_as_of
 from shared.logs import REPORT_ID
 from shared.messages import Job
+from shared.requests import parse_request
 
 routes = web.RouteTableDef()
 
@@ -24,10 +23,10 @@ routes = web.RouteTableDef()
 @routes.post("/trigger_report")
 @routes.get("/trigger_report", allow_head=False)  # HEAD must not create a report
 async def trigger_report(request: web.Request) -> web.Response:
-    as_of = await _requested_as_of(request)
+    asked = parse_request(await _parameters(request))
     if not request.app[BROKER].ready:  # refuse before recording anything
         raise Unavailable("message broker unavailable: no report was created")
-    report = await write(request, lambda conn: reports.create(conn, as_of))
+    report = await write(request, lambda conn: reports.create(conn, asked))
     report_id = str(report["id"])
     REPORT_ID.set(report_id)
     try:
@@ -37,12 +36,11 @@ async def trigger_report(request: web.Request) -> web.Response:
         error = f"job could not be queued: {e}"
         await write(request, lambda conn: reports.fail(conn, report_id, error))
         raise Unavailable(f"{e}; report {report_id} not queued") from e
-    return json_response(
-        {"report_id": report_id, "status": "Running", "as_of": report["as_of"]}, 202
-    )
+    return json_response(reports.accepted_json(report), 202)
 
 
-async def _requested_as_of(request: web.Request) -> datetime | None:
+async def _parameters(request: web.Request) -> dict[str, Any]:
+    """The query's parameters, and a JSON body's members over them."""
     params: dict[str, Any] = dict(request.query)
     if request.can_read_body:
         raw = await request.read()
@@ -54,12 +52,7 @@ async def _requested_as_of(request: web.Request) -> datetime | None:
             if not isinstance(body, dict):
                 raise BadInput('request body must be a JSON object like {"as_of": "…"}')
             params.update(body)
-    value = params.get("as_of")
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise BadInput("as_of must be an ISO 8601 string")
-    return parse_as_of(value)
+    return params
 
 
 @routes.get("/get_report")

@@ -12,9 +12,10 @@ from types import TracebackType
 from typing import BinaryIO, Self
 
 from shared.errors import ConfigError
-from shared.uptime.model import ReportRow
+from shared.uptime.model import PeriodRow, ReportRow
 
-HEADER = ReportRow._fields
+HEADER = ReportRow._fields  # the standard report
+PERIOD_HEADER = PeriodRow._fields  # a period report
 _SPECIAL = re.compile(r'[,"\n\r]')
 REPORT_ID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 """A report id: a lowercase canonical UUID (the one definition; the OpenAPI document uses it)."""
@@ -138,13 +139,13 @@ _UMASK = _umask()
 class RowsFile(AtomicFile):
     """An atomic file of report rows; `rows` counts them."""
 
-    def __init__(self, target: Path, header: bool) -> None:
+    def __init__(self, target: Path, header: Sequence[str] | None) -> None:
         super().__init__(target)
         self.rows = 0
         if header:
-            self.write(csv_lines([HEADER]))
+            self.write(csv_lines([header]))
 
-    def add(self, rows: list[ReportRow]) -> None:
+    def add(self, rows: Sequence[Sequence[str]]) -> None:
         self.write(csv_lines(rows))
         self.rows += len(rows)
 

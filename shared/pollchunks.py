@@ -159,12 +159,15 @@ def merge(chunks: Sequence[Polls]) -> Polls:
 
 def across_days(days: Sequence[Polls], index_of_store: Ints, first_key: int) -> Polls:
     """Polls of consecutive days (each sorted by store key and time, unique), with each store
-    key replaced by `index_of_store[key − first_key]`, sorted by (index, ts). The order of the
-    indexes may differ from that of the keys (store_id byte order, key order); within a
-    store, days come in order, so one stable sort by index is enough (a radix sort: indexes
-    are small)."""
+    key replaced by `index_of_store[key − first_key]` (a negative index drops the store's
+    polls), sorted by (index, ts). The order of the indexes may differ from that of the keys
+    (store_id byte order, key order); within a store, days come in order, so one stable sort
+    by index is enough (a radix sort: indexes are small)."""
     polls = Polls.concat(days)
     index = index_of_store[polls.store - first_key]
+    if (index < 0).any():
+        kept = np.flatnonzero(index >= 0)
+        polls, index = polls.take(kept), index[kept]
     small = index.astype(np.uint16) if len(index_of_store) <= 1 << 16 else index
     order = np.argsort(small, kind="stable")
     return Polls(index[order], polls.ts[order], polls.active[order])

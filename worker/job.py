@@ -9,26 +9,31 @@ Complete. Every step may run twice (a redelivery after a crash) and still do the
 import asyncio
 import logging
 import shutil
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 
 from shared.config import Settings
-from shared.csvfile import RowsFile, merge_parts, report_path
+from shared.csvfile import HEADER, PERIOD_HEADER, RowsFile, merge_parts, report_path
 from shared.db import polls, reports, shards, stores
 from shared.db.shards import Shard
 from shared.instants import to_us
 from shared.messages import AnyJob, Compaction, Job
-from shared.pollchunks import across_days, merge
+from shared.pollchunks import STORE_BLOCK, across_days, merge
 from shared.uptime import batch_rows
 from shared.uptime.compute import SPAN_US
+from shared.uptime.periods import Range
+from shared.uptime.periods import batch_rows as period_rows
 from worker.hours_cache import HoursCache
 
 log = logging.getLogger(__name__)
 PARTS_DIR = ".parts"  # under REPORTS_DIR; never served (only <uuid>.csv is)
+# Store-days of polls a shard reads at most: the standard report's block of 4,096 stores over
+# its nine days; a 366-date period report's shards hold about a hundred stores each.
+SHARD_STORE_DAYS = STORE_BLOCK * 9
 
 
 class UnknownReport(Exception):
@@ -70,21 +75,30 @@ async def _plan(ctx: JobContext, report_id: str) -> bool:
             if await reports.get(conn, report_id) is None:
                 raise UnknownReport(report_id)
             return False  # finished already
-        todo = await _shards(conn, report_id, ctx.settings.shard_stores)
+        todo = await _shards(conn, report, ctx.settings.shard_stores)
     log.info("report %s: %d shards to compute", report_id, len(todo))
     for shard in todo:
         await ctx.publish(Job(report_id, shard.number))
     return not todo and await _assemble(ctx, report_id)  # a replanned, finished report
 
 
-async def _shards(conn: asyncpg.Connection, report_id: str, size: int) -> list[Shard]:
+async def _shards(conn: asyncpg.Connection, report: reports.Report, size: int) -> list[Shard]:
     """The report's shards not done yet, made on the first call (later calls, after a
-    redelivery, find them). Shards are ranges of store keys none straddling two blocks."""
+    redelivery, find them). Shards are ranges of store keys none straddling two blocks; a
+    long period report's hold fewer stores, so that a shard's polls still fit in memory."""
+    report_id = str(report["id"])
     async with conn.transaction():
         await reports.lock_status(conn, report_id)
         if not await shards.count(conn, report_id):
-            # No stores: one empty shard.
-            ranges = shards.split(await stores.max_key(conn), size) or [(1, 1)]
+            periods = reports.periods_of(report)
+            if periods is not None:
+                size = min(size, max(1, SHARD_STORE_DAYS // (periods.dates + 1)))
+            only = await reports.store_ids(conn, report_id)
+            if only is None:
+                keys: Sequence[int] = range(1, await stores.max_key(conn) + 1)
+            else:
+                keys = sorted((await stores.keys(conn, only)).values())
+            ranges = shards.split(keys, size) or [(1, 1)]  # no stores: one empty shard
             await shards.add(conn, report_id, ranges)
             await reports.set_shards_total(conn, report_id, len(ranges))
         return await shards.todo(conn, report_id)
@@ -101,7 +115,7 @@ async def _run_shard(ctx: JobContext, report_id: str, number: int) -> bool:
         if row["done_at"] is None:
             shard = Shard(report_id, number, row["lo"], row["hi"])
             await shards.begin(conn, shard)
-            with RowsFile(part_path(ctx.settings.reports_dir, report_id, number), False) as part:
+            with RowsFile(part_path(ctx.settings.reports_dir, report_id, number), None) as part:
                 await _compute(ctx, conn, report, shard, part)
                 await asyncio.to_thread(part.commit)
             await shards.finish(conn, shard, part.rows)
@@ -120,9 +134,11 @@ async def _compute(
     as_of = report["as_of"]
     if as_of is None:  # no polls at all when it was requested: no rows
         return
-    first = as_of - timedelta(microseconds=SPAN_US)
+    periods = reports.periods_of(report)
+    first, last = _days_read(as_of, periods)
     async with conn.transaction(isolation="repeatable_read", readonly=True):
-        names, rank_of_key = await stores.ranks(conn, shard.lo, shard.hi)
+        only = await reports.store_ids(conn, shard.report_id)
+        names, rank_of_key = await stores.ranks(conn, shard.lo, shard.hi, only)
         if not names:
             return
         hours = await ctx.hours.get(
@@ -133,9 +149,20 @@ async def _compute(
             report["hours_snapshot"],
             report["timezones_snapshot"],
         )
-        days = await polls.read(conn, shard.lo, shard.hi, first.date(), as_of.date())
+        days = await polls.read(conn, shard.lo, shard.hi, first, last)
     span = across_days([merge(chunks) for chunks in days], rank_of_key, shard.lo)
-    out.add(batch_rows(to_us(as_of), names, hours, span))
+    if periods is None:
+        out.add(batch_rows(to_us(as_of), names, hours, span))
+    else:
+        out.add(period_rows(to_us(as_of), names, hours, span, periods))
+
+
+def _days_read(as_of: datetime, periods: Range | None) -> tuple[date, date]:
+    """The UTC days whose polls a shard reads: those of the span, for a period report those
+    of every store's span whatever its zone (local dates lie within a day of UTC ones)."""
+    if periods is None:
+        return (as_of - timedelta(microseconds=SPAN_US)).date(), as_of.date()
+    return periods.first - timedelta(2), min(periods.last + timedelta(2), as_of.date())
 
 
 async def _assemble(ctx: JobContext, report_id: str) -> bool:
@@ -154,7 +181,8 @@ async def _assemble(ctx: JobContext, report_id: str) -> bool:
             return False
         numbers = await shards.numbers(conn, report_id)
         parts = [part_path(ctx.settings.reports_dir, report_id, n) for n in numbers]
-        with RowsFile(report_path(ctx.settings.reports_dir, report_id), True) as csv:
+        header = HEADER if reports.periods_of(report) is None else PERIOD_HEADER
+        with RowsFile(report_path(ctx.settings.reports_dir, report_id), header) as csv:
             rows = await asyncio.to_thread(merge_parts, parts, csv)
             await asyncio.to_thread(csv.commit)
         await reports.complete(conn, report_id, rows)

@@ -1,7 +1,6 @@
 """The reports table: a report's lifecycle from request to Complete or Failed."""
 
 import uuid
-from datetime import datetime
 from typing import Any, TypeAlias, cast
 
 import asyncpg
@@ -9,23 +8,53 @@ import asyncpg
 from shared.db.ingests import CURRENT_HOURS, CURRENT_TIMEZONES, LATEST_POLL
 from shared.db.shards import DONE_COUNT
 from shared.metrics import REPORT_BUCKETS, histogram_sql
+from shared.requests import ReportRequest
+from shared.uptime.periods import Range
 
 Report: TypeAlias = asyncpg.Record
-_SELECT = f"SELECT r.*, {DONE_COUNT} AS shards_done FROM reports r"
+# Every column but the store ids (up to 10,000): their count instead.
+_COLUMNS = (
+    "r.id, r.status, r.as_of, r.hours_snapshot, r.timezones_snapshot, r.requested_at,"
+    " r.started_at, r.finished_at, r.shards_total, r.rows, r.error, r.date_from, r.date_to,"
+    " r.period, cardinality(r.store_ids) AS store_count"
+)
+_SELECT = f"SELECT {_COLUMNS}, {DONE_COUNT} AS shards_done FROM reports r"
 
 
-async def create(conn: asyncpg.Connection, as_of: datetime | None) -> Report:
-    """Record a Running report, pinned to the current hours and timezones snapshots; as_of
-    defaults to the latest poll, read in this same statement."""
+async def create(conn: asyncpg.Connection, request: ReportRequest) -> Report:
+    """Record a Running report of `request`, pinned to the current hours and timezones
+    snapshots; as_of defaults to the latest poll, read in this same statement."""
+    periods = request.periods
     row = await conn.fetchrow(
-        "INSERT INTO reports (id, status, as_of, hours_snapshot, timezones_snapshot) "
+        "WITH r AS (INSERT INTO reports (id, status, as_of, hours_snapshot, timezones_snapshot,"
+        " date_from, date_to, period, store_ids) "
         f"VALUES ($1, 'Running', coalesce($2, {LATEST_POLL}), {CURRENT_HOURS},"
-        f" {CURRENT_TIMEZONES}) RETURNING *",
+        f" {CURRENT_TIMEZONES}, $3, $4, $5, $6) RETURNING *) SELECT {_COLUMNS}, 0 AS shards_done "
+        "FROM r",
         uuid.uuid4(),
-        as_of,
+        request.as_of,
+        None if periods is None else periods.first,
+        None if periods is None else periods.last,
+        None if periods is None else periods.interval,
+        None if request.store_ids is None else list(request.store_ids),
     )
     assert row is not None
     return cast(Report, row)
+
+
+def periods_of(report: Report) -> Range | None:
+    """The range of a period report (None: the standard report)."""
+    if report["date_from"] is None:
+        return None
+    return Range(report["date_from"], report["date_to"], report["period"])
+
+
+async def store_ids(conn: asyncpg.Connection, report_id: str) -> list[str] | None:
+    """The only stores a report is about (None: every store)."""
+    ids: list[str] | None = await conn.fetchval(
+        "SELECT store_ids FROM reports WHERE id = $1", uuid.UUID(report_id)
+    )
+    return ids
 
 
 async def get(conn: asyncpg.Connection, report_id: str) -> Report | None:
@@ -119,6 +148,25 @@ async def duration_histogram(conn: asyncpg.Connection) -> list[float]:
     return [float(v) for v in row.values()]
 
 
+def accepted_json(report: Report) -> dict[str, Any]:
+    """The trigger's answer: the new report, Running, and what it was asked for."""
+    body = {"report_id": str(report["id"]), "status": "Running", "as_of": report["as_of"]}
+    return body | _parameters(report)
+
+
+def _parameters(report: Report) -> dict[str, Any]:
+    """A period report's range, interval, and how many stores it is about (null: all)."""
+    periods = periods_of(report)
+    if periods is None:
+        return {}
+    return {
+        "from": periods.first.isoformat(),
+        "to": periods.last.isoformat(),
+        "interval": periods.interval,
+        "store_ids": report["store_count"],
+    }
+
+
 def status_json(report: Report) -> dict[str, Any]:
     """The get_report answer for a known report (the spec's fields per status)."""
     body: dict[str, Any] = {
@@ -126,7 +174,7 @@ def status_json(report: Report) -> dict[str, Any]:
         "status": report["status"],
         "as_of": report["as_of"],
         "requested_at": report["requested_at"],
-    }
+    } | _parameters(report)
     if report["status"] == "Running":
         total, done = report["shards_total"], report["shards_done"]
         body["progress"] = round(done / total, 3) if total else 0.0

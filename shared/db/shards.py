@@ -1,6 +1,8 @@
 """A report's shards: ranges of store keys computed separately and merged at the end."""
 
+import bisect
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
@@ -25,15 +27,16 @@ DONE_COUNT = (
 )
 
 
-def split(max_key: int, size: int) -> list[tuple[int, int]]:
-    """Key ranges of at most `size` keys covering 1 … max_key, none straddling two partition
-    blocks (so each shard reads only its block's partitions)."""
+def split(keys: Sequence[int], size: int) -> list[tuple[int, int]]:
+    """Key ranges [lo, hi) holding at most `size` of the (sorted) `keys` each, covering them
+    all, none straddling two blocks (so each shard reads its block's chunks only)."""
     ranges = []
-    lo = 1
-    while lo <= max_key:
-        hi = min(lo + size, (lo // STORE_BLOCK + 1) * STORE_BLOCK, max_key + 1)
-        ranges.append((lo, hi))
-        lo = hi
+    i = 0
+    while i < len(keys):
+        block_end = (keys[i] // STORE_BLOCK + 1) * STORE_BLOCK
+        j = min(i + size, bisect.bisect_left(keys, block_end, i))
+        ranges.append((keys[i], keys[j - 1] + 1))
+        i = j
     return ranges
 
 

@@ -31,13 +31,17 @@ async def all_ids(conn: asyncpg.Connection) -> list[str]:
     return [r["store_id"] for r in await conn.fetch("SELECT store_id FROM stores ORDER BY id")]
 
 
-async def ranks(conn: asyncpg.Connection, lo: int, hi: int) -> tuple[list[str], np.ndarray]:
-    """The store_ids of keys lo ≤ key < hi in byte order, and each key's rank in that order
-    (index key − lo; −1 for a key not given)."""
+async def ranks(
+    conn: asyncpg.Connection, lo: int, hi: int, only: list[str] | None = None
+) -> tuple[list[str], np.ndarray]:
+    """The store_ids of keys lo ≤ key < hi (those of `only`, when given) in byte order, and
+    each key's rank in that order (index key − lo; −1 for another key)."""
     rows = await conn.fetch(
-        'SELECT id, store_id FROM stores WHERE id >= $1 AND id < $2 ORDER BY store_id COLLATE "C"',
+        "SELECT id, store_id FROM stores WHERE id >= $1 AND id < $2 "
+        'AND ($3::text[] IS NULL OR store_id = ANY($3)) ORDER BY store_id COLLATE "C"',
         lo,
         hi,
+        only,
     )
     found = np.fromiter((r["id"] for r in rows), dtype=np.int64, count=len(rows))
     rank_of_key = np.full(max(hi - lo, 0), -1, dtype=np.int64)

@@ -14,7 +14,8 @@ from pathlib import Path
 import asyncpg
 
 from shared.db import ingests, snapshots
-from shared.ingest.source import MAX_STORE_ID_BYTES, WHITESPACE, CsvSource, open_source, quoted
+from shared.ingest.source import CsvSource, open_source, quoted
+from shared.storeids import MAX_STORE_ID_BYTES, WHITESPACE, fits
 
 _LOCAL_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?")
 
@@ -60,7 +61,7 @@ def _store_id(source: CsvSource, line: int, raw: str) -> str:
     store_id = raw.strip(WHITESPACE)
     if not store_id:
         raise source.error(line, "empty store_id")
-    if len(store_id.encode()) > MAX_STORE_ID_BYTES:
+    if not fits(store_id):
         raise source.error(
             line, f"store_id longer than {MAX_STORE_ID_BYTES} bytes: {quoted(store_id)}"
         )

@@ -20,7 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from shared.ingest.source import MAX_STORE_ID_BYTES, WHITESPACE, CsvSource
+from shared.ingest.source import CsvSource
+from shared.storeids import WHITESPACE, fits
 
 BLOCK_BYTES = 8 << 20  # one batch: about 120,000 upstream rows
 _WALL = r"[1-9]\d{3}-\d\d-\d\d[ T]\d\d:\d\d(?::\d\d(?:\.\d{1,6})?)?"
@@ -131,10 +132,6 @@ def _all(mask: pa.Array) -> bool:
     return bool(pc.all(mask, min_count=0).as_py())
 
 
-def _fits(store_id: str) -> bool:
-    return len(store_id) > 0 and len(store_id.encode()) <= MAX_STORE_ID_BYTES
-
-
 def _convert(store: pa.Array, status: pa.Array, ts: pa.Array) -> PollBatch:
     micros = parse_timestamps(ts)
     lower = pc.ascii_lower(status)
@@ -143,7 +140,7 @@ def _convert(store: pa.Array, status: pa.Array, ts: pa.Array) -> PollBatch:
         raise NotFast("a status other than active or inactive")
     encoded = pc.dictionary_encode(store)
     names = encoded.dictionary.to_pylist()
-    if any(not _fits(name.strip(WHITESPACE)) or "\x00" in name for name in names):
+    if any(not fits(name.strip(WHITESPACE)) or "\x00" in name for name in names):
         raise NotFast("an empty or over-long store_id, or a NUL byte PostgreSQL would refuse")
     return PollBatch(
         names=names,

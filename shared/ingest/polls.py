@@ -20,10 +20,11 @@ import numpy as np
 from shared.db import ingests, polls, stores
 from shared.ingest.blocks import BlockFiles
 from shared.ingest.pollfile import NotFast, PollBatch, read_batches
-from shared.ingest.source import WHITESPACE, CsvSource, open_source
+from shared.ingest.source import CsvSource, open_source
 from shared.ingest.staged import read_staged
 from shared.instants import US_PER_DAY, from_us, to_us
 from shared.pollchunks import Chunk, Polls, chunks_of_block
+from shared.storeids import WHITESPACE
 
 _SAY_EVERY = 2_000_000  # rows read between progress messages (about 2 s)
 Progress = Callable[[str], None]

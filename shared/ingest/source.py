@@ -9,8 +9,6 @@ from pathlib import Path
 
 from shared.errors import FileRowError
 
-MAX_STORE_ID_BYTES = 255  # a longer store_id is malformed (the spec's bound)
-WHITESPACE = " \t\n\r\f\v"  # what is trimmed around a store_id (Python's str.strip())
 QUOTED_CHARACTERS = 80  # at most this much of a bad value is quoted in an error
 _HEADER_BYTES = 1 << 20  # a header line longer than this is not a header
 

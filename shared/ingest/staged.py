@@ -19,8 +19,9 @@ from shared.db import stores
 from shared.db.binarycopy import BinaryCopyParser
 from shared.errors import FileRowError
 from shared.ingest.blocks import BlockFiles
-from shared.ingest.source import MAX_STORE_ID_BYTES, WHITESPACE, CsvSource, quoted
+from shared.ingest.source import CsvSource, quoted
 from shared.instants import EPOCH, from_us
+from shared.storeids import MAX_STORE_ID_BYTES, WHITESPACE
 
 _WHITESPACE = "E'" + "".join(f"\\{ord(c):03o}" for c in WHITESPACE) + "'"  # for btrim
 _TRIMMED = f"btrim(raw_store, {_WHITESPACE})"  # a grouped store_id, as it is stored

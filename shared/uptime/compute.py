@@ -64,6 +64,14 @@ def compute_report(
     `polls` are (store_id, aware timestamp, active); for the same store and instant the later
     item wins. A store missing from `stores` has no zone and no hours.
     """
+    return batch_rows(to_us(as_of), *plain_batch(polls, stores))
+
+
+def plain_batch(
+    polls: Iterable[tuple[str, datetime, bool]], stores: Mapping[str, StoreMeta]
+) -> tuple[list[str], StoreHours, Polls]:
+    """A batch of every store with polls, from plain values (see compute_report): store_ids
+    in byte order, their hours, their polls sorted and unique."""
     polls = list(polls)
     store_ids = sorted({store_id for store_id, _, _ in polls})
     index = {store_id: i for i, store_id in enumerate(store_ids)}
@@ -72,9 +80,5 @@ def compute_report(
         np.array([to_us(p[1]) for p in polls], dtype=np.int64),
         np.array([p[2] for p in polls], dtype=bool),
     )
-    return batch_rows(
-        to_us(as_of),
-        store_ids,
-        StoreHours.from_metas([stores.get(store_id, StoreMeta()) for store_id in store_ids]),
-        sort_unique(given),
-    )
+    hours = StoreHours.from_metas([stores.get(store_id, StoreMeta()) for store_id in store_ids])
+    return store_ids, hours, sort_unique(given)

@@ -28,3 +28,14 @@ class ReportRow(NamedTuple):
     downtime_last_hour: str
     downtime_last_day: str
     downtime_last_week: str
+
+
+class PeriodRow(NamedTuple):
+    """One CSV row of a period report: hours with 2 decimals; the percent empty when the
+    period holds no business time."""
+
+    store_id: str
+    period_start: str
+    uptime_hours: str
+    downtime_hours: str
+    uptime_percent: str

@@ -1,0 +1,121 @@
+"""Period reports: uptime and downtime of each store per local day, week, month, or over the
+whole range, in its own calendar, from plain values. The same engine as the standard report
+(shared/uptime/timeline.py) with the periods in place of the windows.
+
+For a store in zone Z, the range [S, E) runs from local `from` 00:00 to local (`to` + 1 day)
+00:00, read by the spec's local → UTC rule; its span is [S − 24 h, min(E, as_of)]. Periods
+start on each local date (day), each Monday (week), each 1st (month), or once (total), clipped
+to the range; a period that starts at or after as_of has no row, and the one holding as_of
+counts business time only up to as_of.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+
+from shared.instants import US_PER_DAY, US_PER_HOUR, to_us
+from shared.pollchunks import Ints, Polls
+from shared.uptime.compute import plain_batch, stores_of
+from shared.uptime.figures import hundredths, percent_hundredths, text
+from shared.uptime.hours import StoreHours, business_intervals, zone_table
+from shared.uptime.model import PeriodRow, StoreMeta
+from shared.uptime.timeline import cut, totals
+
+INTERVALS = ("day", "week", "month", "total")
+MAX_DATES = 366  # dates in a range, both ends included
+_EPOCH = date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class Range:
+    """Local dates `first` … `last` (both included), cut into periods by `interval`."""
+
+    first: date
+    last: date
+    interval: str
+
+    @property
+    def dates(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def starts(self) -> list[date]:
+        """The local date each period starts on, in order."""
+        if self.interval == "total":
+            return [self.first]
+        days = [self.first + timedelta(n) for n in range((self.last - self.first).days + 1)]
+        if self.interval == "day":
+            return days
+        if self.interval == "week":
+            return [d for d in days if d == self.first or d.weekday() == 0]
+        assert self.interval == "month"
+        return [d for d in days if d == self.first or d.day == 1]
+
+    def bounds(self) -> list[date]:
+        """Local dates whose midnights bound the periods: their starts, then `last` + 1 day."""
+        return [*self.starts(), self.last + timedelta(1)]
+
+
+def local_midnights(hours: StoreHours, days: Sequence[date]) -> Ints:
+    """(stores, days) UTC µs of local midnight of each date in each store's zone, by the
+    spec's local → UTC rule."""
+    local = np.array([(d - _EPOCH).days for d in days], np.int64) * US_PER_DAY
+    out = np.empty((len(hours.zone), len(days)), np.int64)
+    # Offsets of a zone never exceed a day: a table around the local instants covers them.
+    around = np.array([local.min() - US_PER_DAY, local.max() + US_PER_DAY])
+    for name in np.unique(hours.zone):
+        out[hours.zone == name] = zone_table(str(name), around[:1], around[1:]).to_utc(local)
+    return out
+
+
+def spans(bounds: Ints, as_of_us: int) -> tuple[Ints, Ints]:
+    """Each store's span [S − 24 h, min(E, as_of)] from its period bounds."""
+    lo: Ints = bounds[:, 0] - US_PER_DAY
+    hi: Ints = np.minimum(bounds[:, -1], as_of_us)
+    return lo, hi
+
+
+def batch_rows(
+    as_of_us: int, store_ids: Sequence[str], hours: StoreHours, polls: Polls, periods: Range
+) -> list[PeriodRow]:
+    """Period rows of the stores with polls in their spans, in the order of `store_ids`, then
+    by period. `polls.store` and `hours.owner` index `store_ids`; the polls are sorted by
+    (store, ts), one per instant."""
+    n = len(store_ids)
+    starts = periods.starts()
+    bounds = local_midnights(hours, periods.bounds())
+    span_lo, span_hi = spans(bounds, as_of_us)
+    inside = (polls.ts >= span_lo[polls.store]) & (polls.ts <= span_hi[polls.store])
+    polls = polls.take(np.flatnonzero(inside))
+    origin = int(span_lo.min()) if n else 0
+    timeline = cut(n, polls, business_intervals(hours, span_lo, span_hi), origin)
+    present = stores_of(polls)
+    lo, hi = bounds[present, :-1], np.minimum(bounds[present, 1:], as_of_us)
+    counted = lo < as_of_us  # a period starting at or after as_of has no row
+    store, period = np.nonzero(counted)
+    up, business = totals(timeline, present[store], lo[counted], hi[counted])
+    percent = percent_hundredths(up, business)
+    percents = [p if b else "" for p, b in zip(text(percent), business.tolist(), strict=True)]
+    return [
+        PeriodRow(store_ids[s], starts[p].isoformat(), u, d, pc)
+        for s, p, u, d, pc in zip(
+            present[store].tolist(),
+            period.tolist(),
+            text(hundredths(up, US_PER_HOUR)),
+            text(hundredths(business - up, US_PER_HOUR)),
+            percents,
+            strict=True,
+        )
+    ]
+
+
+def compute_period_report(
+    as_of: datetime,
+    polls: Iterable[tuple[str, datetime, bool]],
+    stores: Mapping[str, StoreMeta],
+    periods: Range,
+) -> list[PeriodRow]:
+    """The whole period report from plain values (as compute_report), rows by store_id then
+    period."""
+    return batch_rows(to_us(as_of), *plain_batch(polls, stores), periods)
