@@ -13,7 +13,7 @@ import orjson
 import yaml
 from aiohttp import web
 
-from shared.csvfile import HEADER, REPORT_ID_PATTERN
+from shared.csvfile import HEADER, PERIOD_HEADER, REPORT_ID_PATTERN
 
 PLACEHOLDER = "(set by api/openapi.py)"
 FILLED: dict[str, str] = {  # JSON Pointer (RFC 6901) in the document: its value
@@ -22,7 +22,10 @@ FILLED: dict[str, str] = {  # JSON Pointer (RFC 6901) in the document: its value
     "/components/schemas/CompleteReport/properties/csv_url/pattern": (
         "^/reports/" + REPORT_ID_PATTERN.removeprefix("^").removesuffix("$") + r"\.csv$"
     ),
-    "/components/schemas/ReportCsv/description": f"`{','.join(HEADER)}`, one line per store.",
+    "/components/schemas/ReportCsv/description": (
+        f"The standard report: `{','.join(HEADER)}`, one line per store. A period report: "
+        f"`{','.join(PERIOD_HEADER)}`, one line per store and period."
+    ),
 }
 
 

@@ -9,25 +9,36 @@ import aiohttp
 POLL_INTERVAL = 0.5  # seconds between status queries
 
 
+def read_store_ids(path: Path) -> list[str]:
+    """The store ids of a file, one per line (blank lines, and a `store_id` header, skipped)."""
+    lines = [line.strip() for line in path.read_text(encoding="utf-8-sig").splitlines()]
+    return [line for n, line in enumerate(lines) if line and not (n == 0 and line == "store_id")]
+
+
 async def fetch_report(
     api_url: str,
     out: Path | None,
-    as_of: str | None,
+    body: dict[str, object],
     timeout: float = 600.0,
     token: str | None = None,
 ) -> int:
-    """Trigger, show progress on stderr, save the CSV; the process exit status."""
+    """Trigger with `body` (as_of, from, to, interval, store_ids), show progress on stderr,
+    save the CSV; the process exit status."""
     deadline = asyncio.get_running_loop().time() + timeout
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with aiohttp.ClientSession(raise_for_status=False, headers=headers) as http:
-        body = {"as_of": as_of} if as_of else {}
         async with http.post(f"{api_url}/trigger_report", json=body) as r:
             answer = await r.json()
             if r.status != 202:
                 print(f"trigger failed ({r.status}): {answer.get('error')}", file=sys.stderr)
                 return 1
         report_id = answer["report_id"]
-        print(f"report {report_id} as of {answer['as_of']}", file=sys.stderr)
+        asked = (
+            f" from {answer['from']} to {answer['to']} by {answer['interval']}"
+            if "from" in answer
+            else ""
+        )
+        print(f"report {report_id} as of {answer['as_of']}{asked}", file=sys.stderr, flush=True)
         while True:
             async with http.get(f"{api_url}/get_report/{report_id}") as r:
                 status = await r.json()

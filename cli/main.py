@@ -98,10 +98,16 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _report(settings: Settings, args: argparse.Namespace) -> int:
-    from cli.client import fetch_report
+    from cli.client import fetch_report, read_store_ids
 
+    body: dict[str, object] = {}
+    for name in ("as_of", "from", "to", "interval"):
+        if getattr(args, name) is not None:
+            body[name] = getattr(args, name)
+    if args.store_ids is not None:
+        body["store_ids"] = read_store_ids(args.store_ids)
     return asyncio.run(
-        fetch_report(settings.api_url, args.out, args.as_of, args.timeout, settings.api_token)
+        fetch_report(settings.api_url, args.out, body, args.timeout, settings.api_token)
     )
 
 
@@ -137,6 +143,14 @@ def parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="trigger a report through the API and download it")
     report.add_argument("--out", type=Path, help="where to save the CSV (default: <id>.csv)")
     report.add_argument("--as-of", help="ISO 8601 instant (default: the latest poll)")
+    report.add_argument("--from", help="a period report from this local date (YYYY-MM-DD)")
+    report.add_argument("--to", help="… through this local date (both included)")
+    report.add_argument(
+        "--interval", choices=["day", "week", "month", "total"], help="default: day"
+    )
+    report.add_argument(
+        "--store-ids", type=Path, help="only these stores: a file of store ids, one per line"
+    )
     report.add_argument("--timeout", type=float, default=600.0, help="seconds to wait")
     report.set_defaults(run=_report)
     bench = sub.add_parser("bench", help="time ingest and reports beside PostgreSQL's floors")

@@ -1,15 +1,20 @@
 """The `storemon` command as a user runs it: exit statuses and messages."""
 
+import asyncio
 import os
 import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
+from aiohttp.test_utils import TestClient
 
 from shared.db import schema
+from tests.sample import load_sample
+from worker.main import Worker
 
 STOREMON = Path(sys.executable).with_name("storemon")
 
@@ -90,3 +95,32 @@ def test_a_malformed_setting_is_named(tmp_path: Path) -> None:
     refused = storemon("worker", JOB_TIMEOUT_SECONDS="soon", REPORTS_DIR=str(tmp_path))
     assert refused.returncode == 2
     assert "JOB_TIMEOUT_SECONDS='soon' is not a valid value" in refused.stderr
+
+
+@pytest.mark.usefixtures("purge_queue")
+async def test_report_command_asks_for_a_period_report(
+    client: TestClient[Any, Any], worker: Worker, conn: asyncpg.Connection, tmp_path: Path
+) -> None:
+    await load_sample(conn, tmp_path)
+    ids = tmp_path / "ids.txt"
+    ids.write_text("store_id\ns2\n\nnope\n")
+    out = tmp_path / "period.csv"
+    process = await asyncio.create_subprocess_exec(
+        str(STOREMON),
+        "report",
+        "--from", "2023-01-23", "--to", "2023-01-23", "--interval", "day",
+        "--as-of", "2023-01-23T12:30:00Z", "--store-ids", str(ids), "--out", str(out),
+        env={**os.environ, "API_URL": str(client.make_url("")).rstrip("/")},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, stderr.decode()
+    first = stderr.decode().splitlines()[0]  # the report id at once, to cancel it if need be
+    assert first.startswith("report ") and "from 2023-01-23 to 2023-01-23 by day" in first
+    assert stdout.decode().strip() == str(out)
+    # tests/test_period_api.py computes s2's row by hand.
+    assert out.read_text() == (
+        "store_id,period_start,uptime_hours,downtime_hours,uptime_percent\n"
+        "s2,2023-01-23,5.50,1.00,84.62\n"
+    )

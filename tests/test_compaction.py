@@ -256,7 +256,7 @@ async def test_migration_002_moves_the_stored_polls(database_url: str) -> None:
             )
         finally:
             await old.close()
-        assert await schema.migrate(url) == ["002_poll_chunks"]
+        assert (await schema.migrate(url))[0] == "002_poll_chunks"
         new = await asyncpg.connect(url)
         try:
             assert shown(await polls_of(new)) == [

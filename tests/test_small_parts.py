@@ -50,11 +50,11 @@ def test_csv_quotes_only_an_id_that_needs_it() -> None:
 def test_report_file_appears_only_on_commit(tmp_path: Path) -> None:
     row = ReportRow("s", "1.00", "2.00", "3.00", "0.00", "0.00", "0.00")
     target = report_path(tmp_path, RID)
-    with pytest.raises(RuntimeError), RowsFile(target, header=True) as report:
+    with pytest.raises(RuntimeError), RowsFile(target, HEADER) as report:
         report.add([row])
         raise RuntimeError("crash before commit")
     assert list(tmp_path.iterdir()) == []  # no partial file, no temp left behind
-    with RowsFile(target, header=True) as report:
+    with RowsFile(target, HEADER) as report:
         report.add([row])
         (temp,) = [p.name for p in tmp_path.iterdir()]
         assert temp.startswith(".") and temp.endswith(".tmp")  # never looks like <id>.csv
@@ -66,12 +66,12 @@ def test_report_file_appears_only_on_commit(tmp_path: Path) -> None:
 
 def test_parts_merge_in_store_id_order(tmp_path: Path) -> None:
     def part(name: str, ids: list[str]) -> Path:
-        with RowsFile(tmp_path / name, header=False) as f:
+        with RowsFile(tmp_path / name, None) as f:
             f.add([ReportRow(i, "0.00", "0.00", "0.00", "1.00", "1.00", "1.00") for i in ids])
             return f.commit()
 
     parts = [part("a.csv", ["10", "9", "b"]), part("b.csv", ['"q', "A", "a,z"]), part("c.csv", [])]
-    with RowsFile(tmp_path / "out.csv", header=False) as out:
+    with RowsFile(tmp_path / "out.csv", None) as out:
         assert merge_parts(parts, out) == 6
         out.commit()
     ids = [
