@@ -9,6 +9,7 @@ from api.broker import BrokerLink
 from api.dashboard import routes as dashboard_routes
 from api.errors import answer_protocol_errors_in_json, error_middleware
 from api.health import routes as health_routes
+from api.inside import routes as inside_routes
 from api.keys import BROKER, POOL, SETTINGS
 from api.metrics import routes as metrics_routes
 from api.openapi import openapi_json
@@ -32,9 +33,15 @@ async def _broker(app: web.Application) -> AsyncIterator[None]:
 def create_app(settings: Settings) -> web.Application:
     """The aiohttp application for `settings`."""
     answer_protocol_errors_in_json()
-    app = web.Application(middlewares=[error_middleware])
+    # Request lines and headers up to 64 KiB reach the application (a long store id in a path
+    # is answered 404 like any other); longer ones the parser answers, in JSON too.
+    app = web.Application(
+        middlewares=[error_middleware],
+        handler_args={"max_line_size": 65_536, "max_field_size": 65_536},
+    )
     app[SETTINGS] = settings
     app.cleanup_ctx.extend([_database, _broker])
+    app.add_routes(inside_routes)  # before the catch-all of /reports/{file}
     app.add_routes(routes)
     app.add_routes(health_routes)
     app.add_routes(metrics_routes)

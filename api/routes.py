@@ -59,9 +59,9 @@ async def _parameters(request: web.Request) -> dict[str, Any]:
 @routes.get("/get_report/{report_id:.*}")
 async def get_report(request: web.Request) -> web.StreamResponse:
     report_id = request.match_info.get("report_id", request.query.get("report_id", ""))
-    report = await _find(request, report_id)
+    report = await find_report(request, report_id)
     if report is None:
-        return _not_found(report_id)
+        return not_found(report_id)
     if request.query.get("format") == "csv" or "text/csv" in request.headers.get("Accept", ""):
         return _csv_or_status(request, report)
     return json_response(reports.status_json(report))
@@ -79,28 +79,28 @@ def _csv_or_status(request: web.Request, report: reports.Report) -> web.StreamRe
 async def report_file(request: web.Request) -> web.StreamResponse:
     report_id = request.match_info["filename"].removesuffix(".csv")
     if not request.match_info["filename"].endswith(".csv"):
-        return _not_found(report_id)
-    report = await _find(request, report_id)
+        return not_found(report_id)
+    report = await find_report(request, report_id)
     if report is None:
-        return _not_found(report_id)
+        return not_found(report_id)
     return _csv_or_status(request, report)
 
 
-async def _find(request: web.Request, report_id: str) -> reports.Report | None:
+async def find_report(request: web.Request, report_id: str) -> reports.Report | None:
     if not is_report_id(report_id):
         return None
     REPORT_ID.set(report_id)
     return await read(request, lambda conn: reports.get(conn, report_id))
 
 
-def _not_found(report_id: str) -> web.Response:
+def not_found(report_id: str) -> web.Response:
     return json_response({"report_id": report_id, "status": "Not Found"}, 404)
 
 
 def _csv_file(request: web.Request, report_id: str) -> web.StreamResponse:
     path = report_path(request.app[SETTINGS].reports_dir, report_id)
     if not path.is_file():
-        return _not_found(report_id)
+        return not_found(report_id)
     response = web.FileResponse(path)
     response.content_type = "text/csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{report_id}.csv"'
@@ -112,14 +112,14 @@ MAX_LIMIT = 200
 _LIMIT = re.compile(r"[0-9]{1,6}")
 
 
-def parse_limit(values: list[str]) -> int:
-    """The `limit` query parameter: absent = 20; otherwise one integer from 1 to 200."""
+def parse_limit(values: list[str], default: int = DEFAULT_LIMIT, most: int = MAX_LIMIT) -> int:
+    """A `limit` query parameter: absent = `default`; otherwise one integer from 1 to `most`."""
     if not values:
-        return DEFAULT_LIMIT
+        return default
     if len(values) > 1:
         raise BadInput("limit must be given once")
-    if not _LIMIT.fullmatch(values[0]) or not 1 <= int(values[0]) <= MAX_LIMIT:
-        raise BadInput(f"limit must be an integer from 1 to {MAX_LIMIT}")
+    if not _LIMIT.fullmatch(values[0]) or not 1 <= int(values[0]) <= most:
+        raise BadInput(f"limit must be an integer from 1 to {most}")
     return int(values[0])
 
 

@@ -6,7 +6,7 @@ import heapq
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, Self
@@ -70,13 +70,15 @@ class AtomicFile:
         with _naming(target.parent):
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".tmp")
-            os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes it 0600
+            os.fchmod(fd, FILE_MODE)  # mkstemp makes it 0600
         self._tmp = Path(tmp)
         self._file: BinaryIO = os.fdopen(fd, "wb")
+        self.size = 0  # bytes written
 
     def write(self, data: bytes) -> None:
         with _naming(self._tmp):
             self._file.write(data)
+        self.size += len(data)
 
     def commit(self) -> Path:
         with _naming(self._tmp):
@@ -133,7 +135,7 @@ def _umask() -> int:
     return mask
 
 
-_UMASK = _umask()
+FILE_MODE = 0o666 & ~_umask()  # what the umask gives a new file (0644 by default)
 
 
 class RowsFile(AtomicFile):
@@ -157,12 +159,32 @@ def sort_key(line: str) -> str:
     return line.split(",", 1)[0]
 
 
-def merge_parts(parts: Iterable[Path], into: AtomicFile) -> int:
-    """Merge row files each sorted by store_id into `into`, in store_id order; rows written."""
+def merge_parts(
+    parts: Iterable[Path], into: AtomicFile, seen: Callable[[str, int], None] | None = None
+) -> int:
+    """Merge row files each sorted by store_id into `into`, in store_id order (the rows of one
+    store, all in one part, keep their order); rows written. `seen` hears each row written
+    and its length in bytes."""
     with contextlib.ExitStack() as stack:
         files = [stack.enter_context(part.open(encoding="utf-8", newline="")) for part in parts]
         count = 0
-        for line in heapq.merge(*files, key=sort_key):
-            into.write(line.encode())
+        for record in heapq.merge(*map(records, files), key=sort_key):
+            data = record.encode()
+            into.write(data)
+            if seen is not None:
+                seen(record, len(data))
             count += 1
     return count
+
+
+def records(lines: Iterable[str]) -> Iterator[str]:
+    """The whole CSV records of a row file's lines: a quoted store_id may hold a line end."""
+    pending = ""
+    for line in lines:
+        if not pending and not line.startswith('"'):
+            yield line
+            continue
+        pending += line
+        if pending.count('"') % 2 == 0:
+            yield pending
+            pending = ""

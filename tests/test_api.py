@@ -41,8 +41,13 @@ async def test_trigger_worker_complete_csv(
     row = await conn.fetchrow("SELECT * FROM reports WHERE id = $1", uuid.UUID(report_id))
     assert row["started_at"] >= row["requested_at"] and row["rows"] == 2
     reports_dir = worker.settings.reports_dir
-    assert sorted(p.name for p in reports_dir.iterdir()) == [".parts", f"{report_id}.csv"]
+    assert sorted(p.name for p in reports_dir.iterdir()) == [".parts", ".rows", f"{report_id}.csv"]
     assert list((reports_dir / ".parts").iterdir()) == []  # no temp file or part left
+    assert sorted(p.name for p in (reports_dir / ".rows" / report_id).iterdir()) == [
+        "offsets.npy",
+        *(f"order_{column}.npy" for column in sorted(HEADER.split(",")[1:])),
+        "summary.json",
+    ]
     # Readable by an API running as another user: what the umask (022 here) gives a new file.
     assert stat.S_IMODE((reports_dir / f"{report_id}.csv").stat().st_mode) == 0o644
 
@@ -143,8 +148,8 @@ async def test_unknown_path_is_json_404(client: Client) -> None:
 @pytest.mark.parametrize(
     "request_bytes",
     [
-        b"GET /get_report/" + b"a" * 10_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
-        b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Long: " + b"b" * 10_000 + b"\r\n\r\n",
+        b"GET /get_report/" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Long: " + b"b" * 70_000 + b"\r\n\r\n",
     ],
     ids=["url", "header"],
 )
@@ -159,4 +164,4 @@ async def test_an_over_long_url_or_header_answers_json(
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400") or head.startswith(b"HTTP/1.0 400")
     assert b"Content-Type: application/json" in head
-    assert json.loads(body)["error"].startswith("Bad Request: Got more than 8190 bytes")
+    assert json.loads(body)["error"].startswith("Bad Request: Got more than 65536 bytes")

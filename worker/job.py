@@ -11,22 +11,29 @@ import logging
 import shutil
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
+import orjson
 
+from shared import rowsindex
 from shared.config import Settings
-from shared.csvfile import HEADER, PERIOD_HEADER, RowsFile, merge_parts, report_path
+from shared.csvfile import (
+    HEADER,
+    PERIOD_HEADER,
+    AtomicFile,
+    RowsFile,
+    merge_parts,
+    report_path,
+)
 from shared.db import polls, reports, shards, stores
 from shared.db.shards import Shard
 from shared.instants import to_us
 from shared.messages import AnyJob, Compaction, Job
 from shared.pollchunks import STORE_BLOCK, across_days, merge
-from shared.uptime import batch_rows
-from shared.uptime.compute import SPAN_US
-from shared.uptime.periods import Range
-from shared.uptime.periods import batch_rows as period_rows
+from shared.uptime.compute import Standard, standard_figures
+from shared.uptime.periods import Periods, days_read, period_figures
+from shared.uptime.summary import Summary
 from worker.hours_cache import HoursCache
 
 log = logging.getLogger(__name__)
@@ -115,8 +122,11 @@ async def _run_shard(ctx: JobContext, report_id: str, number: int) -> bool:
         if row["done_at"] is None:
             shard = Shard(report_id, number, row["lo"], row["hi"])
             await shards.begin(conn, shard)
-            with RowsFile(part_path(ctx.settings.reports_dir, report_id, number), None) as part:
-                await _compute(ctx, conn, report, shard, part)
+            path = part_path(ctx.settings.reports_dir, report_id, number)
+            with RowsFile(path, None) as part, AtomicFile(path.with_suffix(".json")) as figures:
+                summary = await _compute(ctx, conn, report, shard, part)
+                figures.write(orjson.dumps(summary.to_json()))
+                await asyncio.to_thread(figures.commit)
                 await asyncio.to_thread(part.commit)
             await shards.finish(conn, shard, part.rows)
             log.info("report %s shard %d: %d rows", report_id, number, part.rows)
@@ -129,18 +139,20 @@ async def _compute(
     report: reports.Report,
     shard: Shard,
     out: RowsFile,
-) -> None:
-    """The rows of the shard's stores, in store_id order, from one repeatable-read snapshot."""
+) -> Summary:
+    """The rows of the shard's stores, in store_id order, from one repeatable-read snapshot;
+    their summary."""
     as_of = report["as_of"]
-    if as_of is None:  # no polls at all when it was requested: no rows
-        return
     periods = reports.periods_of(report)
-    first, last = _days_read(as_of, periods)
+    nothing = Summary("standard" if periods is None else "period")
+    if as_of is None:  # no polls at all when it was requested: no rows
+        return nothing
+    first, last = days_read(as_of, periods)
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         only = await reports.store_ids(conn, shard.report_id)
         names, rank_of_key = await stores.ranks(conn, shard.lo, shard.hi, only)
         if not names:
-            return
+            return nothing
         hours = await ctx.hours.get(
             conn,
             shard.lo,
@@ -152,17 +164,24 @@ async def _compute(
         days = await polls.read(conn, shard.lo, shard.hi, first, last)
     span = across_days([merge(chunks) for chunks in days], rank_of_key, shard.lo)
     if periods is None:
-        out.add(batch_rows(to_us(as_of), names, hours, span))
+        figures: Standard | Periods = standard_figures(to_us(as_of), hours, span)
     else:
-        out.add(period_rows(to_us(as_of), names, hours, span, periods))
+        figures = period_figures(to_us(as_of), hours, span, periods)
+    out.add(figures.rows(names))
+    return figures.summary()
 
 
-def _days_read(as_of: datetime, periods: Range | None) -> tuple[date, date]:
-    """The UTC days whose polls a shard reads: those of the span, for a period report those
-    of every store's span whatever its zone (local dates lie within a day of UTC ones)."""
-    if periods is None:
-        return (as_of - timedelta(microseconds=SPAN_US)).date(), as_of.date()
-    return periods.first - timedelta(2), min(periods.last + timedelta(2), as_of.date())
+def _merge(reports_dir: Path, report_id: str, header: Sequence[str], parts: list[Path]) -> int:
+    """The report's CSV from its parts, then the index of its rows and its summary; rows."""
+    summary = Summary("standard" if header == HEADER else "period")
+    for part in parts:
+        summary.merge(Summary.from_json(orjson.loads(part.with_suffix(".json").read_bytes())))
+    with RowsFile(report_path(reports_dir, report_id), header) as csv:
+        index = rowsindex.Builder(header, csv.size)
+        rows = merge_parts(parts, csv, index.add)
+        csv.commit()
+    index.write(rowsindex.index_path(reports_dir, report_id), summary)
+    return rows
 
 
 async def _assemble(ctx: JobContext, report_id: str) -> bool:
@@ -182,9 +201,7 @@ async def _assemble(ctx: JobContext, report_id: str) -> bool:
         numbers = await shards.numbers(conn, report_id)
         parts = [part_path(ctx.settings.reports_dir, report_id, n) for n in numbers]
         header = HEADER if reports.periods_of(report) is None else PERIOD_HEADER
-        with RowsFile(report_path(ctx.settings.reports_dir, report_id), header) as csv:
-            rows = await asyncio.to_thread(merge_parts, parts, csv)
-            await asyncio.to_thread(csv.commit)
+        rows = await asyncio.to_thread(_merge, ctx.settings.reports_dir, report_id, header, parts)
         await reports.complete(conn, report_id, rows)
     shutil.rmtree(parts_dir, ignore_errors=True)
     log.info("report %s complete: %d rows", report_id, rows)

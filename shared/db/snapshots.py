@@ -11,7 +11,7 @@ import numpy as np
 from shared.db.binarycopy import fetch_columns
 from shared.db.reports import running_snapshots
 from shared.uptime.hours import StoreHours
-from shared.uptime.model import DEFAULT_TIMEZONE
+from shared.uptime.model import DEFAULT_TIMEZONE, StoreMeta
 
 _TABLES = {"hours": "business_hours", "timezones": "store_timezones"}
 
@@ -76,3 +76,21 @@ async def store_hours(
     return StoreHours(
         zone.astype(str), rank_of_key[rows["key"] - lo], rows["day"], rows["start"], rows["end"]
     )
+
+
+async def store_meta(
+    conn: asyncpg.Connection, store_id: str, hours_snapshot: int, zones_snapshot: int
+) -> StoreMeta:
+    """One store's zone (None: none given) and business-hours rows in the given snapshots."""
+    zone = await conn.fetchval(
+        "SELECT timezone FROM store_timezones WHERE snapshot = $1 AND store_id = $2",
+        zones_snapshot,
+        store_id,
+    )
+    rows = await conn.fetch(
+        "SELECT day, start_local, end_local FROM business_hours "
+        "WHERE snapshot = $1 AND store_id = $2 ORDER BY day, start_local, end_local",
+        hours_snapshot,
+        store_id,
+    )
+    return StoreMeta(zone, tuple((r["day"], r["start_local"], r["end_local"]) for r in rows))

@@ -21,6 +21,12 @@ async def add(conn: asyncpg.Connection, ids: list[str]) -> dict[str, int]:
     return await keys(conn, ids)
 
 
+async def key(conn: asyncpg.Connection, store_id: str) -> int | None:
+    """The key of one store_id (None: never ingested)."""
+    found: int | None = await conn.fetchval("SELECT id FROM stores WHERE store_id = $1", store_id)
+    return found
+
+
 async def max_key(conn: asyncpg.Connection) -> int:
     """The highest key given so far (0 when there are no stores)."""
     return int(await conn.fetchval("SELECT coalesce(max(id), 0) FROM stores"))

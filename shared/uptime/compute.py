@@ -3,6 +3,7 @@ week up to as_of, from plain values. The pure core the workers run, and `compute
 same from Python values for tests and tools."""
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -12,11 +13,13 @@ from shared.pollchunks import Ints, Polls, sort_unique
 from shared.uptime.figures import hundredths, text
 from shared.uptime.hours import StoreHours, business_intervals
 from shared.uptime.model import ReportRow, StoreMeta
-from shared.uptime.timeline import cut, totals
+from shared.uptime.summary import Summary
+from shared.uptime.timeline import Timeline, cut, totals
 
 SPAN_US = 8 * US_PER_DAY  # the week plus one day of lead-in
 WINDOWS_US = (US_PER_HOUR, US_PER_DAY, 7 * US_PER_DAY)
 UNITS_US = (US_PER_MINUTE, US_PER_HOUR, US_PER_HOUR)  # the last hour in minutes, else hours
+WINDOW_NAMES = ("last_hour", "last_day", "last_week")
 
 
 def in_span(polls: Polls, lo: int, hi: int) -> Polls:
@@ -31,15 +34,37 @@ def stores_of(polls: Polls) -> Ints:
     return result
 
 
-def batch_rows(
-    as_of_us: int, store_ids: Sequence[str], hours: StoreHours, polls: Polls
-) -> list[ReportRow]:
-    """Report rows of the stores with polls in the span, in the order of `store_ids`.
+@dataclass(frozen=True)
+class Standard:
+    """The standard report's exact figures for a batch: the stores with polls in the span
+    (batch indexes, in order), their active and business ticks per window (stores × windows),
+    and the timeline they come from."""
 
-    `polls.store` and `hours.owner` index `store_ids`; the polls are sorted by (store, ts),
-    one per instant, `ts` in microseconds since the epoch.
-    """
-    n = len(store_ids)
+    timeline: Timeline
+    present: Ints
+    up: Ints
+    business: Ints
+
+    def rows(self, store_ids: Sequence[str]) -> list[ReportRow]:
+        """The CSV rows, in the batch's order."""
+        down = self.business - self.up
+        columns = [text(hundredths(self.up[:, w], UNITS_US[w])) for w in range(len(WINDOWS_US))]
+        columns += [text(hundredths(down[:, w], UNITS_US[w])) for w in range(len(WINDOWS_US))]
+        names = [store_ids[i] for i in self.present.tolist()]
+        return [ReportRow(*row) for row in zip(names, *columns, strict=True)]
+
+    def summary(self) -> Summary:
+        found = Summary("standard")
+        found.add_totals(list(WINDOW_NAMES), self.up.sum(axis=0), self.business.sum(axis=0))
+        found.add_stores(self.up[:, -1], self.business[:, -1])  # over the week
+        return found
+
+
+def standard_figures(as_of_us: int, hours: StoreHours, polls: Polls) -> Standard:
+    """The standard report of a batch: `polls.store` and `hours.owner` index the batch's
+    stores (as many as `hours.zone`); the polls are sorted by (store, ts), one per instant,
+    `ts` in microseconds since the epoch."""
+    n = len(hours.zone)
     first = as_of_us - SPAN_US
     polls = in_span(polls, first, as_of_us)
     span_lo, span_hi = np.full(n, first, np.int64), np.full(n, as_of_us, np.int64)
@@ -49,11 +74,15 @@ def batch_rows(
     owner = np.repeat(present, windows)
     lo = as_of_us - np.tile(np.array(WINDOWS_US, np.int64), len(present))
     up, business = totals(timeline, owner, lo, np.full(len(owner), as_of_us, np.int64))
-    up, down = up.reshape(-1, windows), (business - up).reshape(-1, windows)
-    columns = [text(hundredths(up[:, w], UNITS_US[w])) for w in range(windows)]
-    columns += [text(hundredths(down[:, w], UNITS_US[w])) for w in range(windows)]
-    names = [store_ids[i] for i in present.tolist()]
-    return [ReportRow(*row) for row in zip(names, *columns, strict=True)]
+    return Standard(timeline, present, up.reshape(-1, windows), business.reshape(-1, windows))
+
+
+def batch_rows(
+    as_of_us: int, store_ids: Sequence[str], hours: StoreHours, polls: Polls
+) -> list[ReportRow]:
+    """Report rows of the stores with polls in the span, in the order of `store_ids` (see
+    `standard_figures`)."""
+    return standard_figures(as_of_us, hours, polls).rows(store_ids)
 
 
 def compute_report(

@@ -17,11 +17,12 @@ import numpy as np
 
 from shared.instants import US_PER_DAY, US_PER_HOUR, to_us
 from shared.pollchunks import Ints, Polls
-from shared.uptime.compute import plain_batch, stores_of
+from shared.uptime.compute import SPAN_US, plain_batch, stores_of
 from shared.uptime.figures import hundredths, percent_hundredths, text
 from shared.uptime.hours import StoreHours, business_intervals, zone_table
 from shared.uptime.model import PeriodRow, StoreMeta
-from shared.uptime.timeline import cut, totals
+from shared.uptime.summary import Summary
+from shared.uptime.timeline import Timeline, cut, totals
 
 INTERVALS = ("day", "week", "month", "total")
 MAX_DATES = 366  # dates in a range, both ends included
@@ -76,14 +77,60 @@ def spans(bounds: Ints, as_of_us: int) -> tuple[Ints, Ints]:
     return lo, hi
 
 
-def batch_rows(
-    as_of_us: int, store_ids: Sequence[str], hours: StoreHours, polls: Polls, periods: Range
-) -> list[PeriodRow]:
-    """Period rows of the stores with polls in their spans, in the order of `store_ids`, then
-    by period. `polls.store` and `hours.owner` index `store_ids`; the polls are sorted by
-    (store, ts), one per instant."""
-    n = len(store_ids)
-    starts = periods.starts()
+@dataclass(frozen=True)
+class Periods:
+    """A period report's exact figures for a batch: one entry per row (a store with polls in
+    its span, a period starting before as_of), in the CSV's order."""
+
+    timeline: Timeline
+    starts: list[date]
+    store: Ints  # batch index of each row's store
+    period: Ints  # index into `starts`
+    up: Ints
+    business: Ints
+
+    def rows(self, store_ids: Sequence[str]) -> list[PeriodRow]:
+        percent = percent_hundredths(self.up, self.business)
+        percents = [
+            p if b else "" for p, b in zip(text(percent), self.business.tolist(), strict=True)
+        ]
+        return [
+            PeriodRow(store_ids[s], self.starts[p].isoformat(), u, d, pc)
+            for s, p, u, d, pc in zip(
+                self.store.tolist(),
+                self.period.tolist(),
+                text(hundredths(self.up, US_PER_HOUR)),
+                text(hundredths(self.business - self.up, US_PER_HOUR)),
+                percents,
+                strict=True,
+            )
+        ]
+
+    def summary(self) -> Summary:
+        found = Summary("period")
+        periods = len(self.starts)
+        found.add_totals(
+            [d.isoformat() for d in self.starts],
+            _sums(self.period, self.up, periods),
+            _sums(self.period, self.business, periods),
+        )
+        # Each store over the whole range: the sum of its periods.
+        stores, at = np.unique(self.store, return_inverse=True)
+        found.add_stores(_sums(at, self.up, len(stores)), _sums(at, self.business, len(stores)))
+        return found
+
+
+def _sums(index: Ints, values: Ints, size: int) -> Ints:
+    """The sums of `values` by `index`, exactly (in integers, unlike a weighted bincount)."""
+    out = np.zeros(size, np.int64)
+    np.add.at(out, index, values)
+    return out
+
+
+def period_figures(as_of_us: int, hours: StoreHours, polls: Polls, periods: Range) -> Periods:
+    """The period report of a batch: `polls.store` and `hours.owner` index the batch's stores
+    (as many as `hours.zone`); the polls are sorted by (store, ts), one per instant."""
+    n = len(hours.zone)
     bounds = local_midnights(hours, periods.bounds())
     span_lo, span_hi = spans(bounds, as_of_us)
     inside = (polls.ts >= span_lo[polls.store]) & (polls.ts <= span_hi[polls.store])
@@ -95,19 +142,24 @@ def batch_rows(
     counted = lo < as_of_us  # a period starting at or after as_of has no row
     store, period = np.nonzero(counted)
     up, business = totals(timeline, present[store], lo[counted], hi[counted])
-    percent = percent_hundredths(up, business)
-    percents = [p if b else "" for p, b in zip(text(percent), business.tolist(), strict=True)]
-    return [
-        PeriodRow(store_ids[s], starts[p].isoformat(), u, d, pc)
-        for s, p, u, d, pc in zip(
-            present[store].tolist(),
-            period.tolist(),
-            text(hundredths(up, US_PER_HOUR)),
-            text(hundredths(business - up, US_PER_HOUR)),
-            percents,
-            strict=True,
-        )
-    ]
+    return Periods(timeline, periods.starts(), present[store], period, up, business)
+
+
+def batch_rows(
+    as_of_us: int, store_ids: Sequence[str], hours: StoreHours, polls: Polls, periods: Range
+) -> list[PeriodRow]:
+    """Period rows of the stores with polls in their spans, in the order of `store_ids`, then
+    by period (see `period_figures`)."""
+    return period_figures(as_of_us, hours, polls, periods).rows(store_ids)
+
+
+def days_read(as_of: datetime, periods: Range | None) -> tuple[date, date]:
+    """The UTC days whose polls a report's stores need: those of the standard report's span,
+    or of every store's span of a period report whatever its zone (local dates lie within a
+    day of UTC ones)."""
+    if periods is None:
+        return (as_of - timedelta(microseconds=SPAN_US)).date(), as_of.date()
+    return periods.first - timedelta(2), min(periods.last + timedelta(2), as_of.date())
 
 
 def compute_period_report(

@@ -25,29 +25,19 @@ MAX_BATCH_STORES = (1 << 62) // STRIDE
 
 @dataclass(frozen=True)
 class Timeline:
-    """The polls of a batch (sorted by store and time, one per instant), which of them are
-    observations, and business time cut into pieces sorted by (store, start); `piece_*` times
-    in ticks on the axis."""
+    """The polls of a batch (sorted by store and time, one per instant), which of them lie in
+    business hours and which are observations, and business time cut into pieces sorted by
+    (store, start), `piece_*` times in ticks on the axis."""
 
     origin_us: int
     polls: Polls
-    observed: Bools  # per poll
+    inside: Bools  # per poll: in its store's business hours
+    observed: Bools  # per poll: an observation
     piece_store: Ints
     piece_start: Ints
     piece_end: Ints
     piece_active: Bools
     piece_poll: Ints  # index into `polls` of the observation that decides the piece
-
-    def us(self, ticks: Ints) -> Ints:
-        """Microseconds since the epoch of axis ticks (exact: pieces end on whole or half µs;
-        a half is rounded down)."""
-        within = ticks - self.piece_store_of(ticks) * STRIDE
-        result: Ints = self.origin_us + within // TICKS_PER_US
-        return result
-
-    @staticmethod
-    def piece_store_of(ticks: Ints) -> Ints:
-        return ticks // STRIDE
 
     def pieces_of(self, store: int) -> slice:
         """The pieces of one store of the batch."""
@@ -103,6 +93,7 @@ def cut(n_stores: int, polls: Polls, intervals: Intervals, origin_us: int) -> Ti
     return Timeline(
         origin_us=origin_us,
         polls=polls,
+        inside=inside,
         observed=observed,
         piece_store=obs_store[rule],
         piece_start=np.maximum(begins[interval], rule_start[rule]),

@@ -1,0 +1,202 @@
+"""The rows of a finished report, for browsing: an index beside its CSV, made when the report
+is assembled, read by the API a page at a time.
+
+The index of report R is a directory `REPORTS_DIR/.rows/R/` (never served itself): each CSV
+row's byte offset (`offsets.npy`), for each column but store_id the order of the rows sorted by
+that column (`order_<column>.npy`; by store_id they are already in order), and the report's
+summary (`summary.json`). The API maps the arrays (`numpy.load(mmap_mode="r")`): what a page
+costs in memory does not grow with the report. A prefix of store_id is a contiguous run of rows
+(they are in store_id order), found by bisection.
+"""
+
+import base64
+import binascii
+import csv
+import os
+import shutil
+import tempfile
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import orjson
+
+from shared.csvfile import FILE_MODE
+from shared.errors import BadInput
+from shared.uptime.summary import Summary
+
+ROWS_DIR = ".rows"  # under REPORTS_DIR, beside .parts
+_SCAN = 65_536  # positions of the sorted order looked at per step of a filtered page
+MAX_ROWS = 2_000_000  # larger reports are not indexed: their CSV is the way to read them
+MAX_LIMIT = 500
+
+
+def index_path(reports_dir: Path, report_id: str) -> Path:
+    return reports_dir / ROWS_DIR / report_id
+
+
+class Builder:
+    """Collects each CSV row as it is written (its length and its fields), then writes the
+    index; a report of more than MAX_ROWS rows gets none."""
+
+    def __init__(self, header: Sequence[str], header_bytes: int) -> None:
+        self._columns = list(header[1:])
+        self._lengths = array("q")
+        self._keys = [array("q") for _ in self._columns]
+        self._start = header_bytes
+
+    def add(self, record: str, length: int) -> None:
+        """A CSV record (one row, its line end included) and its length in bytes."""
+        self._lengths.append(length)
+        if len(self._lengths) > MAX_ROWS:
+            return
+        # Only the store_id (first) can hold a comma: the other fields are split from the end.
+        values = record.rstrip("\n").rsplit(",", len(self._keys))[1:]
+        for keys, value in zip(self._keys, values, strict=True):
+            keys.append(_sort_key(value))
+
+    def write(self, target: Path, summary: Summary) -> None:
+        """Write the index (atomically: a directory renamed into place)."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+        try:
+            (tmp / "summary.json").write_bytes(orjson.dumps(summary.to_json()))
+            if len(self._lengths) <= MAX_ROWS:
+                lengths = np.frombuffer(self._lengths, np.int64)
+                offsets = np.concatenate(([0], np.cumsum(lengths))) + self._start
+                np.save(tmp / "offsets.npy", offsets)
+                for column, keys in zip(self._columns, self._keys, strict=True):
+                    order = np.argsort(np.frombuffer(keys, np.int64), kind="stable")
+                    np.save(tmp / f"order_{column}.npy", order.astype(np.int32))
+            for path in tmp.iterdir():
+                os.chmod(path, FILE_MODE)
+            os.chmod(tmp, FILE_MODE | 0o111)  # mkdtemp makes it 0700
+            if target.exists():  # a second assembly after a crash: replace the first
+                shutil.rmtree(target)
+            os.replace(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+
+def _sort_key(value: str) -> int:
+    """A CSV value as a sortable integer: `12.34` → 1234, `2023-01-23` → 20230123, an empty
+    percent → −1 (before every percent)."""
+    if not value:
+        return -1
+    return int(value.replace(".", "").replace("-", ""))
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[dict[str, str]]
+    next_cursor: str | None
+
+
+class Index:
+    """A report's index and CSV, opened for reading pages."""
+
+    def __init__(self, directory: Path, csv_path: Path, header: Sequence[str]) -> None:
+        self.header = list(header)
+        self._csv = csv_path
+        self._dir = directory
+        self.offsets = np.load(directory / "offsets.npy", mmap_mode="r")
+
+    @staticmethod
+    def summary(directory: Path) -> Summary:
+        return Summary.from_json(orjson.loads((directory / "summary.json").read_bytes()))
+
+    @property
+    def rows(self) -> int:
+        return len(self.offsets) - 1
+
+    def page(self, sort: str, order: str, q: str, limit: int, cursor: str | None) -> Page:
+        """Up to `limit` rows sorted by `sort` (asc or desc), of store_ids starting with `q`,
+        from `cursor` (None: the first page)."""
+        if sort not in self.header:
+            raise BadInput(f"sort must be one of {', '.join(self.header)}")
+        if order not in ("asc", "desc"):
+            raise BadInput("order must be asc or desc")
+        if not 1 <= limit <= MAX_LIMIT:
+            raise BadInput(f"limit must be from 1 to {MAX_LIMIT}")
+        start = 0 if cursor is None else _read_cursor(cursor, sort, order, q)
+        with self._csv.open("rb") as f:
+            lo, hi = self._prefix_rows(f, q) if q else (0, self.rows)
+            positions, rows = self._scan(sort, order, lo, hi, start, limit + 1)
+            shown = [self._row(f, int(i)) for i in rows[:limit]]
+        more = len(rows) > limit
+        return Page(shown, _cursor(sort, order, q, int(positions[limit])) if more else None)
+
+    def _scan(
+        self, sort: str, order: str, lo: int, hi: int, start: int, wanted: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The first `wanted` rows in [lo, hi) at or after position `start` of the sorted
+        order: their positions there, and the rows."""
+        if sort == self.header[0]:  # the CSV's own order
+            ordered: np.ndarray = np.arange(self.rows, dtype=np.int64)
+        else:
+            ordered = np.load(self._dir / f"order_{sort}.npy", mmap_mode="r")
+        if order == "desc":
+            ordered = ordered[::-1]
+        positions: list[np.ndarray] = []
+        found = 0
+        for first in range(start, len(ordered), _SCAN):
+            chunk = np.asarray(ordered[first : first + _SCAN])
+            hits = np.flatnonzero((chunk >= lo) & (chunk < hi))[: wanted - found]
+            positions.append(first + hits)
+            found += len(hits)
+            if found == wanted:
+                break
+        at = np.concatenate(positions) if positions else np.empty(0, np.int64)
+        return at, np.asarray(ordered[at]) if len(at) else at
+
+    def rows_of(self, store_id: str) -> list[dict[str, str]]:
+        """The rows of one store (one for the standard report, one per period)."""
+        with self._csv.open("rb") as f:
+            first = self._bisect(f, lambda found: found < store_id)
+            after = self._bisect(f, lambda found: found <= store_id)
+            return [self._row(f, row) for row in range(first, after)]
+
+    def _prefix_rows(self, f: BinaryIO, q: str) -> tuple[int, int]:
+        """The rows whose store_id starts with `q`: [first, after last)."""
+        first = self._bisect(f, lambda store_id: store_id < q)
+        after = self._bisect(f, lambda store_id: store_id < q or store_id.startswith(q))
+        return first, after
+
+    def _bisect(self, f: BinaryIO, before: Any) -> int:
+        lo, hi = 0, self.rows
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if before(self._fields(f, mid)[0]):
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    def _fields(self, f: BinaryIO, row: int) -> list[str]:
+        f.seek(int(self.offsets[row]))
+        record = f.read(int(self.offsets[row + 1] - self.offsets[row])).decode()
+        return next(csv.reader([record]))
+
+    def _row(self, f: BinaryIO, row: int) -> dict[str, str]:
+        return dict(zip(self.header, self._fields(f, row), strict=True))
+
+
+def _cursor(sort: str, order: str, q: str, position: int) -> str:
+    raw = orjson.dumps({"s": sort, "o": order, "q": q, "p": position})
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _read_cursor(cursor: str, sort: str, order: str, q: str) -> int:
+    try:
+        data = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        position = data["p"]
+        same = (data["s"], data["o"], data["q"]) == (sort, order, q)
+    except (ValueError, KeyError, TypeError, binascii.Error, orjson.JSONDecodeError):
+        raise BadInput("cursor is not one this API gave") from None
+    if not same or not isinstance(position, int) or position < 0:
+        raise BadInput("cursor belongs to another sort, order or q: ask again without it")
+    return position

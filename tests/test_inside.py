@@ -1,0 +1,195 @@
+"""Inside a report through the API and a worker: its summary and its rows' pages (values
+computed by hand from the sample), why each store's row is what it is — the segments summed
+as the CSV rounds them equal the row for every store of a whole generated data set —, and
+hostile ids answered JSON 404."""
+
+import csv
+import io
+from fractions import Fraction
+from pathlib import Path
+from urllib.parse import quote
+
+import asyncpg
+import pytest
+
+from sampledata.generate import generate_dataset
+from shared.ingest import ingest_hours, ingest_polls, ingest_timezones
+from shared.uptime.explain import ticks
+from tests.sample import AS_OF, EXPECTED, Client, load_sample, wait_until_finished
+from tests.test_explain import rounded, summed
+from worker.main import Worker
+
+pytestmark = pytest.mark.usefixtures("purge_queue")
+HOUR = 3_600_000_000 * 2  # ticks (half-microseconds)
+
+
+async def report(client: Client, body: dict[str, object]) -> tuple[str, str]:
+    """A report done: its id and CSV."""
+    response = await client.post("/trigger_report", json=body)
+    report_id = (await response.json())["report_id"]
+    done = await wait_until_finished(client, report_id, timeout=120)
+    assert done["status"] == "Complete", done
+    return report_id, await (await client.get(done["csv_url"])).text()
+
+
+async def test_summary_rows_and_stores_of_the_sample(
+    client: Client, worker: Worker, conn: asyncpg.Connection, tmp_path: Path
+) -> None:
+    await load_sample(conn, tmp_path)
+    report_id, text = await report(client, {"as_of": AS_OF})
+    assert text == EXPECTED
+
+    summary = await (await client.get(f"/reports/{report_id}/summary")).json()
+    # s1 (UTC, Monday 09-12; up 1 h 44 min 30 s = 6270 s of 3 h), s2 (24x7; up 23 h of the
+    # day, 167 h of the week; the last hour down): day up 6270 + 82800 = 89070 s of 27 h =
+    # 24.74 h, down 2.26 h, 91.64 %; week up 607470 s of 171 h = 168.74 h, 98.68 %.
+    assert summary["stores"] == 2
+    assert summary["business_hours"] == 171.0 and summary["uptime_percent"] == 98.68
+    assert summary["windows"] == [
+        {"window": "last_hour", "uptime_hours": 0.0, "downtime_hours": 1.5,
+         "business_hours": 1.5, "uptime_percent": 0.0},
+        {"window": "last_day", "uptime_hours": 24.74, "downtime_hours": 2.26,
+         "business_hours": 27.0, "uptime_percent": 91.64},
+        {"window": "last_week", "uptime_hours": 168.74, "downtime_hours": 2.26,
+         "business_hours": 171.0, "uptime_percent": 98.68},
+    ]  # fmt: skip
+    # Over the week s1 is up 58 % (bucket 50-60), s2 99.4 % (90-100).
+    assert [b["stores"] for b in summary["histogram"]["buckets"]] == [0] * 5 + [1, 0, 0, 0, 1]
+    assert summary["histogram"]["no_business_time"] == 0
+
+    page = await (
+        await client.get(f"/reports/{report_id}/rows?sort=uptime_last_week&order=desc")
+    ).json()
+    assert [r["store_id"] for r in page["rows"]] == ["s2", "s1"]
+    assert page["rows"][0] == dict(
+        zip(EXPECTED.splitlines()[0].split(","), EXPECTED.splitlines()[2].split(","), strict=True)
+    )
+    assert page["next_cursor"] is None and page["rows_total"] == 2
+    first = await (await client.get(f"/reports/{report_id}/rows?limit=1")).json()
+    assert [r["store_id"] for r in first["rows"]] == ["s1"]
+    second = await (
+        await client.get(f"/reports/{report_id}/rows?limit=1&cursor={first['next_cursor']}")
+    ).json()
+    assert [r["store_id"] for r in second["rows"]] == ["s2"] and second["next_cursor"] is None
+    only = await (await client.get(f"/reports/{report_id}/rows?q=s2")).json()
+    assert [r["store_id"] for r in only["rows"]] == ["s2"]
+
+    s1 = await (await client.get(f"/reports/{report_id}/stores/s1")).json()
+    assert (s1["timezone"], s1["timezone_default"]) == ("UTC", False)
+    assert s1["business_hours"] == [{"day": 0, "start": "09:00:00", "end": "12:00:00"}]
+    assert s1["span"] == {
+        "from": "2023-01-15T12:30:00.000000Z",
+        "to": "2023-01-23T12:30:00.000000Z",
+    }
+    assert s1["observations"] == "business_hours"
+    assert s1["polls"] == [
+        {"at": "2023-01-23T10:14:00.000000Z", "status": "up", "observation": True},
+        {"at": "2023-01-23T11:15:00.000000Z", "status": "down", "observation": True},
+    ]
+    assert s1["segments"] == [
+        {"from": "2023-01-23T09:00:00.000000Z", "to": "2023-01-23T10:44:30.000000Z",
+         "status": "up", "poll": "2023-01-23T10:14:00.000000Z"},
+        {"from": "2023-01-23T10:44:30.000000Z", "to": "2023-01-23T12:00:00.000000Z",
+         "status": "down", "poll": "2023-01-23T11:15:00.000000Z"},
+    ]  # fmt: skip
+    assert s1["outages"] == [
+        {"from": "2023-01-23T10:44:30.000000Z", "to": "2023-01-23T12:00:00.000000Z",
+         "local_from": "2023-01-23T10:44:30+00:00", "local_to": "2023-01-23T12:00:00+00:00",
+         "hours": 1.26},
+    ]  # fmt: skip
+    assert [d["date"] for d in s1["days"]] == [f"2023-01-{d}" for d in range(16, 24)]
+    assert s1["row"]["uptime_last_day"] == "1.74"
+
+    s2 = await (await client.get(f"/reports/{report_id}/stores/s2")).json()
+    assert (s2["timezone"], s2["timezone_default"]) == ("America/Chicago", True)
+    assert s2["business_hours"] == []  # 24x7
+    assert [(s["from"], s["to"], s["status"]) for s in s2["segments"]] == [
+        ("2023-01-16T12:30:00.000000Z", "2023-01-23T11:30:00.000000Z", "up"),
+        ("2023-01-23T11:30:00.000000Z", "2023-01-23T12:30:00.000000Z", "down"),
+    ]
+    # Chicago local dates of the week [Jan 16 06:30 CST, Jan 23 06:30 CST].
+    assert s2["days"][0] == {
+        "date": "2023-01-16",
+        "from": "2023-01-16T06:00:00.000000Z",
+        "to": "2023-01-17T06:00:00.000000Z",
+    }
+
+
+async def test_hostile_and_unknown_ids_answer_json_404(
+    client: Client, worker: Worker, conn: asyncpg.Connection, tmp_path: Path
+) -> None:
+    await load_sample(conn, tmp_path)
+    report_id, _ = await report(client, {"as_of": AS_OF})
+    for store_id in ["s3", "nope", "../s1", "s1/../s2", "%00", "x" * 10_000, "é", " s1"]:
+        response = await client.get(f"/reports/{report_id}/stores/{quote(store_id, safe='')}")
+        assert response.status == 404, store_id[:20]
+        assert response.content_type == "application/json"
+    for bad in ["nope", report_id.upper(), "../" + report_id, "x" * 10_000]:
+        for what in ("summary", "rows", "stores/s1"):
+            response = await client.get(f"/reports/{quote(bad, safe='')}/{what}")
+            assert response.status == 404 and response.content_type == "application/json"
+    for query in ["sort=nope", "order=up", "limit=0", "limit=501", "cursor=zzz", "limit=1&limit=2"]:
+        response = await client.get(f"/reports/{report_id}/rows?{query}")
+        assert response.status == 400, query
+    cursor = (await (await client.get(f"/reports/{report_id}/rows?limit=1")).json())["next_cursor"]
+    other = await client.get(
+        f"/reports/{report_id}/rows?limit=1&sort=uptime_last_day&cursor={cursor}"
+    )
+    assert other.status == 400  # a cursor of another sort
+
+
+async def test_a_running_report_is_not_inside_yet(client: Client) -> None:
+    response = await client.post("/trigger_report", json={"as_of": AS_OF})  # no worker
+    report_id = (await response.json())["report_id"]
+    for what in ("summary", "rows", "stores/s1"):
+        answer = await client.get(f"/reports/{report_id}/{what}")
+        assert answer.status == 409 and (await answer.json())["status"] == "Running"
+
+
+async def test_every_store_of_a_generated_data_set_sums_to_its_row(
+    client: Client, worker: Worker, conn: asyncpg.Connection, tmp_path: Path
+) -> None:
+    generate_dataset(tmp_path, 120, 8.5, seed=5)
+    await ingest_timezones(conn, tmp_path / "timezones.csv")
+    await ingest_hours(conn, tmp_path / "menu_hours.csv")
+    await ingest_polls(conn, tmp_path / "store_status.csv")
+    report_id, text = await report(client, {})
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 120
+    for row in rows:
+        found = await (
+            await client.get(f"/reports/{report_id}/stores/{quote(row['store_id'], safe='')}")
+        ).json()
+        assert found["row"] == row
+        now = ticks(found["window"]["to"])
+        for window, span, unit in (
+            ("hour", HOUR, HOUR // 60),
+            ("day", 24 * HOUR, HOUR),
+            ("week", 168 * HOUR, HOUR),
+        ):
+            up, business = summed(found["segments"], now - span, now)
+            assert rounded(Fraction(up, unit)) == row[f"uptime_last_{window}"], (row, window)
+            assert rounded(Fraction(business - up, unit)) == row[f"downtime_last_{window}"]
+
+    # Every page of every sort, put together, is the CSV sorted by that column.
+    for column in rows[0]:
+        for order in ("asc", "desc"):
+            got, cursor = [], ""
+            while True:
+                page = await (
+                    await client.get(
+                        f"/reports/{report_id}/rows?sort={column}&order={order}&limit=7&cursor={cursor}"
+                    )
+                ).json()
+                got += page["rows"]
+                if page["next_cursor"] is None:
+                    break
+                cursor = page["next_cursor"]
+            expected = sorted(
+                rows, key=lambda r, c=column: r[c] if c == "store_id" else float(r[c])
+            )
+            # sorted() is stable: ties stay in store_id order, as the API keeps them
+            assert got == (expected if order == "asc" else expected[::-1]), (column, order)
+    prefix = rows[5]["store_id"][:3]
+    page = await (await client.get(f"/reports/{report_id}/rows?q={quote(prefix)}&limit=500")).json()
+    assert page["rows"] == [r for r in rows if r["store_id"].startswith(prefix)]
