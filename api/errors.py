@@ -10,7 +10,7 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
-from shared.errors import BadInput, Unavailable
+from shared.errors import BadInput, Conflict, Unavailable
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -33,6 +33,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return json_response({"error": str(e)}, 400)
     except Unavailable as e:
         return json_response({"error": str(e)}, 503)
+    except Conflict as e:
+        return json_response({"error": str(e)}, 409)
     except web.HTTPException as e:
         if e.status < 400:
             raise

@@ -21,7 +21,7 @@ from prometheus_client.registry import Collector
 
 from api.database import read
 from api.keys import BROKER
-from shared.db import ingests, reports, shards
+from shared.db import housekeeping, ingests, reports, shards
 from shared.metrics import REPORT_BUCKETS, SHARD_BUCKETS
 
 routes = web.RouteTableDef()
@@ -38,6 +38,16 @@ def _histogram(
     )
 
 
+def _actions(upkeep: dict[str, int]) -> CounterMetricFamily:
+    family = CounterMetricFamily(
+        "storemon_housekeeping_actions", "What housekeeping passes did.", labels=["action"]
+    )
+    for action, count in sorted(upkeep.items()):
+        if action != "passes":
+            family.add_metric([action], count)
+    return family
+
+
 class _Snapshot(Collector):
     def __init__(self, metrics: list[Metric]) -> None:
         self._metrics = metrics
@@ -48,18 +58,19 @@ class _Snapshot(Collector):
 
 async def _figures(
     conn: asyncpg.Connection,
-) -> tuple[asyncpg.Record, int, list[float], list[float]]:
+) -> tuple[asyncpg.Record, int, list[float], list[float], dict[str, int]]:
     return (
         await reports.counts(conn),
         await ingests.polls_ingested(conn),
         await reports.duration_histogram(conn),
         await shards.duration_histogram(conn),
+        await housekeeping.counts(conn),
     )
 
 
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
-    counts, polls, report_seconds, shard_seconds = await read(request, _figures)
+    counts, polls, report_seconds, shard_seconds, upkeep = await read(request, _figures)
     found: list[Metric] = [
         CounterMetricFamily(
             "storemon_reports_triggered", "Reports requested.", value=counts["triggered"]
@@ -68,6 +79,16 @@ async def metrics(request: web.Request) -> web.Response:
             "storemon_reports_completed", "Reports completed.", value=counts["done"]
         ),
         CounterMetricFamily("storemon_reports_failed", "Reports failed.", value=counts["failed"]),
+        CounterMetricFamily(
+            "storemon_reports_cancelled", "Reports cancelled.", value=counts["cancelled"]
+        ),
+        CounterMetricFamily(
+            "storemon_reports_expired", "Reports expired by retention.", value=counts["expired"]
+        ),
+        CounterMetricFamily(
+            "storemon_housekeeping_passes", "Housekeeping passes.", value=upkeep.get("passes", 0)
+        ),
+        _actions(upkeep),
         CounterMetricFamily("storemon_polls_ingested", "Poll rows ingested.", value=polls),
         _histogram(
             "storemon_report_duration_seconds",

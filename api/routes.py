@@ -1,42 +1,93 @@
-"""The HTTP endpoints of the spec: trigger a report, ask for it, download it; and the list of
-recent reports that the dashboard (api/dashboard.py) polls, `GET /api/reports?limit=N`."""
+"""The HTTP endpoints of the spec: trigger a report (idempotently with an Idempotency-Key),
+follow it, download it, cancel it; and the paged list of reports the dashboard polls."""
 
+import base64
+import binascii
 import re
+import uuid
+from datetime import datetime
 from typing import Any
 
+import asyncpg
 import orjson
 from aiohttp import web
 
 from api.database import read, write
 from api.errors import json_response
 from api.keys import BROKER, SETTINGS
+from shared import reportfiles
 from shared.csvfile import is_report_id, report_path
-from shared.db import reports
-from shared.errors import BadInput, Unavailable
+from shared.db import idempotency, reports
+from shared.errors import BadInput, Conflict, Unavailable
 from shared.logs import REPORT_ID
 from shared.messages import Job
-from shared.requests import parse_request
+from shared.requests import ReportRequest, parse_request
 
 routes = web.RouteTableDef()
+RETRY_AFTER = "1"  # seconds a client waits before asking after a Running report again
+_KEY = re.compile(r"[\x20-\x7e]{1,255}")  # an Idempotency-Key: printable ASCII
 
 
 @routes.post("/trigger_report")
 @routes.get("/trigger_report", allow_head=False)  # HEAD must not create a report
 async def trigger_report(request: web.Request) -> web.Response:
     asked = parse_request(await _parameters(request))
+    key = _idempotency_key(request)
     if not request.app[BROKER].ready:  # refuse before recording anything
         raise Unavailable("message broker unavailable: no report was created")
-    report = await write(request, lambda conn: reports.create(conn, asked))
+    report, new = await write(request, lambda conn: _record(conn, asked, key))
     report_id = str(report["id"])
     REPORT_ID.set(report_id)
+    if not new:  # the same key and request again: the first report, nothing created
+        return _status_response(report, 200)
     try:
         await request.app[BROKER].publish(Job(report_id))
     except Unavailable as e:
-        # Not queued means never computed: say so now rather than leave it Running forever.
+        # Not queued means never computed: say so now rather than leave it Running forever;
+        # a retry with the same key makes a new report.
         error = f"job could not be queued: {e}"
-        await write(request, lambda conn: reports.fail(conn, report_id, error))
+        await write(request, lambda conn: _not_queued(conn, report_id, error, key))
         raise Unavailable(f"{e}; report {report_id} not queued") from e
-    return json_response(reports.accepted_json(report), 202)
+    response = json_response(reports.accepted_json(report), 202)
+    response.headers["Location"] = f"/get_report/{report_id}"
+    response.headers["Retry-After"] = RETRY_AFTER
+    return response
+
+
+def _idempotency_key(request: web.Request) -> str | None:
+    values = request.headers.getall("Idempotency-Key", [])
+    if not values:
+        return None
+    if len(values) > 1 or not _KEY.fullmatch(values[0]):
+        raise BadInput("Idempotency-Key must be one value of 1 to 255 printable ASCII characters")
+    return str(values[0])
+
+
+async def _record(
+    conn: asyncpg.Connection, asked: ReportRequest, key: str | None
+) -> tuple[reports.Report, bool]:
+    """The report of a trigger, and whether it is new: with a key already used for the same
+    request within 24 hours, the first report (a key used for another request: Conflict)."""
+    async with conn.transaction():
+        if key is not None and not await idempotency.claim(conn, key, asked.canonical()):
+            held = await idempotency.held(conn, key)
+            if held is None or held[0] != asked.canonical():
+                raise Conflict(f"Idempotency-Key {key!r} was used for another request")
+            first = await reports.get(conn, held[1])
+            assert first is not None
+            return first, False
+        report = await reports.create(conn, asked)
+        if key is not None:
+            await idempotency.attach(conn, key, str(report["id"]))
+        return report, True
+
+
+async def _not_queued(
+    conn: asyncpg.Connection, report_id: str, error: str, key: str | None
+) -> None:
+    await reports.fail(conn, report_id, error)
+    if key is not None:
+        await idempotency.forget(conn, key)
 
 
 async def _parameters(request: web.Request) -> dict[str, Any]:
@@ -64,15 +115,43 @@ async def get_report(request: web.Request) -> web.StreamResponse:
         return not_found(report_id)
     if request.query.get("format") == "csv" or "text/csv" in request.headers.get("Accept", ""):
         return _csv_or_status(request, report)
-    return json_response(reports.status_json(report))
+    return _status_response(report, 200)
+
+
+def _status_response(report: reports.Report, status: int) -> web.Response:
+    """The report's status JSON; a Running one says when to ask again."""
+    response = json_response(reports.status_json(report), status)
+    if report["status"] == "Running":
+        response.headers["Retry-After"] = RETRY_AFTER
+    return response
 
 
 def _csv_or_status(request: web.Request, report: reports.Report) -> web.StreamResponse:
-    """The CSV of a Complete report; the status JSON of another, 202 while it is Running."""
+    """The CSV of a Complete report; the status JSON of another: 202 while it is Running,
+    410 once Expired (its file is gone), 409 otherwise (Failed, Cancelled)."""
     if report["status"] == "Complete":
         return _csv_file(request, str(report["id"]))
-    status = 202 if report["status"] == "Running" else 409
-    return json_response(reports.status_json(report), status)
+    return _status_response(report, {"Running": 202, "Expired": 410}.get(report["status"], 409))
+
+
+@routes.post("/reports/{report_id}/cancel")
+async def cancel(request: web.Request) -> web.Response:
+    """Cancel a Running report: Cancelled at once (202); no CSV ever appears, workers drop its
+    remaining shards. Cancelled already: 200; finished otherwise: 409."""
+    report_id = request.match_info["report_id"]
+    if not is_report_id(report_id):
+        return not_found(report_id)
+    REPORT_ID.set(report_id)
+    cancelled = await write(request, lambda conn: reports.cancel(conn, report_id))
+    report = await find_report(request, report_id)
+    if report is None:
+        return not_found(report_id)
+    if cancelled:
+        # A CSV an assembly left behind, crashing before it could mark the report Complete
+        # (parts are the workers' and housekeeping's to remove: one may be writing one).
+        reportfiles.remove(request.app[SETTINGS].reports_dir, report_id, ("csv", "rows"))
+        return _status_response(report, 202)
+    return _status_response(report, 200 if report["status"] == "Cancelled" else 409)
 
 
 @routes.get("/reports/{filename:.*}")
@@ -125,7 +204,40 @@ def parse_limit(values: list[str], default: int = DEFAULT_LIMIT, most: int = MAX
 
 @routes.get("/api/reports")
 async def list_reports(request: web.Request) -> web.Response:
-    """The most recently requested reports, newest first, each as `GET /get_report` shows it."""
+    """Reports newest first, each as `GET /get_report` shows it, a page at a time: `status`
+    (one of the statuses) filters them, `cursor` goes on where the last page ended."""
     limit = parse_limit(request.query.getall("limit", []))
-    rows = await read(request, lambda conn: reports.recent(conn, limit))
-    return json_response({"reports": [reports.status_json(row) for row in rows]})
+    statuses = request.query.getall("status", [])
+    if len(statuses) > 1 or (statuses and statuses[0] not in reports.STATUSES):
+        raise BadInput(f"status must be one of {', '.join(reports.STATUSES)}")
+    status = statuses[0] if statuses else None
+    cursor = request.query.getall("cursor", [])
+    if len(cursor) > 1:
+        raise BadInput("cursor must be given once")
+    before = _list_position(cursor[0], status) if cursor and cursor[0] else None
+    rows = await read(request, lambda conn: reports.listing(conn, limit + 1, status, before))
+    more = len(rows) > limit
+    last = rows[limit - 1] if more else None
+    return json_response(
+        {
+            "reports": [reports.status_json(row) for row in rows[:limit]],
+            "next_cursor": None if last is None else _list_cursor(last, status),
+        }
+    )
+
+
+def _list_cursor(last: reports.Report, status: str | None) -> str:
+    raw = orjson.dumps({"t": last["requested_at"], "i": str(last["id"]), "s": status})
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _list_position(cursor: str, status: str | None) -> tuple[datetime, uuid.UUID]:
+    try:
+        data = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        position = datetime.fromisoformat(data["t"]), uuid.UUID(data["i"])
+        same = data["s"] == status
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise BadInput("cursor is not one this API gave") from None
+    if not same or position[0].tzinfo is None:
+        raise BadInput("cursor belongs to another status filter: ask again without it")
+    return position

@@ -41,6 +41,9 @@ class Settings:
     worker_metrics_port: int | None = None  # where a worker serves its own /metrics
     job_timeout: float = 600.0  # seconds one job may take before it counts as a failed attempt
     housekeeping_seconds: float = 60.0  # between housekeeping passes (one worker does each)
+    report_retention_days: float = 30.0  # then a report Expires: its files go, its row stays
+    polls_retention_days: float = 90.0  # polls older than this before the latest are dropped
+    report_stall_seconds: float = 600.0  # a Running report without progress so long: stalled
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -71,5 +74,14 @@ class Settings:
             job_timeout=get("JOB_TIMEOUT_SECONDS", d.job_timeout, _positive(float)),
             housekeeping_seconds=get(
                 "HOUSEKEEPING_SECONDS", d.housekeeping_seconds, _positive(float)
+            ),
+            report_retention_days=get(
+                "REPORT_RETENTION_DAYS", d.report_retention_days, _positive(float)
+            ),
+            polls_retention_days=get(
+                "POLLS_RETENTION_DAYS", d.polls_retention_days, _positive(float)
+            ),
+            report_stall_seconds=get(
+                "REPORT_STALL_SECONDS", d.report_stall_seconds, _positive(float)
             ),
         )

@@ -17,6 +17,11 @@ class FileRowError(BadInput):
         self.file, self.line, self.reason = file, line, reason
 
 
+class Conflict(StoremonError):
+    """A request that contradicts the state it meets: an Idempotency-Key used with other
+    parameters, cancelling a finished report."""
+
+
 class ConfigError(StoremonError):
     """A setting the service cannot run with: a malformed variable, a missing directory."""
 

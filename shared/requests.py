@@ -1,6 +1,7 @@
 """A report request: what a trigger may ask for, parsed and checked (BadInput, with a clear
 message, for anything else)."""
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,6 +26,20 @@ class ReportRequest:
     as_of: datetime | None = None
     periods: Range | None = None
     store_ids: tuple[str, ...] | None = None
+
+    def canonical(self) -> str:
+        """The request as canonical JSON: two requests asking the same give the same text."""
+        periods = self.periods
+        return json.dumps(
+            {
+                "as_of": None if self.as_of is None else self.as_of.isoformat(),
+                "from": None if periods is None else periods.first.isoformat(),
+                "to": None if periods is None else periods.last.isoformat(),
+                "interval": None if periods is None else periods.interval,
+                "store_ids": None if self.store_ids is None else list(self.store_ids),
+            },
+            sort_keys=True,
+        )
 
 
 def parse_request(params: Mapping[str, Any]) -> ReportRequest:

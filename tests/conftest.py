@@ -25,7 +25,10 @@ PG_URL = os.environ.get("TEST_DATABASE_SERVER", "postgresql://postgres@127.0.0.1
 AMQP_SERVER = os.environ.get("TEST_AMQP_SERVER", "amqp://guest:guest@127.0.0.1:5672")
 RUN_ID = uuid.uuid4().hex[:10]
 STOREMON = Path(sys.executable).with_name("storemon")
-TABLES = "poll_chunks, stores, ingests, business_hours, store_timezones, report_shards, reports"
+TABLES = (
+    "poll_chunks, stores, ingests, business_hours, store_timezones, report_shards, reports,"
+    " idempotency_keys, housekeeping_counts"
+)
 
 
 def _require(host: str, port: int, what: str) -> None:

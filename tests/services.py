@@ -58,7 +58,8 @@ async def purge_jobs(amqp_url: str) -> None:
 
 class Hold:
     """Workers' shards wait in the middle (their job in hand, unacknowledged) while this holds
-    the business-hours table: a shard reads it, planning and the API do not."""
+    the business-hours table: a shard reads it, planning and the API do not. (A worker keeps
+    the hours it read per snapshot: it waits on its first shard of a snapshot.)"""
 
     def __init__(self, conn: asyncpg.Connection, transaction: Transaction) -> None:
         self._conn, self._transaction = conn, transaction

@@ -249,7 +249,7 @@ async def test_errors_are_shown_and_text_is_never_markup(
 async def test_api_reports_lists_newest_first_as_get_report_shows_them(
     client: Client, conn: asyncpg.Connection
 ) -> None:
-    assert await (await client.get("/api/reports")).json() == {"reports": []}
+    assert await (await client.get("/api/reports")).json() == {"reports": [], "next_cursor": None}
     start = datetime(2024, 5, 1, tzinfo=UTC)
     ids = [uuid.uuid4() for _ in range(25)]
     for n, report_id in enumerate(ids):

@@ -39,6 +39,10 @@ ENDPOINTS = {
     "/get_report/{report_id}": {"get"},
     "/get_report": {"get"},
     "/reports/{report_id}.csv": {"get"},
+    "/reports/{report_id}/cancel": {"post"},
+    "/reports/{report_id}/summary": {"get"},
+    "/reports/{report_id}/rows": {"get"},
+    "/reports/{report_id}/stores/{store_id}": {"get"},
     "/api/reports": {"get"},
     "/healthz": {"get"},
     "/readyz": {"get"},
@@ -357,9 +361,35 @@ def test_known_reports_conform(live_api: LiveApi, http: requests.Session) -> Non
         (200, CSV),
     ]
     assert http.get(f"{live_api.url}/get_report/{report_id}").json()["status"] == "Complete"
+    by_path = {"report_id": report_id}
+    for path, query in [
+        ("/reports/{report_id}/summary", {}),
+        ("/reports/{report_id}/rows", {"sort": "uptime_last_week", "order": "desc", "limit": 1}),
+    ]:
+        assert _call(live_api, http, path, path_parameters=by_path, query=query).status_code == 200
+    store = {**by_path, "store_id": "s1"}  # tests/sample.py's data: there is no s1 here
+    assert _call(live_api, http, "/reports/{report_id}/stores/{store_id}",
+                 path_parameters=store).status_code == 404  # fmt: skip
+    # Cancelling: a Running report now (202), then again (200); a Complete one (409).
+    cancels = [
+        _call(live_api, http, "/reports/{report_id}/cancel", "POST", path_parameters=p)
+        for p in ({"report_id": running}, {"report_id": running}, by_path)
+    ]
+    assert [c.status_code for c in cancels] == [202, 200, 409]
+    assert _every_report_form(live_api, http, running) == [
+        (200, JSON),
+        (200, JSON),
+        (409, JSON),
+        (409, JSON),
+        (409, JSON),
+    ]
+    expired = _insert_report(live_api, "Expired")
+    assert [s for s, _ in _every_report_form(live_api, http, expired)] == [200, 200, 410, 410, 410]
     # Every report of the run so far (the random ones above included), as the dashboard lists them.
     listed = _call(live_api, http, "/api/reports", query={"limit": 200})
     assert {running, failed, report_id} <= {r["report_id"] for r in listed.json()["reports"]}
+    cancelled = _call(live_api, http, "/api/reports", query={"status": "Cancelled"})
+    assert [r["report_id"] for r in cancelled.json()["reports"]] == [running]
 
 
 def test_broker_down_answers_503_as_documented(
@@ -389,14 +419,15 @@ def test_token_answers_conform(
         reports_dir=tmp_path / "reports",
         api_token=token,
     )
-    unknown = {"report_id": str(uuid.uuid4())}
+    unknown = {"report_id": str(uuid.uuid4()), "store_id": "s1"}
     with LiveApi(settings, worker=False) as live_api:
         for path, method in [
             (path, method) for path, methods in ENDPOINTS.items() for method in methods
         ]:
-            params = {"path_parameters": unknown} if "{report_id}" in path else {}
+            wanted = {k: v for k, v in unknown.items() if "{" + k + "}" in path}
+            params = {"path_parameters": wanted} if wanted else {}
             if path == "/get_report":
-                params = {"query": unknown}
+                params = {"query": {"report_id": unknown["report_id"]}}
             for headers in ({}, {"Authorization": "Bearer wrong"}):
                 answer = _call(live_api, http, path, method.upper(), headers=headers, **params)
                 expected = 401 if (path, method) not in PUBLIC else answer.status_code

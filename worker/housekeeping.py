@@ -1,50 +1,132 @@
 """Housekeeping, done by one worker at a time over all hosts (whichever takes the turn, a
-PostgreSQL advisory lock), every HOUSEKEEPING_SECONDS: queue the compaction of poll days stored
-in more than one chunk. A pass runs short statements and publishes jobs; nothing in it blocks a
-report."""
+PostgreSQL advisory lock), every HOUSEKEEPING_SECONDS. A pass:
+
+- marks reports requested more than REPORT_RETENTION_DAYS ago Expired (the row stays);
+- plans again a Running report without progress for REPORT_STALL_SECONDS (its jobs were lost),
+  and fails it at its third stall;
+- drops polls more than POLLS_RETENTION_DAYS older than the latest one, but those a Running
+  report still reads, and Idempotency-Keys past 24 hours;
+- queues the compaction of poll days stored in more than one chunk;
+- then brings the files in line with the rows: an Expired report has none, a Failed or
+  Cancelled one no parts (nor a CSV an assembly left behind), a Complete one no parts. Files
+  come last and are checked against the rows on every pass, so a pass killed halfway is
+  finished by the next one, and never removes what a Running report needs.
+
+Each pass logs one line of what it did and adds it to the counts /metrics shows. It runs short
+statements and publishes jobs: nothing in it blocks a report.
+"""
 
 import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from shared.db import housekeeping, polls
-from shared.messages import AnyJob, Compaction
+from shared import reportfiles
+from shared.config import Settings
+from shared.db import housekeeping, idempotency, ingests, polls, reports
+from shared.messages import AnyJob, Compaction, Job
+from shared.uptime.periods import days_read
 
 log = logging.getLogger(__name__)
+MAX_STALLS = 3
+Publish = Callable[[AnyJob], Awaitable[None]]
 
 
 async def run(
-    pool: asyncpg.Pool,
-    publish: Callable[[AnyJob], Awaitable[None]],
-    every: float,
-    stop: asyncio.Event,
+    pool: asyncpg.Pool, publish: Publish, settings: Settings, stop: asyncio.Event
 ) -> None:
-    """A pass every `every` seconds (the first one after `every`) until `stop`; a failed pass
-    is logged and the next one tries again."""
+    """A pass every HOUSEKEEPING_SECONDS (the first one after that) until `stop`; a failed
+    pass is logged and the next one tries again."""
     while True:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), every)
+            await asyncio.wait_for(stop.wait(), settings.housekeeping_seconds)
         if stop.is_set():
             return
         try:
-            await one_pass(pool, publish)
+            await one_pass(pool, publish, settings)
         except Exception:
             log.exception("housekeeping pass failed")
 
 
 async def one_pass(
-    pool: asyncpg.Pool, publish: Callable[[AnyJob], Awaitable[None]]
+    pool: asyncpg.Pool, publish: Publish, settings: Settings
 ) -> dict[str, int] | None:
     """One pass if it is this worker's turn: what it did (None: another worker's turn)."""
     async with pool.acquire() as conn, housekeeping.turn(conn) as mine:
         if not mine:
             return None
+        now = datetime.now(UTC)
+        done = {
+            "reports_expired": len(
+                await reports.expire(conn, now - timedelta(days=settings.report_retention_days))
+            )
+        }
+        done |= await _stalls(conn, publish, now, settings.report_stall_seconds)
+        done["poll_days_dropped"] = await _old_polls(conn, settings.polls_retention_days)
+        done["idempotency_keys_forgotten"] = await idempotency.forget_old(conn)
         fragmented = await polls.fragmented(conn)
-    for block, day in fragmented:
-        await publish(Compaction(block, day))
-    done = {"compactions_queued": len(fragmented)}
+        for block, day in fragmented:
+            await publish(Compaction(block, day))
+        done["compactions_queued"] = len(fragmented)
+        done["files_removed"] = await _files(conn, settings)
+        await housekeeping.count(conn, done)
     log.info("housekeeping: %s", ", ".join(f"{n} {what}" for what, n in done.items()))
     return done
+
+
+async def _stalls(
+    conn: asyncpg.Connection, publish: Publish, now: datetime, seconds: float
+) -> dict[str, int]:
+    done = {"stalls_replanned": 0, "stalls_failed": 0}
+    for report in await reports.running(conn):
+        if now - report["moved_at"] < timedelta(seconds=seconds):
+            continue
+        report_id = str(report["id"])
+        stalls = await reports.stalled(conn, report_id)
+        if stalls >= MAX_STALLS:
+            error = f"stalled {stalls} times (no progress for {seconds:g} s): its jobs were lost"
+            await reports.fail(conn, report_id, error)
+            done["stalls_failed"] += 1
+        elif stalls:
+            await publish(Job(report_id))  # planning again queues the shards not done
+            done["stalls_replanned"] += 1
+    return done
+
+
+async def _old_polls(conn: asyncpg.Connection, days: float) -> int:
+    """Drop polls older than `days` before the latest poll (the data's own clock), but those
+    of the spans of Running reports."""
+    latest = await ingests.latest_poll(conn)
+    if latest is None:
+        return 0
+    cutoff = (latest - timedelta(days=days)).date()
+    for report in await reports.running(conn):
+        if report["as_of"] is not None:
+            cutoff = min(cutoff, days_read(report["as_of"], reports.periods_of(report))[0])
+    return await polls.drop_before(conn, cutoff)
+
+
+async def _files(conn: asyncpg.Connection, settings: Settings) -> int:
+    """Remove the files a report's status says it has no more use for; how many."""
+    found = await asyncio.to_thread(reportfiles.with_files, settings.reports_dir)
+    statuses = await reports.statuses(conn, list(found)) if found else {}
+    removed = 0
+    for report_id, status in statuses.items():
+        kinds = _UNNEEDED.get(status, ())
+        if set(kinds) & found[report_id]:
+            removed += await asyncio.to_thread(
+                reportfiles.remove, settings.reports_dir, report_id, kinds
+            )
+    return removed
+
+
+# What each status has no use for; a Running report's files are never touched.
+_UNNEEDED: dict[str, tuple[str, ...]] = {
+    "Expired": reportfiles.KINDS,
+    "Failed": reportfiles.KINDS,
+    "Cancelled": reportfiles.KINDS,
+    "Complete": ("parts",),
+}

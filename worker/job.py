@@ -8,7 +8,6 @@ Complete. Every step may run twice (a redelivery after a crash) and still do the
 
 import asyncio
 import logging
-import shutil
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import asyncpg
 import orjson
 
-from shared import rowsindex
+from shared import reportfiles, rowsindex
 from shared.config import Settings
 from shared.csvfile import (
     HEADER,
@@ -31,13 +30,13 @@ from shared.db.shards import Shard
 from shared.instants import to_us
 from shared.messages import AnyJob, Compaction, Job
 from shared.pollchunks import STORE_BLOCK, across_days, merge
+from shared.reportfiles import part_path
 from shared.uptime.compute import Standard, standard_figures
 from shared.uptime.periods import Periods, days_read, period_figures
 from shared.uptime.summary import Summary
 from worker.hours_cache import HoursCache
 
 log = logging.getLogger(__name__)
-PARTS_DIR = ".parts"  # under REPORTS_DIR; never served (only <uuid>.csv is)
 # Store-days of polls a shard reads at most: the standard report's block of 4,096 stores over
 # its nine days; a 366-date period report's shards hold about a hundred stores each.
 SHARD_STORE_DAYS = STORE_BLOCK * 9
@@ -69,10 +68,6 @@ async def run_job(ctx: JobContext, job: AnyJob) -> bool:
     if job.shard is None:
         return await _plan(ctx, job.report_id)
     return await _run_shard(ctx, job.report_id, job.shard)
-
-
-def part_path(reports_dir: Path, report_id: str, shard: int) -> Path:
-    return reports_dir / PARTS_DIR / report_id / f"{shard:06d}.csv"
 
 
 async def _plan(ctx: JobContext, report_id: str) -> bool:
@@ -190,9 +185,12 @@ async def _assemble(ctx: JobContext, report_id: str) -> bool:
     The report row is locked meanwhile, so of two workers finishing the last shards at once
     one assembles and the other finds the report Complete.
     """
-    parts_dir = ctx.settings.reports_dir / PARTS_DIR / report_id
     async with ctx.pool.acquire() as conn, conn.transaction():
-        if await reports.lock_status(conn, report_id) != "Running":
+        status = await reports.lock_status(conn, report_id)
+        if status != "Running":
+            if status == "Cancelled":  # meanwhile: the shards' results are discarded
+                reportfiles.remove(ctx.settings.reports_dir, report_id, ("parts",))
+                log.info("report %s is no longer Running: parts discarded", report_id)
             return False
         report = await reports.get(conn, report_id)
         assert report is not None
@@ -203,6 +201,6 @@ async def _assemble(ctx: JobContext, report_id: str) -> bool:
         header = HEADER if reports.periods_of(report) is None else PERIOD_HEADER
         rows = await asyncio.to_thread(_merge, ctx.settings.reports_dir, report_id, header, parts)
         await reports.complete(conn, report_id, rows)
-    shutil.rmtree(parts_dir, ignore_errors=True)
+    reportfiles.remove(ctx.settings.reports_dir, report_id, ("parts",))
     log.info("report %s complete: %d rows", report_id, rows)
     return True

@@ -72,9 +72,7 @@ class Worker:
                 finally:
                     self._current = None
 
-            upkeep = asyncio.create_task(
-                housekeeping.run(pool, publish, self.settings.housekeeping_seconds, self._stop)
-            )
+            upkeep = asyncio.create_task(housekeeping.run(pool, publish, self.settings, self._stop))
             stack.push_async_callback(_cancel, upkeep)
             tag = await queue.consume(on_message)
             log.info("worker consuming %s", queue.name)

@@ -16,10 +16,10 @@ from datetime import date, timedelta
 
 import asyncpg
 
+from shared.db import locks
 from shared.pollchunks import STORE_BLOCK, Chunk, Polls, decode, encode, merge
 
 _COLUMNS = ["block", "day", "ingest", "polls", "offsets", "stores", "ts", "active"]
-_SEAL_LOCK = 0x5704E1  # advisory lock key: ingests take their rank and commit in turn
 _EPOCH_DAY = date(1970, 1, 1)
 
 
@@ -54,7 +54,7 @@ async def _records(
 async def seal(conn: asyncpg.Connection, ingest_id: int) -> None:
     """Give the ingest's chunks the next rank; call last in its transaction (the lock taken
     here is held until the commit, so no later rank is committed first)."""
-    await conn.execute("SELECT pg_advisory_xact_lock($1)", _SEAL_LOCK)
+    await conn.execute("SELECT pg_advisory_xact_lock($1)", locks.SEAL)
     await conn.execute(
         "UPDATE poll_chunks SET rank = nextval('poll_chunk_ranks') WHERE ingest = $1", ingest_id
     )
@@ -133,6 +133,16 @@ async def compact(conn: asyncpg.Connection, block: int, day: date) -> int:
             "DELETE FROM poll_chunks WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
         )
     return len(rows)
+
+
+async def drop_before(conn: asyncpg.Connection, day: date) -> int:
+    """Drop every poll of the UTC days before `day` (retention); how many days had any."""
+    dropped = await conn.fetchval(
+        "WITH gone AS (DELETE FROM poll_chunks WHERE day < $1 RETURNING day) "
+        "SELECT count(DISTINCT day) FROM gone",
+        day,
+    )
+    return int(dropped)
 
 
 async def blocks(conn: asyncpg.Connection) -> list[int]:

@@ -1,10 +1,12 @@
 """The reports table: a report's lifecycle from request to Complete or Failed."""
 
 import uuid
+from datetime import datetime
 from typing import Any, TypeAlias, cast
 
 import asyncpg
 
+from shared.db import locks
 from shared.db.ingests import CURRENT_HOURS, CURRENT_TIMEZONES, LATEST_POLL
 from shared.db.shards import DONE_COUNT
 from shared.metrics import REPORT_BUCKETS, histogram_sql
@@ -16,7 +18,7 @@ Report: TypeAlias = asyncpg.Record
 _COLUMNS = (
     "r.id, r.status, r.as_of, r.hours_snapshot, r.timezones_snapshot, r.requested_at,"
     " r.started_at, r.finished_at, r.shards_total, r.rows, r.error, r.date_from, r.date_to,"
-    " r.period, cardinality(r.store_ids) AS store_count"
+    " r.period, cardinality(r.store_ids) AS store_count, r.stalls"
 )
 _SELECT = f"SELECT {_COLUMNS}, {DONE_COUNT} AS shards_done FROM reports r"
 
@@ -25,6 +27,7 @@ async def create(conn: asyncpg.Connection, request: ReportRequest) -> Report:
     """Record a Running report of `request`, pinned to the current hours and timezones
     snapshots; as_of defaults to the latest poll, read in this same statement."""
     periods = request.periods
+    await locks.snapshots_pinned(conn)
     row = await conn.fetchrow(
         "WITH r AS (INSERT INTO reports (id, status, as_of, hours_snapshot, timezones_snapshot,"
         " date_from, date_to, period, store_ids) "
@@ -67,15 +70,81 @@ async def get(conn: asyncpg.Connection, report_id: str) -> Report | None:
     )
 
 
-async def recent(conn: asyncpg.Connection, limit: int) -> list[Report]:
-    """The `limit` most recently requested reports, newest first, in the row shape of `get`."""
+STATUSES = ("Running", "Complete", "Failed", "Cancelled", "Expired")
+
+
+async def listing(
+    conn: asyncpg.Connection,
+    limit: int,
+    status: str | None = None,
+    before: tuple[datetime, uuid.UUID] | None = None,
+) -> list[Report]:
+    """Reports newest first (by requested_at, then id), in the row shape of `get`: those of
+    `status` if given, those after `before` (the last of the previous page) if given."""
     return cast(
         list[Report],
         await conn.fetch(
-            f"{_SELECT} ORDER BY r.requested_at DESC, r.id DESC LIMIT $1",
+            f"{_SELECT} WHERE ($2::text IS NULL OR r.status = $2)"
+            " AND ($3::timestamptz IS NULL OR (r.requested_at, r.id) < ($3, $4))"
+            " ORDER BY r.requested_at DESC, r.id DESC LIMIT $1",
             limit,
+            status,
+            None if before is None else before[0],
+            None if before is None else before[1],
         ),
     )
+
+
+async def cancel(conn: asyncpg.Connection, report_id: str) -> bool:
+    """Cancel a Running report; False when it is not Running (any more)."""
+    done = await conn.execute(
+        "UPDATE reports SET status = 'Cancelled', finished_at = now() "
+        "WHERE id = $1 AND status = 'Running'",
+        uuid.UUID(report_id),
+    )
+    return bool(done == "UPDATE 1")
+
+
+async def expire(conn: asyncpg.Connection, requested_before: datetime) -> list[str]:
+    """Mark finished reports requested before then Expired; their ids."""
+    rows = await conn.fetch(
+        "UPDATE reports SET status = 'Expired', expired_from = status "
+        "WHERE requested_at < $1 AND status IN ('Complete', 'Failed', 'Cancelled') RETURNING id",
+        requested_before,
+    )
+    return [str(r["id"]) for r in rows]
+
+
+async def statuses(conn: asyncpg.Connection, report_ids: list[str]) -> dict[str, str]:
+    """The status of each of `report_ids` that is a known report."""
+    rows = await conn.fetch(
+        "SELECT id, status FROM reports WHERE id = ANY($1::uuid[])",
+        [uuid.UUID(i) for i in report_ids],
+    )
+    return {str(r["id"]): r["status"] for r in rows}
+
+
+async def running(conn: asyncpg.Connection) -> list[Report]:
+    """Every Running report, with when it last made progress (`moved_at`): its request, its
+    start, a shard's start or end, or its last stall."""
+    return cast(
+        list[Report],
+        await conn.fetch(
+            f"SELECT {_COLUMNS}, greatest(r.requested_at, r.started_at, r.stalled_at,"
+            " (SELECT max(greatest(s.started_at, s.done_at)) FROM report_shards s"
+            "  WHERE s.report_id = r.id)) AS moved_at FROM reports r WHERE r.status = 'Running'"
+        ),
+    )
+
+
+async def stalled(conn: asyncpg.Connection, report_id: str) -> int:
+    """Count a stall of a Running report; its stalls so far (0: it is not Running)."""
+    stalls = await conn.fetchval(
+        "UPDATE reports SET stalls = stalls + 1, stalled_at = now() "
+        "WHERE id = $1 AND status = 'Running' RETURNING stalls",
+        uuid.UUID(report_id),
+    )
+    return int(stalls or 0)
 
 
 async def start(conn: asyncpg.Connection, report_id: str) -> Report | None:
@@ -129,9 +198,12 @@ def running_snapshots(kind: str) -> str:
 
 async def counts(conn: asyncpg.Connection) -> asyncpg.Record:
     """Reports triggered, done (Complete) and failed, ever."""
+    outcome = "coalesce(expired_from, status)"  # an Expired report counts as what it was
     row = await conn.fetchrow(
-        "SELECT count(*) AS triggered, count(*) FILTER (WHERE status = 'Complete') AS done,"
-        " count(*) FILTER (WHERE status = 'Failed') AS failed FROM reports"
+        f"SELECT count(*) AS triggered, count(*) FILTER (WHERE {outcome} = 'Complete') AS done,"
+        f" count(*) FILTER (WHERE {outcome} = 'Failed') AS failed,"
+        f" count(*) FILTER (WHERE {outcome} = 'Cancelled') AS cancelled,"
+        " count(*) FILTER (WHERE status = 'Expired') AS expired FROM reports"
     )
     assert row is not None
     return row
@@ -142,7 +214,8 @@ async def duration_histogram(conn: asyncpg.Connection) -> list[float]:
     to Complete, then their count and the sum of their seconds."""
     seconds = "extract(epoch FROM finished_at - requested_at)"
     row = await conn.fetchrow(
-        f"SELECT {histogram_sql(seconds, REPORT_BUCKETS)} FROM reports WHERE status = 'Complete'"
+        f"SELECT {histogram_sql(seconds, REPORT_BUCKETS)} FROM reports "
+        "WHERE coalesce(expired_from, status) = 'Complete'"
     )
     assert row is not None
     return [float(v) for v in row.values()]

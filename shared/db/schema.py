@@ -9,10 +9,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from shared.db import locks
 from shared.errors import SchemaOutOfDate
 
 _MIGRATION_NAME = re.compile(r"^(\d+)_(\w+)\.(sql|py)$")
-_MIGRATION_LOCK = 0x5704E0  # advisory lock key: concurrent `migrate` runs queue up
 _PACKAGE = "shared.db.migrations"
 
 
@@ -92,7 +92,7 @@ async def migrate(url: str, up_to: int | None = None) -> list[str]:
     conn = await asyncpg.connect(url)
     applied: list[str] = []
     try:
-        await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
+        await conn.execute("SELECT pg_advisory_lock($1)", locks.MIGRATIONS)
         await conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             " version integer PRIMARY KEY, name text NOT NULL,"

@@ -8,6 +8,7 @@ from datetime import time
 import asyncpg
 import numpy as np
 
+from shared.db import locks
 from shared.db.binarycopy import fetch_columns
 from shared.db.reports import running_snapshots
 from shared.uptime.hours import StoreHours
@@ -32,14 +33,18 @@ async def add_timezones(
     )
 
 
-async def drop_unused(conn: asyncpg.Connection, kind: str, current: int) -> None:
-    """Drop the snapshots of `kind` ('hours' or 'timezones') but `current` and those a
-    running report still reads."""
-    await conn.execute(
-        f"DELETE FROM {_TABLES[kind]} WHERE snapshot <> $1 "
-        f"AND snapshot NOT IN ({running_snapshots(kind)})",
-        current,
-    )
+async def drop_unused(conn: asyncpg.Connection, kind: str, current: int) -> int:
+    """Drop the snapshots of `kind` ('hours' or 'timezones') older than `current` (committed)
+    but those a running report still reads; rows dropped. A report being recorded meanwhile
+    holds the pin lock, so it is seen: reports pin only the current snapshot."""
+    async with conn.transaction():
+        await locks.snapshots_dropping(conn)
+        done = await conn.execute(
+            f"DELETE FROM {_TABLES[kind]} WHERE snapshot < $1 "
+            f"AND snapshot NOT IN ({running_snapshots(kind)})",
+            current,
+        )
+    return int(done.split()[-1])
 
 
 async def store_hours(

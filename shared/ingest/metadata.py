@@ -112,7 +112,7 @@ async def ingest_hours(conn: asyncpg.Connection, path: Path) -> int:
     async with conn.transaction():
         snapshot = await ingests.new(conn, "hours", path, len(rows))
         await snapshots.add_hours(conn, snapshot, rows)
-        await snapshots.drop_unused(conn, "hours", snapshot)
+    await snapshots.drop_unused(conn, "hours", snapshot)  # once the new one is current
     return len(rows)
 
 
@@ -122,5 +122,5 @@ async def ingest_timezones(conn: asyncpg.Connection, path: Path) -> int:
     async with conn.transaction():
         snapshot = await ingests.new(conn, "timezones", path, len(zones))
         await snapshots.add_timezones(conn, snapshot, zones.items())
-        await snapshots.drop_unused(conn, "timezones", snapshot)
+    await snapshots.drop_unused(conn, "timezones", snapshot)  # once the new one is current
     return len(zones)

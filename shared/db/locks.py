@@ -1,0 +1,19 @@
+"""Advisory locks that order work across sessions without blocking readers (their keys here,
+in one place, so that they never collide)."""
+
+import asyncpg
+
+MIGRATIONS = 0x5704E0  # concurrent `migrate` runs queue up
+SEAL = 0x5704E1  # ingests take their rank and commit in turn
+HOUSEKEEPING = 0x5704E3  # one housekeeping pass at a time, over all hosts
+SNAPSHOTS = 0x5704E4  # recording a report (shared) / dropping old snapshots (exclusive)
+
+
+async def snapshots_pinned(conn: asyncpg.Connection) -> None:
+    """Held while a report is recorded with its snapshots (until the transaction ends)."""
+    await conn.execute("SELECT pg_advisory_xact_lock_shared($1)", SNAPSHOTS)
+
+
+async def snapshots_dropping(conn: asyncpg.Connection) -> None:
+    """Held while old snapshots are dropped: reports being recorded are committed first."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1)", SNAPSHOTS)
