@@ -1,7 +1,11 @@
 """An independent, deliberately simple reference implementation of the report definition.
 
-Written from SPEC.md ("The report") only, without looking at ``shared/report``'s code, so that the
-randomized comparison in ``test_report_reference.py`` can catch mistakes on either side.
+Written from SPEC.md ("The report" and "Period reports") only, without looking at
+``shared/uptime``'s code, so that the randomized comparisons in ``test_report_reference.py`` can
+catch mistakes on either side. ``reference_report`` is the standard report,
+``reference_period_report`` the period report (same business intervals, observations and
+interpolation, with the store's span [S - 24 h, min(E, as_of)] and local periods in place of
+the windows).
 Clarity over speed:
 
 * every instant is an integer number of *half*-microseconds since the Unix epoch, so the
@@ -16,6 +20,7 @@ Clarity over speed:
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 
@@ -55,6 +60,12 @@ def from_ticks(ticks: int) -> datetime:
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=microseconds)
 
 
+@functools.cache
+def pendulum_zone(zone: str) -> pendulum.Timezone | pendulum.FixedTimezone:
+    """The zone, loaded once (pendulum reads the tz file again for every ``tz=str``)."""
+    return pendulum.timezone(zone)
+
+
 def local_to_ticks(day: date, clock: time, zone: str) -> int:
     """Local wall-clock ``day`` + ``clock`` in ``zone`` as UTC ticks (PostgreSQL's AT TIME ZONE)."""
     moment = pendulum.datetime(
@@ -65,14 +76,14 @@ def local_to_ticks(day: date, clock: time, zone: str) -> int:
         clock.minute,
         clock.second,
         clock.microsecond,
-        tz=zone,
+        tz=pendulum_zone(zone),
     )
     return to_ticks(moment)
 
 
 def local_date_of(ticks: int, zone: str) -> date:
     """The local calendar date in ``zone`` of the instant ``ticks``."""
-    return pendulum.instance(from_ticks(ticks)).in_tz(zone).date()
+    return pendulum.instance(from_ticks(ticks)).in_tz(pendulum_zone(zone)).date()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -217,4 +228,116 @@ def reference_report(
             continue
         meta = stores.get(store_id, StoreMeta())
         rows.append(store_row(store_id, now, store_polls, meta))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Period reports ("Period reports" in SPEC.md)
+# ---------------------------------------------------------------------------------------------
+PERIOD_INTERVALS = ("day", "week", "month", "total")
+
+
+def local_periods(first: date, last: date, interval: str) -> list[tuple[date, date]]:
+    """The local calendar periods of the range first..last (both included), clipped to it, as
+    (first date, last date) pairs in order."""
+    assert interval in PERIOD_INTERVALS, interval
+    assert first <= last, (first, last)
+    periods: list[tuple[date, date]] = []
+    day = first
+    while day <= last:
+        if interval == "day":
+            end = day
+        elif interval == "week":
+            end = day + timedelta(days=6 - day.weekday())  # the Sunday of day's week
+        elif interval == "month":
+            next_month = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+            end = next_month - timedelta(days=1)
+        else:
+            end = last
+        end = min(end, last)
+        periods.append((day, end))
+        day = end + timedelta(days=1)
+    return periods
+
+
+def store_period_rows(
+    store_id: str,
+    now: int,
+    store_polls: dict[int, bool],
+    meta: StoreMeta,
+    first: date,
+    last: date,
+    interval: str,
+) -> list[tuple[str, str, str, str, str]]:
+    zone = meta.timezone or DEFAULT_TIMEZONE
+    midnight = time(0, 0)
+    range_start = local_to_ticks(first, midnight, zone)  # S
+    range_end = local_to_ticks(last + timedelta(days=1), midnight, zone)  # E
+
+    # Span [S - 24 h, min(E, as_of)], both ends included.
+    span_start = range_start - TICKS_PER_DAY
+    span_end = min(range_end, now)
+    in_span = sorted((t, a) for t, a in store_polls.items() if span_start <= t <= span_end)
+    if not in_span:
+        return []  # no poll in the span: no rows at all
+
+    intervals = business_intervals(meta, span_start, span_end)
+    observations = [(t, a) for t, a in in_span if inside(t, intervals)]
+    if not observations:
+        observations = in_span
+    cells = status_cells(observations)
+
+    rows = []
+    for period_first, period_last in local_periods(first, last, interval):
+        period_start = local_to_ticks(period_first, midnight, zone)
+        period_end = local_to_ticks(period_last + timedelta(days=1), midnight, zone)
+        if period_start >= now:
+            continue  # a period starting at or after as_of has no row
+        period = (period_start, min(period_end, now))  # business time only up to as_of
+        up = 0
+        down = 0
+        for interval_ in intervals:
+            business = (max(interval_[0], period[0]), min(interval_[1], period[1]))
+            if business[1] <= business[0]:
+                continue
+            for lo, hi, active in cells:
+                length = overlap(business, (lo, hi))
+                if active:
+                    up += length
+                else:
+                    down += length
+        percent = "" if up + down == 0 else format_2dp(Fraction(100 * up, up + down))
+        rows.append(
+            (
+                store_id,
+                period_first.isoformat(),
+                format_2dp(Fraction(up, TICKS_PER_HOUR)),
+                format_2dp(Fraction(down, TICKS_PER_HOUR)),
+                percent,
+            )
+        )
+    return rows
+
+
+def reference_period_report(
+    as_of: datetime,
+    polls: list[tuple[str, datetime, bool]],
+    stores: dict[str, StoreMeta],
+    first: date,
+    last: date,
+    interval: str,
+) -> list[tuple[str, str, str, str, str]]:
+    """The period report rows per SPEC.md: for every store with at least one poll in its span,
+    one row per period of the range that starts before ``as_of``."""
+    now = to_ticks(as_of)
+
+    # Same store and instant twice: the later item wins.
+    by_store: dict[str, dict[int, bool]] = {}
+    for store_id, moment, active in polls:
+        by_store.setdefault(store_id, {})[to_ticks(moment)] = bool(active)
+
+    rows = []
+    for store_id in sorted(by_store):
+        meta = stores.get(store_id, StoreMeta())
+        rows += store_period_rows(store_id, now, by_store[store_id], meta, first, last, interval)
     return rows

@@ -1,4 +1,5 @@
-"""Randomized comparison of ``shared.uptime.compute_report`` with the independent reference.
+"""Randomized comparisons of ``shared.uptime.compute_report`` and
+``shared.uptime.periods.compute_period_report`` with the independent reference.
 
 Plus a few hand-checked sanity tests of the reference itself. Every random case is generated
 from ``random.Random(seed)``; on a mismatch the message carries the seed and the full input.
@@ -6,6 +7,8 @@ from ``random.Random(seed)``; on a mismatch the message carries the seed and the
 
 from __future__ import annotations
 
+import collections
+import functools
 import random
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from fractions import Fraction
@@ -17,7 +20,19 @@ import pytest
 
 from shared.uptime import compute_report
 from shared.uptime.model import StoreMeta
-from tests.reference_report import format_2dp, local_to_ticks, reference_report, to_ticks
+from shared.uptime.periods import Range, compute_period_report
+from tests.reference_report import (
+    TICKS_PER_DAY,
+    TICKS_PER_HOUR,
+    business_intervals,
+    format_2dp,
+    inside,
+    local_periods,
+    local_to_ticks,
+    reference_period_report,
+    reference_report,
+    to_ticks,
+)
 
 # (zone, local date of a DST transition) — as_of is put around these, so that windows, the span
 # and the business intervals straddle the change.
@@ -439,4 +454,387 @@ def test_sunday_rows_in_dst_gap_and_repeat() -> None:
     polls = [("s", datetime(2023, 11, 5, 8, 0, tzinfo=UTC), False)]
     assert both(as_of, polls, {"s": fall}) == [
         ("s", "0.00", "0.00", "0.00", "0.00", "1.50", "1.50")
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Period reports: randomized comparison of compute_period_report with the reference
+# ---------------------------------------------------------------------------------------------
+# (zone, a local date at or next to a DST change) — ranges are put around these.
+PERIOD_SCENARIOS: list[tuple[str | None, date]] = [
+    ("America/New_York", date(2023, 3, 12)),  # 02:00 -> 03:00, a 23-hour day
+    ("America/New_York", date(2023, 11, 5)),  # 02:00 -> 01:00, a 25-hour day
+    ("America/New_York", date(2024, 3, 10)),  # leap year: ranges across 2024-02-29
+    ("Europe/Berlin", date(2023, 3, 26)),
+    ("Europe/Berlin", date(2023, 10, 29)),
+    ("Australia/Sydney", date(2023, 4, 2)),
+    ("Australia/Sydney", date(2023, 10, 1)),
+    ("Asia/Beirut", date(2023, 3, 26)),  # 00:00 -> 01:00: local midnight does not exist
+    ("Asia/Beirut", date(2023, 10, 29)),  # 00:00 -> 23:00 on the 28th: that day has 25 hours
+    ("Asia/Kolkata", date(2023, 3, 12)),  # no DST, UTC+05:30
+    ("America/St_Johns", date(2023, 3, 12)),  # UTC-03:30 / -02:30
+    ("America/St_Johns", date(2023, 11, 5)),
+    (None, date(2023, 3, 12)),  # no zone -> America/Chicago
+    (None, date(2023, 11, 5)),
+]
+PERIOD_ZONES: list[str | None] = [*sorted({z for z, _ in PERIOD_SCENARIOS if z}), None]
+US = timedelta(microseconds=1)
+
+
+def ticks_to_datetime(ticks: int) -> datetime:
+    assert ticks % 2 == 0, ticks
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=ticks // 2)
+
+
+def midnight_ticks(day: date, zone: str | None) -> int:
+    return local_to_ticks(day, time(0), zone or "America/Chicago")
+
+
+def random_range(rng: random.Random, transition: date) -> tuple[date, date, str]:
+    kind = rng.random()
+    if kind < 0.4:
+        length = rng.randint(1, 7)
+    elif kind < 0.75:
+        length = rng.randint(8, 35)
+    else:
+        length = rng.randint(36, 70)
+    if rng.random() < 0.8:
+        first = transition - timedelta(days=rng.randrange(length))  # holds the change
+    else:
+        first = transition + timedelta(days=rng.randint(-length - 3, 3))
+    last = first + timedelta(days=length - 1)
+    return first, last, rng.choice(["day", "week", "month", "total"])
+
+
+def random_period_as_of(rng: random.Random, zone: str | None, first: date, last: date) -> datetime:
+    """as_of before, at the start of, inside, at the end of or after the range (in ``zone``)."""
+    start = midnight_ticks(first, zone)
+    end = midnight_ticks(last + timedelta(days=1), zone)
+    micro = 2  # ticks
+    kind = rng.random()
+    if kind < 0.08:  # before the span: no rows at all
+        ticks = start - TICKS_PER_DAY - micro * rng.randint(1, 3 * 86_400_000_000)
+    elif kind < 0.16:  # in the lead-in [S - 24 h, S): polls, but no period has started
+        ticks = start - micro * rng.randint(0, 86_400_000_000)
+    elif kind < 0.2:
+        ticks = start + micro * rng.choice([0, 1])
+    elif kind < 0.6:  # inside
+        ticks = start + micro * rng.randrange((end - start) // micro)
+    elif kind < 0.7:  # on (or next to) a local midnight inside the range
+        day = first + timedelta(days=rng.randrange((last - first).days + 1))
+        ticks = midnight_ticks(day, zone) + micro * rng.choice([0, 0, -1, 1])
+    elif kind < 0.78:
+        ticks = end + micro * rng.choice([0, 0, -1, 1])
+    else:  # after the range
+        ticks = end + micro * rng.randint(1, 3 * 86_400_000_000)
+    if rng.random() < 0.15:
+        ticks -= ticks % (micro * 1_000_000 * 60)  # a whole minute
+    return ticks_to_datetime(ticks)
+
+
+def period_boundary_instants(
+    rng: random.Random, meta: StoreMeta, first: date, last: date, count: int
+) -> list[int]:
+    """Ticks exactly at local midnights of the range and at business-hours starts / ends."""
+    zone = meta.timezone or "America/Chicago"
+    days = (last - first).days
+    out = []
+    for _ in range(count):
+        day = first + timedelta(days=rng.randint(-1, days + 1))
+        if not meta.hours or rng.random() < 0.4:
+            ticks = local_to_ticks(day, time(0), zone)
+        else:
+            weekday, start, end = rng.choice(meta.hours)
+            day -= timedelta(days=(day.weekday() - weekday) % 7)
+            if rng.random() < 0.5:
+                ticks = local_to_ticks(day, start, zone)
+            else:
+                end_day = day if end > start else day + timedelta(days=1)
+                ticks = local_to_ticks(end_day, end, zone)
+        out.append(ticks + 2 * rng.choice([0, 0, 0, -1, 1]))
+    return out
+
+
+def random_period_polls(
+    rng: random.Random,
+    store_id: str,
+    as_of: datetime,
+    meta: StoreMeta,
+    first: date,
+    last: date,
+) -> list[tuple[str, datetime, bool]]:
+    zone = meta.timezone
+    now = to_ticks(as_of)
+    start = midnight_ticks(first, zone)
+    end = midnight_ticks(last + timedelta(days=1), zone)
+    span_start = start - TICKS_PER_DAY
+    span_end = max(min(end, now), span_start)
+    # Mostly inside the span, with a margin on both sides (polls outside it must not count).
+    lo = span_start - 6 * TICKS_PER_HOUR
+    hi = span_end + 6 * TICKS_PER_HOUR
+    style = rng.random()
+    if style < 0.15:
+        count = rng.randint(1, 3)  # very sparse
+    elif style < 0.55:
+        count = rng.randint(4, 30)
+    else:
+        count = rng.randint(30, 150)
+    if 0.55 <= style < 0.62:
+        lo, hi = span_start, start  # only in the 24 h lead-in before S
+    instants = [rng.randrange(lo // 2, hi // 2 + 1) * 2 for _ in range(count)]
+    for special, chance in [
+        (span_start, 0.25),
+        (span_start - 2, 0.15),
+        (span_end, 0.25),
+        (span_end + 2, 0.15),
+        (now, 0.2),
+        (end, 0.15),
+        (end + 2, 0.1),
+        (start, 0.15),
+    ]:
+        if rng.random() < chance:
+            instants.append(special)
+    if rng.random() < 0.5:
+        instants += period_boundary_instants(rng, meta, first, last, rng.randint(1, 8))
+    if meta.hours and rng.random() < 0.12:
+        # only polls outside business hours: every poll of the span is an observation
+        intervals = business_intervals(meta, span_start, span_end)
+        instants = [t for t in instants if not inside(t, intervals)]
+    if instants and rng.random() < 0.4:
+        # the same instant again, perhaps with another status (the later item wins)
+        instants += rng.choices(instants, k=rng.randint(1, 4))
+    moments = [ticks_to_datetime(t) for t in instants]
+    if rng.random() < 0.1:
+        zones = [timezone(timedelta(hours=-5)), timezone(timedelta(hours=5, minutes=30))]
+        zones += [ZoneInfo("Asia/Beirut"), ZoneInfo("America/St_Johns")]
+        moments = [m.astimezone(rng.choice(zones)) if rng.random() < 0.5 else m for m in moments]
+    bias = rng.random()
+    polls = [(store_id, moment, rng.random() < bias) for moment in moments]
+    rng.shuffle(polls)
+    return polls
+
+
+def random_period_case(
+    seed: int,
+) -> tuple[datetime, list[tuple[str, datetime, bool]], dict[str, StoreMeta], Range]:
+    rng = random.Random(seed)
+    scenario_zone, transition = rng.choice(PERIOD_SCENARIOS)
+    first, last, interval = random_range(rng, transition)
+    as_of = random_period_as_of(rng, scenario_zone, first, last)
+    stores: dict[str, StoreMeta] = {}
+    polls: list[tuple[str, datetime, bool]] = []
+    for index in range(rng.randint(1, 4)):
+        store_id = random_store_id(rng, index)
+        zone = scenario_zone if rng.random() < 0.6 else rng.choice(PERIOD_ZONES)
+        meta = StoreMeta(timezone=zone, hours=random_hours(rng))
+        if rng.random() < 0.9:
+            stores[store_id] = meta
+        else:
+            meta = StoreMeta()  # missing from `stores`: no zone, no hours
+        if rng.random() < 0.95:
+            polls += random_period_polls(rng, store_id, as_of, meta, first, last)
+    if rng.random() < 0.3:
+        rng.shuffle(polls)
+    return as_of, polls, stores, Range(first, last, interval)
+
+
+PERIOD_SEEDS = range(1500)
+PeriodCase = tuple[
+    datetime, list[tuple[str, datetime, bool]], dict[str, StoreMeta], Range, list[tuple[str, ...]]
+]
+
+
+@functools.cache
+def period_case(seed: int) -> PeriodCase:
+    """The random case of ``seed`` and the reference's rows for it (computed once per run)."""
+    as_of, polls, stores, periods = random_period_case(seed)
+    expected = reference_period_report(
+        as_of, list(polls), dict(stores), periods.first, periods.last, periods.interval
+    )
+    return as_of, polls, stores, periods, expected  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("seed", PERIOD_SEEDS)
+def test_compute_period_report_matches_reference(seed: int) -> None:
+    as_of, polls, stores, periods, expected = period_case(seed)
+    actual = [tuple(row) for row in compute_period_report(as_of, list(polls), stores, periods)]
+    if actual != expected:
+        involved = sorted({row[0] for row in set(actual) ^ set(expected)} or {"?"})
+        pytest.fail(
+            f"seed={seed} as_of={as_of.isoformat()} range={periods}\n"
+            f"reference rows of the stores that differ:\n"
+            f"{pformat([r for r in expected if r[0] in involved])}\n"
+            f"compute_period_report rows of those stores:\n"
+            f"{pformat([r for r in actual if r[0] in involved])}\n"
+            f"stores={pformat({k: v for k, v in stores.items() if k in involved})}\n"
+            f"polls={pformat(sorted(p for p in polls if p[0] in involved))}",
+            pytrace=False,
+        )
+
+
+def store_features(
+    as_of: datetime,
+    store_polls: list[tuple[str, datetime, bool]],
+    meta: StoreMeta | None,
+    periods: Range,
+    rows: list[tuple[str, ...]],
+) -> set[str]:
+    """What one store of a random case exercises (for the coverage check below)."""
+    features = {f"interval {periods.interval}", "rows" if rows else "no rows"}
+    zone = meta.timezone if meta else None
+    features.add(f"zone {zone}")
+    if meta is None:
+        features.add("missing from stores")
+    elif not meta.hours:
+        features.add("no hours")
+    else:
+        if any(end == start for _, start, end in meta.hours):
+            features.add("end == start")
+        if any(end < start for _, start, end in meta.hours):
+            features.add("overnight")
+        if len({day for day, _, _ in meta.hours}) < len(meta.hours):
+            features.add("split")
+    now = to_ticks(as_of)
+    start = midnight_ticks(periods.first, zone)
+    end = midnight_ticks(periods.last + timedelta(days=1), zone)
+    if now < start - TICKS_PER_DAY:
+        features.add("as_of before the span")
+    elif now < start:
+        features.add("as_of in the lead-in")
+    elif now < end:
+        features.add("as_of inside")
+    else:
+        features.add("as_of after")
+    if (end - start) % TICKS_PER_DAY:
+        features.add("range crosses a DST change")
+    days = (periods.last - periods.first).days + 1
+    features.add("1 date" if days == 1 else "2-35 dates" if days <= 35 else "36-70 dates")
+    instants = [to_ticks(m) for _, m, _ in store_polls]
+    if len(set(instants)) < len(instants):
+        features.add("duplicates")
+    span = [t for t in instants if start - TICKS_PER_DAY <= t <= min(end, now)]
+    if rows and all(t < start for t in span):
+        features.add("rows from lead-in polls only")
+    if rows and meta and meta.hours:
+        intervals = business_intervals(meta, start - TICKS_PER_DAY, min(end, now))
+        if not any(inside(t, intervals) for t in span):
+            features.add("rows from out-of-hours polls only")
+    if any(r[4] == "" for r in rows):
+        features.add("empty percent")
+    if any(r[2] != "0.00" and r[3] != "0.00" for r in rows):
+        features.add("up and down")
+    return features
+
+
+def test_period_cases_cover_what_they_should() -> None:
+    """The generator really produces the situations the comparison is meant to cover."""
+    counts: collections.Counter[str] = collections.Counter()
+    rows = 0
+    for seed in PERIOD_SEEDS:
+        as_of, polls, stores, periods, expected = period_case(seed)
+        rows += len(expected)
+        for store_id in {p[0] for p in polls}:
+            counts.update(
+                store_features(
+                    as_of,
+                    [p for p in polls if p[0] == store_id],
+                    stores.get(store_id),
+                    periods,
+                    [r for r in expected if r[0] == store_id],
+                )
+            )
+    wanted = [
+        *(f"interval {i}" for i in ("day", "week", "month", "total")),
+        *(f"zone {z}" for z in PERIOD_ZONES),
+        "rows",
+        "no rows",
+        "missing from stores",
+        "no hours",
+        "end == start",
+        "overnight",
+        "split",
+        "as_of before the span",
+        "as_of in the lead-in",
+        "as_of inside",
+        "as_of after",
+        "range crosses a DST change",
+        "1 date",
+        "2-35 dates",
+        "36-70 dates",
+        "duplicates",
+        "rows from lead-in polls only",
+        "rows from out-of-hours polls only",
+        "empty percent",
+        "up and down",
+    ]
+    assert {name: counts[name] for name in wanted if counts[name] < 10} == {}, counts
+    assert rows > 9_000, rows
+
+
+# Hand-checked sanity tests of the period reference itself.
+def test_reference_local_periods() -> None:
+    wed, tue = date(2023, 3, 1), date(2023, 3, 14)  # Wednesday ... Tuesday two weeks later
+    assert local_periods(wed, tue, "week") == [
+        (date(2023, 3, 1), date(2023, 3, 5)),
+        (date(2023, 3, 6), date(2023, 3, 12)),
+        (date(2023, 3, 13), date(2023, 3, 14)),
+    ]
+    assert local_periods(date(2023, 12, 30), date(2024, 2, 1), "month") == [
+        (date(2023, 12, 30), date(2023, 12, 31)),
+        (date(2024, 1, 1), date(2024, 1, 31)),
+        (date(2024, 2, 1), date(2024, 2, 1)),
+    ]
+    assert local_periods(wed, tue, "total") == [(wed, tue)]
+    assert len(local_periods(wed, tue, "day")) == 14
+    assert local_periods(date(2023, 3, 5), date(2023, 3, 5), "week") == [
+        (date(2023, 3, 5), date(2023, 3, 5))
+    ]
+
+
+def test_reference_period_day_of_23_and_25_hours() -> None:
+    # 24x7, one active poll: every day is all up; New York's 2023-03-12 has 23 hours,
+    # 2023-11-05 has 25.
+    as_of = datetime(2023, 12, 1, tzinfo=UTC)
+    polls = [("s", datetime(2023, 3, 12, 12, tzinfo=UTC), True)]
+    stores = {"s": StoreMeta("America/New_York")}
+    rows = reference_period_report(
+        as_of, polls, stores, date(2023, 3, 11), date(2023, 3, 13), "day"
+    )
+    assert [r[1:] for r in rows] == [
+        ("2023-03-11", "24.00", "0.00", "100.00"),
+        ("2023-03-12", "23.00", "0.00", "100.00"),
+        ("2023-03-13", "24.00", "0.00", "100.00"),
+    ]
+    polls = [("s", datetime(2023, 11, 5, 12, tzinfo=UTC), False)]
+    rows = reference_period_report(
+        as_of, polls, stores, date(2023, 11, 5), date(2023, 11, 5), "day"
+    )
+    assert rows == [("s", "2023-11-05", "0.00", "25.00", "0.00")]
+
+
+def test_reference_period_as_of_cuts_and_the_span() -> None:
+    # Berlin, 24x7; range 2023-01-02 (Mon) .. 2023-01-03; S = 2023-01-01T23:00Z.
+    stores = {"s": StoreMeta("Europe/Berlin")}
+    first, last = date(2023, 1, 2), date(2023, 1, 3)
+    as_of = datetime(2023, 1, 2, 23, 0, tzinfo=UTC) + timedelta(hours=6)  # Jan 3 07:00 local
+    # The only poll is at S - 24 h exactly (in the span, included): all up; day 2 up to as_of.
+    polls = [("s", datetime(2022, 12, 31, 23, 0, tzinfo=UTC), True)]
+    assert reference_period_report(as_of, polls, stores, first, last, "day") == [
+        ("s", "2023-01-02", "24.00", "0.00", "100.00"),
+        ("s", "2023-01-03", "6.00", "0.00", "100.00"),
+    ]
+    # One microsecond earlier it is outside the span: no rows.
+    polls = [("s", datetime(2022, 12, 31, 23, 0, tzinfo=UTC) - US, True)]
+    assert reference_period_report(as_of, polls, stores, first, last, "day") == []
+    # A poll after as_of does not count; a poll at as_of does.
+    polls = [("s", as_of + US, True)]
+    assert reference_period_report(as_of, polls, stores, first, last, "total") == []
+    polls = [("s", as_of, False)]
+    assert reference_period_report(as_of, polls, stores, first, last, "total") == [
+        ("s", "2023-01-02", "0.00", "30.00", "0.00")
+    ]
+    # as_of exactly at the start of day 2: that day has no row.
+    as_of = datetime(2023, 1, 2, 23, 0, tzinfo=UTC)
+    assert reference_period_report(as_of, [("s", as_of, True)], stores, first, last, "day") == [
+        ("s", "2023-01-02", "24.00", "0.00", "100.00")
     ]
