@@ -133,9 +133,13 @@ def business_intervals(hours: StoreHours, span_lo: Ints, span_hi: Ints) -> Inter
     has_rows[hours.owner] = True
     always = np.flatnonzero(~has_rows)
     parts = [(always, span_lo[always], span_hi[always] + 1)]
-    row_zone = hours.zone[hours.owner]
-    for name in np.unique(row_zone):
-        mine = row_zone == name
+    # Zones are compared as small integer codes: a batch has few zones but many rows.
+    names, store_zone = np.unique(hours.zone, return_inverse=True)
+    row_zone = store_zone[hours.owner]
+    for code, name in enumerate(names):
+        mine = row_zone == code
+        if not mine.any():  # the zone of stores open 24x7 only
+            continue
         parts.append(
             _zone_intervals(
                 str(name),
