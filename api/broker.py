@@ -5,12 +5,11 @@ import asyncio
 import contextlib
 import logging
 
-import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 
 from shared.backoff import keep_trying
 from shared.errors import Unavailable
-from shared.messages import JOB_QUEUE, Job, declare_queues, publish_job
+from shared.messages import JOB_QUEUE, Job, open_session, publish_job
 
 log = logging.getLogger(__name__)
 PUBLISH_TIMEOUT = 5.0  # seconds to wait for the broker's confirm
@@ -24,13 +23,12 @@ class BrokerLink:
         self._connection: AbstractRobustConnection | None = None
         self._channel: AbstractChannel | None = None
         self._task = asyncio.create_task(self._connect())
+        self._task.add_done_callback(_report_failure)
 
     async def _connect(self) -> None:
-        self._connection = await keep_trying("RabbitMQ", lambda: aio_pika.connect_robust(self._url))
-        assert self._connection is not None  # nothing stops it: close() cancels this task
-        channel = await self._connection.channel(publisher_confirms=True)
-        await declare_queues(channel)
-        self._channel = channel
+        session = await keep_trying("RabbitMQ", lambda: open_session(self._url))
+        assert session is not None  # nothing stops it: close() cancels this task
+        self._connection, self._channel = session.connection, session.channel
         log.info("connected to RabbitMQ")
 
     @property
@@ -65,8 +63,16 @@ class BrokerLink:
         return int(count) if count is not None else None
 
     async def close(self) -> None:
+        self._task.remove_done_callback(_report_failure)
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self._task
         if self._connection is not None:
             await self._connection.close()
+
+
+def _report_failure(task: asyncio.Task[None]) -> None:
+    """Say why the API will stay without a broker (until restarted): an error keep_trying does
+    not retry, such as queues declared elsewhere with other arguments."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("cannot use RabbitMQ: %r; restart the API once it is fixed", task.exception())

@@ -8,14 +8,21 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from aio_pika.exceptions import AMQPConnectionError
-from aiormq.exceptions import InvalidFrameError
+from aiormq.exceptions import ChannelAccessRefused, InvalidFrameError
 
 from shared.db.connections import DATABASE_UNAVAILABLE
 
 T = TypeVar("T")
 # RabbitMQ answers a connection to a vhost that is missing, or that the user may not use, with
-# a Connection.Close where aiormq expects Connection.OpenOk: an InvalidFrameError.
-UNREACHABLE = (*DATABASE_UNAVAILABLE, AMQPConnectionError, ConnectionError, InvalidFrameError)
+# a Connection.Close where aiormq expects Connection.OpenOk: an InvalidFrameError. A user who
+# may connect but not declare the queues is refused on the channel, until an operator grants it.
+UNREACHABLE = (
+    *DATABASE_UNAVAILABLE,
+    AMQPConnectionError,
+    ConnectionError,
+    InvalidFrameError,
+    ChannelAccessRefused,
+)
 log = logging.getLogger(__name__)
 
 
@@ -28,6 +35,8 @@ def describe(what: str, error: BaseException) -> str:
     """One line on why `what` cannot be used now."""
     if isinstance(error, InvalidFrameError):
         return f"{what} refused the connection (is the vhost there, and may this user use it?)"
+    if isinstance(error, ChannelAccessRefused):
+        return f"{what} refused access to the queues (may this user configure them?): {error}"
     return f"{what} unreachable ({type(error).__name__}: {error})"
 
 

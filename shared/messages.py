@@ -12,12 +12,18 @@
 """
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 
 import aio_pika
 import orjson
-from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractIncomingMessage,
+    AbstractQueue,
+    AbstractRobustConnection,
+)
 
 JOB_QUEUE = "storemon.jobs"
 RETRY_QUEUE = "storemon.jobs.retry"
@@ -129,6 +135,39 @@ async def declare_queues(channel: AbstractChannel) -> AbstractQueue:
             "x-dead-letter-routing-key": DEAD_LETTER_QUEUE,
         },
     )
+
+
+@dataclass(frozen=True)
+class Session:
+    """A robust connection (it reconnects, restoring channel, queues and consumers, after a
+    broker restart), its confirming channel and the job queue."""
+
+    connection: AbstractRobustConnection
+    channel: AbstractChannel
+    jobs: AbstractQueue
+
+
+async def open_session(
+    url: str,
+    prefetch: int | None = None,
+    then: Callable[[Session], Awaitable[None]] | None = None,
+) -> Session:
+    """Connect, open a channel, declare the queues and run `then` (start consuming, say): all
+    or nothing. A close anywhere on the way (a broker restarting; a quorum queue on a fresh
+    vhost not ready yet for a consumer) fails the whole attempt, for `keep_trying` to repeat,
+    instead of leaving a connection without its queues or consumer."""
+    connection = await aio_pika.connect_robust(url)
+    try:
+        channel = await connection.channel(publisher_confirms=True)
+        if prefetch is not None:
+            await channel.set_qos(prefetch_count=prefetch)
+        session = Session(connection, channel, await declare_queues(channel))
+        if then is not None:
+            await then(session)
+    except BaseException:
+        await connection.close()
+        raise
+    return session
 
 
 async def publish_job(channel: AbstractChannel, job: AnyJob) -> None:

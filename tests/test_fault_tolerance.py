@@ -5,11 +5,12 @@ Tests synchronise on conditions (queue states, sessions waiting for a lock, log 
 sleeps: a shard is held in a worker's hands by locking a table it reads (tests/services.py)."""
 
 import asyncio
+import contextlib
 import json
 import signal
 import subprocess
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import aio_pika
 import asyncpg
 import pytest
 
+from api.broker import BrokerLink
 from shared.messages import ATTEMPT_HEADER, DEAD_LETTER_QUEUE, JOB_QUEUE, MAX_ATTEMPTS
 from tests.conftest import rabbitmqctl
 from tests.sample import AS_OF, EXPECTED, Client, load_sample, wait_until_finished
@@ -317,6 +319,56 @@ async def test_a_worker_refused_by_its_vhost_says_so_in_one_line(farm: Farm) -> 
     assert await asyncio.to_thread(worker.wait, 5) == 0
     text = farm.log().read_text()
     assert "Traceback" not in text and "InvalidFrameError" not in text
+
+
+@contextlib.contextmanager
+def configure_refused() -> Iterator[str]:
+    """A fresh vhost where guest may connect, read and write but not declare queues; its URL."""
+    name = f"storemon_test_refused_{uuid.uuid4().hex[:8]}"
+    rabbitmqctl("add_vhost", name)
+    try:
+        rabbitmqctl("set_permissions", "-p", name, "guest", "", ".*", ".*")
+        yield name
+    finally:
+        rabbitmqctl("delete_vhost", name)
+
+
+async def test_a_worker_refused_its_queues_waits_until_access_is_granted(farm: Farm) -> None:
+    with configure_refused() as name:
+        worker = farm.workers(AMQP_URL=f"amqp://guest:guest@127.0.0.1:5672/{name}")
+        await until(
+            lambda: asyncio.to_thread(logged, farm.log(), "RabbitMQ refused access to the queues"),
+            "the worker to say it may not declare its queues",
+        )
+        assert worker.poll() is None  # still there, waiting
+        rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+        await until(
+            lambda: asyncio.to_thread(logged, farm.log(), "worker consuming storemon.jobs"),
+            "the worker to consume once access is granted",
+        )
+        worker.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(worker.wait, 10) == 0
+
+
+async def test_the_api_refused_its_queues_becomes_ready_once_access_is_granted(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def said_refused() -> bool:
+        return "RabbitMQ refused access to the queues" in caplog.text
+
+    async def ready() -> bool:
+        return link.ready
+
+    with configure_refused() as name:
+        link = BrokerLink(f"amqp://guest:guest@127.0.0.1:5672/{name}")
+        try:
+            await until(said_refused, "the API to say it may not declare its queues")
+            assert not link.ready
+            rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+            await until(ready, "the API's broker link to be ready")
+            assert await link.queue_depth() == 0
+        finally:
+            await link.close()
 
 
 async def test_while_the_database_is_down_every_database_route_answers_503(

@@ -5,14 +5,14 @@ import contextlib
 import logging
 import signal
 
-import aio_pika
+import asyncpg
 from aio_pika.abc import AbstractIncomingMessage
 
 from shared.backoff import keep_trying
 from shared.config import Settings
 from shared.csvfile import require_reports_dir
 from shared.db.connections import create_pool
-from shared.messages import AnyJob, declare_queues, publish_job
+from shared.messages import AnyJob, Session, open_session, publish_job
 from worker import housekeeping, metrics
 from worker.delivery import Delivery
 from worker.job import JobContext
@@ -48,42 +48,37 @@ class Worker:
             if pool is None:
                 return
             stack.push_async_callback(pool.close)
-            # A robust connection reconnects by itself after a broker restart.
-            connection = await keep_trying(
-                "RabbitMQ", lambda: aio_pika.connect_robust(self.settings.amqp_url), self._stop
+            consumer = _Consumer(self, pool, self._stop)
+            session = await keep_trying(
+                "RabbitMQ",
+                lambda: open_session(self.settings.amqp_url, PREFETCH, consumer.start),
+                self._stop,
             )
-            if connection is None:
+            if session is None:
                 return
-            stack.push_async_callback(connection.close)
-            channel = await connection.channel()  # publisher confirms: on by default
-            await channel.set_qos(prefetch_count=PREFETCH)
-            queue = await declare_queues(channel)
-
-            async def publish(job: AnyJob) -> None:
-                await publish_job(channel, job)
-
-            delivery = Delivery(JobContext(pool, self.settings, publish), channel, self._stop)
-
-            async def on_message(message: AbstractIncomingMessage) -> None:
-                self._current = asyncio.current_task()
-                try:
-                    outcome = await delivery.handle(message)
-                    self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
-                finally:
-                    self._current = None
-
-            upkeep = asyncio.create_task(housekeeping.run(pool, publish, self.settings, self._stop))
+            stack.push_async_callback(session.connection.close)
+            upkeep = asyncio.create_task(
+                housekeeping.run(pool, consumer.publish, self.settings, self._stop)
+            )
             stack.push_async_callback(_cancel, upkeep)
-            tag = await queue.consume(on_message)
-            log.info("worker consuming %s", queue.name)
+            log.info("worker consuming %s", session.jobs.name)
             if ready is not None:
                 ready.set()
             await self._stop.wait()
             with contextlib.suppress(Exception):  # the broker may be gone: nothing to cancel
-                await queue.cancel(tag)
+                await session.jobs.cancel(consumer.tag)
             await self._finish_current()
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(self.outcomes.items()))
         log.info("worker stopped: %s", summary or "no jobs")
+
+    async def run_one(self, delivery: Delivery, message: AbstractIncomingMessage) -> None:
+        """Handle one message, known as the job in hand until it is settled."""
+        self._current = asyncio.current_task()
+        try:
+            outcome = await delivery.handle(message)
+            self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+        finally:
+            self._current = None
 
     async def _finish_current(self) -> None:
         current = self._current
@@ -95,6 +90,32 @@ class Worker:
             current.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await current
+
+
+class _Consumer:
+    """The worker's side of one broker session: its publisher and its consumer tag."""
+
+    def __init__(self, worker: Worker, pool: asyncpg.Pool, stop: asyncio.Event) -> None:
+        self._worker = worker
+        self._pool = pool
+        self._stop = stop
+        self._session: Session | None = None
+        self.tag = ""
+
+    async def publish(self, job: AnyJob) -> None:
+        assert self._session is not None  # start() ran before any job or upkeep
+        await publish_job(self._session.channel, job)
+
+    async def start(self, session: Session) -> None:
+        """Consume the job queue of `session` (the last step of opening it)."""
+        self._session = session
+        context = JobContext(self._pool, self._worker.settings, self.publish)
+        delivery = Delivery(context, session.channel, self._stop)
+
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            await self._worker.run_one(delivery, message)
+
+        self.tag = await session.jobs.consume(on_message)
 
 
 async def _cancel(task: asyncio.Task[None]) -> None:
