@@ -6,9 +6,10 @@ SCALE ?= 1
 WEEKS ?= 1
 RUNS ?= 3
 WORKERS ?= 1
+SOAK_SECONDS ?= 300
 PACKAGES := cli api worker bench sampledata shared
 
-.PHONY: install services browser migrate test lint fmt typecheck demo bench clean
+.PHONY: install services browser migrate test lint fmt typecheck demo bench soak clean
 
 install: $(BIN)/storemon
 
@@ -47,6 +48,10 @@ demo: install services
 
 bench: install services
 	$(BIN)/storemon bench --scale $(SCALE) --weeks $(WEEKS) --runs $(RUNS) --workers $(WORKERS)
+
+# About 5 minutes of load with worker kills and database and broker outages (docs/benchmarks.md).
+soak: install services
+	$(BIN)/python -m bench.soak --seconds $(SOAK_SECONDS)
 
 clean:
 	rm -rf $(VENV) demo-data bench-data reports *.egg-info
