@@ -6,6 +6,7 @@ SCALE ?= 1
 WEEKS ?= 1
 RUNS ?= 3
 WORKERS ?= 1
+SECTIONS ?=
 SOAK_SECONDS ?= 300
 PACKAGES := cli api worker bench sampledata shared
 
@@ -47,7 +48,7 @@ demo: install services
 	bash scripts/demo.sh
 
 bench: install services
-	$(BIN)/storemon bench --scale $(SCALE) --weeks $(WEEKS) --runs $(RUNS) --workers $(WORKERS)
+	$(BIN)/storemon bench --scale $(SCALE) --weeks $(WEEKS) --runs $(RUNS) --workers $(WORKERS) --sections "$(SECTIONS)"
 
 # About 5 minutes of load with worker kills and database and broker outages (docs/benchmarks.md).
 soak: install services

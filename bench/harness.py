@@ -1,31 +1,48 @@
-"""`storemon bench`: ingest and report timings beside the floors PostgreSQL sets, one table.
+"""`storemon bench`: ingest, reads, reports and pages beside the floors PostgreSQL sets and a
+one-query DuckDB report, in one table.
 
 Everything a ratio compares is timed in the same run, interleaved, and reported as medians.
+Sections (`--sections`, all by default):
+- ingest: the polls file into a fresh database against a plain COPY of it; an hourly increment;
+  the compaction of a day of hourly increments;
+- reads: the span of a report read as the workers read it (chunks) against the same polls read
+  from a table of one row per poll, both made in this run;
+- report: trigger → Complete with 1 (and more) workers, against DuckDB's one query; worker peak
+  memory; then a page of the report's rows under a bounded load (p50, p99);
+- period: on 30 days of polls, a 30-day daily report against the standard report and DuckDB;
+- year: a 366-day monthly report over 1,000 stores with a year of polls: worker peak memory.
 """
 
 import asyncio
-import os
-import socket
+import random
 import statistics
-import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import asyncpg
+import duckdb
+import numpy as np
 
+from bench import duckdb_report
+from bench.processes import running
 from sampledata.generate import generate_dataset
-from shared.db import ingests, reports, schema, stores
+from shared.db import ingests, polls, reports, schema, stores
 from shared.ingest import ingest_hours, ingest_polls, ingest_timezones
+from shared.pollchunks import STORE_BLOCK, across_days, merge
 from shared.uptime.compute import SPAN_US
+from shared.uptime.periods import Range
 
 BASE_STORES = 14_000
-_SPAN = timedelta(microseconds=SPAN_US)
+SECTIONS = ("ingest", "reads", "report", "period", "year")
+PAGE_REQUESTS = 2_000  # pages asked for under load
+PAGE_CLIENTS = 8  # at once
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -34,9 +51,14 @@ class BenchConfig:
     weeks: int = 1
     runs: int = 3
     workers: list[int] = field(default_factory=lambda: [1])
+    sections: tuple[str, ...] = SECTIONS
     data_dir: Path = Path("bench-data")
     server: str = "postgresql://postgres@127.0.0.1:5432"
     amqp_server: str = "amqp://guest:guest@127.0.0.1:5672"
+
+    @property
+    def stores(self) -> int:
+        return round(BASE_STORES * self.scale)
 
 
 @dataclass
@@ -63,10 +85,8 @@ async def _timed(work: Callable[[], Awaitable[object]]) -> float:
     return time.perf_counter() - start
 
 
-def dataset(cfg: BenchConfig) -> Path:
-    """The generated files for this scale and history (made once, reused)."""
-    stores = round(BASE_STORES * cfg.scale)
-    days = 7 * cfg.weeks + 1.5
+def dataset(cfg: BenchConfig, stores: int, days: float) -> Path:
+    """The generated files (made once, reused)."""
     out = cfg.data_dir / f"stores{stores}-days{days:g}"
     if not (out / "store_status.csv").exists():
         print(f"generating {stores} stores × {days:g} days into {out}", file=sys.stderr)
@@ -74,201 +94,396 @@ def dataset(cfg: BenchConfig) -> Path:
     return out
 
 
-async def _fresh_database(url: str) -> None:
+async def _fresh(url: str, data: Path | None = None) -> None:
+    """A new database; with `data`, its three files ingested."""
     await schema.drop_database(url)
     await schema.migrate(url)
+    if data is not None:
+        conn = await asyncpg.connect(url)
+        try:
+            await ingest_polls(conn, data / "store_status.csv")
+            await ingest_hours(conn, data / "menu_hours.csv")
+            await ingest_timezones(conn, data / "timezones.csv")
+        finally:
+            await conn.close()
 
 
-async def _ingest_floor(conn: asyncpg.Connection, polls: Path) -> float:
-    """A plain COPY of the polls file into an unlogged, unindexed table of three text columns."""
-    await conn.execute("DROP TABLE IF EXISTS bench_floor")
-    await conn.execute("CREATE UNLOGGED TABLE bench_floor (a text, b text, c text)")
-
-    async def copy() -> None:
-        await conn.copy_to_table("bench_floor", source=polls, format="csv", header=True)
-
-    took = await _timed(copy)
-    await conn.execute("DROP TABLE bench_floor")
-    return took
+# --- ingest ----------------------------------------------------------------------------------
 
 
 async def bench_ingest(cfg: BenchConfig, data: Path, url: str, out: Results) -> None:
-    floors, ingests = [], []
-    polls = data / "store_status.csv"
+    floors, times = [], []
+    polls_file = data / "store_status.csv"
     for _ in range(cfg.runs):
-        await _fresh_database(url)
+        await _fresh(url)
         conn = await asyncpg.connect(url)
         try:
-            floors.append(await _ingest_floor(conn, polls))
-            ingests.append(await _timed(lambda: ingest_polls(conn, polls)))  # noqa: B023
+            floors.append(await _copy_floor(conn, polls_file))
+            times.append(await _timed(lambda: ingest_polls(conn, polls_file)))  # noqa: B023
         finally:
             await conn.close()
-    rows = sum(1 for _ in polls.open("rb")) - 1
-    floor, ingest = _median(floors), _median(ingests)
+    rows = sum(1 for _ in polls_file.open("rb")) - 1
+    floor, ingest = _median(floors), _median(times)
     out.add("ingest floor (COPY into 3 text columns)", f"{floor:.2f} s", f"{rows:,} polls")
     out.add("ingest into a fresh database", f"{ingest:.2f} s", f"{rows / ingest:,.0f} rows/s")
-    out.add("ingest / floor", f"{ingest / floor:.2f}×", "target ≤ 5×")
+    out.add("ingest / floor", f"{ingest / floor:.2f}×", "target ≤ 1.5×")
     conn = await asyncpg.connect(url)
     try:
         await ingest_hours(conn, data / "menu_hours.csv")
         await ingest_timezones(conn, data / "timezones.csv")
-        await _incremental(cfg, conn, data, out)
+        await _increments(cfg, conn, data, out)
     finally:
         await conn.close()
 
 
-async def _incremental(
-    cfg: BenchConfig, conn: asyncpg.Connection, data: Path, out: Results
-) -> None:
-    """One more hour of polls, one per store, into the database that holds the history."""
+async def _copy_floor(conn: asyncpg.Connection, polls_file: Path) -> float:
+    """A plain COPY of the polls file into an unlogged, unindexed table of three text columns."""
+    await conn.execute("DROP TABLE IF EXISTS bench_floor")
+    await conn.execute("CREATE UNLOGGED TABLE bench_floor (a text, b text, c text)")
+    took = await _timed(
+        lambda: conn.copy_to_table("bench_floor", source=polls_file, format="csv", header=True)
+    )
+    await conn.execute("DROP TABLE bench_floor")
+    return took
+
+
+def _increment(path: Path, ids: list[str], at: datetime) -> None:
+    """One poll per store, spread over the hour from `at`."""
+    with path.open("w") as f:
+        f.write("store_id,status,timestamp_utc\n")
+        for i, store_id in enumerate(ids):
+            stamp = (at + timedelta(seconds=i % 3600)).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+            f.write(f"{store_id},{'inactive' if i % 13 == 0 else 'active'},{stamp}\n")
+
+
+async def _increments(cfg: BenchConfig, conn: asyncpg.Connection, data: Path, out: Results) -> None:
+    """Hourly increments: the first ones timed; then a whole new UTC day of them, compacted."""
     ids = await stores.all_ids(conn)
     latest = await ingests.latest_poll(conn)
     assert latest is not None
+    day = datetime.combine(latest.date() + timedelta(days=1), datetime.min.time(), latest.tzinfo)
     times = []
-    for run in range(cfg.runs):
-        path = data / f"increment-{run}.csv"
-        at = latest + timedelta(minutes=30 + 60 * run)
-        with path.open("w") as f:
-            f.write("store_id,status,timestamp_utc\n")
-            for i, store_id in enumerate(ids):
-                stamp = (at + timedelta(seconds=i % 3600)).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
-                f.write(f"{store_id},{'inactive' if i % 13 == 0 else 'active'},{stamp}\n")
-        times.append(await _timed(lambda: ingest_polls(conn, path)))  # noqa: B023
+    for hour in range(24):
+        path = data / "increment.csv"
+        _increment(path, ids, day + timedelta(hours=hour))
+        took = await _timed(lambda: ingest_polls(conn, path))  # noqa: B023
+        if hour < max(cfg.runs, 3):
+            times.append(took)
     out.add(
-        "incremental ingest (one hour, one poll per store)",
-        f"{_median(times):.2f} s",
-        f"{len(ids):,} polls; target ≤ 1 s",
+        "hourly increment (one poll per store)",
+        f"{_median(times):.3f} s",
+        f"{len(ids):,} polls; target ≤ 0.1 s",
+    )
+    fragmented = [(b, d) for b, d in await polls.fragmented(conn) if d == day.date()]
+
+    async def compact_all() -> None:
+        for block, on in fragmented:
+            await polls.compact(conn, block, on)
+
+    compaction = await _timed(compact_all)
+    out.add(
+        "compaction of a day of hourly increments",
+        f"{compaction:.2f} s",
+        f"{24 * len(ids):,} polls in {len(fragmented)} blocks × 24 chunks; target ≤ 1 s",
     )
 
 
-async def _read_floor(conn: asyncpg.Connection) -> float:
-    """asyncpg binary copy_from_query of the span, no ORDER BY, into a sink that keeps nothing."""
-    as_of = await ingests.latest_poll(conn)
-    assert as_of is not None
+# --- reads -----------------------------------------------------------------------------------
 
+
+async def bench_reads(cfg: BenchConfig, url: str, out: Results) -> None:
+    """The span read two ways: the chunks the shards read, and a table of one row per poll
+    holding the same polls (made here), read with a binary COPY as the old layout was."""
+    conn = await asyncpg.connect(url)
+    try:
+        as_of = await ingests.latest_poll(conn)
+        assert as_of is not None
+        first = as_of - timedelta(microseconds=SPAN_US)
+        await _rows_table(conn, first, as_of)
+        lo, hi = (await _blocks(conn))[0]
+        one = (lo + hi) // 2
+        chunks, rows, block, store = [], [], [], []
+        for _ in range(cfg.runs):
+            chunks.append(await _timed(lambda: _read_chunks(conn, first, as_of)))
+            rows.append(await _timed(lambda: _read_rows(conn, first, as_of)))
+            block.append(await _timed(lambda: polls.read(conn, lo, hi, first.date(), as_of.date())))
+            store.append(
+                await _timed(lambda: polls.read(conn, one, one + 1, first.date(), as_of.date()))
+            )
+        await conn.execute("DROP TABLE bench_rows")
+    finally:
+        await conn.close()
+    out.add(
+        "one store's span / its block's chunks of the span",
+        f"{_median(store) * 1000:.1f} / {_median(block) * 1000:.1f} ms",
+        "per-store reads: target ≤ 1×",
+    )
+    out.add("read floor, one row per poll (binary COPY of the span)", f"{_median(rows):.3f} s")
+    out.add(
+        "read floor, chunks (the span as every shard reads it)",
+        f"{_median(chunks):.3f} s",
+        f"{_median(rows) / _median(chunks):.0f}× less; database time per report, target ≤ 0.1 s",
+    )
+
+
+async def _blocks(conn: asyncpg.Connection) -> list[tuple[int, int]]:
+    top = await stores.max_key(conn)
+    return [
+        (max(b * STORE_BLOCK, 1), min((b + 1) * STORE_BLOCK, top + 1))
+        for b in range(top // STORE_BLOCK + 1)
+    ]
+
+
+async def _read_chunks(conn: asyncpg.Connection, first: datetime, last: datetime) -> int:
+    polls_read = 0
+    for lo, hi in await _blocks(conn):
+        for day in await polls.read(conn, lo, hi, first.date(), last.date()):
+            polls_read += sum(len(chunk) for chunk in day)
+    return polls_read
+
+
+async def _rows_table(conn: asyncpg.Connection, first: datetime, last: datetime) -> None:
+    await conn.execute("DROP TABLE IF EXISTS bench_rows")
+    await conn.execute("CREATE TABLE bench_rows (store int4, ts int8, active bool)")
+    for lo, hi in await _blocks(conn):
+        days = await polls.read(conn, lo, hi, first.date(), last.date())
+        span = across_days([merge(d) for d in days], np.arange(hi - lo, dtype=np.int64), lo)
+        await conn.copy_records_to_table(
+            "bench_rows",
+            records=zip(
+                (span.store + lo).tolist(), span.ts.tolist(), span.active.tolist(), strict=True
+            ),
+        )
+    await conn.execute("ANALYZE bench_rows")
+
+
+async def _read_rows(conn: asyncpg.Connection, first: datetime, last: datetime) -> None:
     async def sink(chunk: bytes) -> None:
         pass
 
-    async def read() -> None:
-        await conn.copy_from_query(
-            "SELECT store, ts, active FROM polls WHERE ts BETWEEN $1 AND $2",
-            as_of - _SPAN,
-            as_of,
-            output=sink,
-            format="binary",
-        )
-
-    return await _timed(read)
+    await conn.copy_from_query(
+        "SELECT store, ts, active FROM bench_rows WHERE ts BETWEEN $1 AND $2",
+        _micros(first),
+        _micros(last),
+        output=sink,
+        format="binary",
+    )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _micros(instant: datetime) -> int:
+    return (instant - EPOCH) // timedelta(microseconds=1)
 
 
-def _vhost(action: str, name: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", action, name], check=True, capture_output=True)
-    if action == "add_vhost":
-        subprocess.run(
-            ["rabbitmqctl", "-q", "set_permissions", "-p", name, "guest", ".*", ".*", ".*"],
-            check=True,
-            capture_output=True,
-        )
+# --- reports ---------------------------------------------------------------------------------
 
 
-def _peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-async def bench_report(cfg: BenchConfig, url: str, workers: int, out: Results) -> float:
-    """Median report seconds (finished_at − requested_at) with `workers` worker processes."""
-    vhost = f"storemon_bench_{uuid.uuid4().hex[:8]}"
-    _vhost("add_vhost", vhost)
-    port = _free_port()
-    reports_dir = (cfg.data_dir / "reports").absolute()
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "AMQP_URL": f"{cfg.amqp_server}/{vhost}",
-        "REPORTS_DIR": str(reports_dir),
-        "PORT": str(port),
-    }
-    storemon = str(Path(sys.executable).with_name("storemon"))
-    procs = [subprocess.Popen([storemon, "api"], env=env, stderr=subprocess.DEVNULL)]
-    procs += [
-        subprocess.Popen([storemon, "worker"], env=env, stderr=subprocess.DEVNULL)
-        for _ in range(workers)
-    ]
-    conn = await asyncpg.connect(url)
-    reports, floors = [], []
-    try:
-        async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http:
-            await _wait_for_api(http)
-            for _ in range(cfg.runs):
-                floors.append(await _read_floor(conn))
-                reports.append(await _one_report(http, conn))
-        rss = max(_peak_rss_mb(p.pid) for p in procs[1:])
-    finally:
-        await conn.close()
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait(30)
-        _vhost("delete_vhost", vhost)
-    report, floor = _median(reports), _median(floors)
-    label = f"{workers} worker{'s' if workers > 1 else ''}"
-    out.add("read floor (binary COPY of the span, no order)", f"{floor:.2f} s")
-    out.add(f"report, trigger → Complete ({label})", f"{report:.2f} s")
-    out.add(f"report / read floor ({label})", f"{report / floor:.2f}×", "target ≤ 3× at 1×")
-    out.add(f"worker peak RSS ({label})", f"{rss:.0f} MB", "target ≤ 250 MB at 10×")
-    return report
-
-
-async def _wait_for_api(http: aiohttp.ClientSession) -> None:
-    for _ in range(200):
-        try:
-            async with http.get("/get_report/none") as r:
-                if r.status == 404:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-    raise RuntimeError("the API did not start")
-
-
-async def _one_report(http: aiohttp.ClientSession, conn: asyncpg.Connection) -> float:
-    async with http.post("/trigger_report") as r:
-        report_id = (await r.json())["report_id"]
+async def _report(
+    http: aiohttp.ClientSession, conn: asyncpg.Connection, body: dict[str, Any]
+) -> tuple[str, float]:
+    """Trigger a report and wait for it: its id and seconds from trigger to Complete."""
+    async with http.post("/trigger_report", json=body) as answer:
+        report_id = (await answer.json())["report_id"]
     while True:
         report = await reports.get(conn, report_id)
         assert report is not None
         if report["status"] == "Complete":
-            return float((report["finished_at"] - report["requested_at"]).total_seconds())
-        if report["status"] == "Failed":
-            raise RuntimeError(f"report failed: {report['error']}")
-        await asyncio.sleep(0.02)
+            return report_id, (report["finished_at"] - report["requested_at"]).total_seconds()
+        if report["status"] != "Running":
+            raise RuntimeError(f"report {report['status']}: {report['error']}")
+        await asyncio.sleep(0.005)
+
+
+def _duckdb(data: Path) -> tuple[duckdb.DuckDBPyConnection, float]:
+    con = duckdb.connect()
+    start = time.perf_counter()
+    duckdb_report.load(con, data)
+    return con, time.perf_counter() - start
+
+
+def _duckdb_timed(work: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
+async def bench_report(cfg: BenchConfig, data: Path, url: str, out: Results) -> None:
+    con, load = _duckdb(data)
+    conn = await asyncpg.connect(url)
+    try:
+        as_of = await ingests.latest_poll(conn)
+        assert as_of is not None
+        for workers in cfg.workers:
+            label = f"{workers} worker{'s' if workers > 1 else ''}"
+            async with running(url, cfg.amqp_server, cfg.data_dir / "reports", workers) as svc:
+                async with aiohttp.ClientSession(svc.url) as http:
+                    await _report(http, conn, {})  # the first one reads the hours: warm
+                    times, ducks = [], []
+                    for _ in range(cfg.runs):
+                        report_id, took = await _report(http, conn, {})
+                        times.append(took)
+                        ducks.append(
+                            _duckdb_timed(lambda: duckdb_report.standard_report(con, as_of))
+                        )
+                    if workers == cfg.workers[0]:
+                        await _pages(http, report_id, out)
+                report, duck = _median(times), _median(ducks)
+                out.add(
+                    f"report, trigger → Complete ({label})",
+                    f"{report:.3f} s",
+                    "target ≤ 0.5 s at 1×",
+                )
+                out.add(
+                    "DuckDB, the same report in one query (data loaded)",
+                    f"{duck:.3f} s",
+                    f"loading the CSVs: {load:.2f} s",
+                )
+                out.add(f"report / DuckDB ({label})", f"{report / duck:.2f}×", "target ≤ 0.4×")
+                out.add(
+                    f"worker peak RSS ({label})",
+                    f"{svc.worker_peak_rss_mb():.0f} MB",
+                    "target ≤ 250 MB at 10×",
+                )
+    finally:
+        await conn.close()
+        con.close()
+
+
+async def _pages(http: aiohttp.ClientSession, report_id: str, out: Results) -> None:
+    """Pages of the report's rows from PAGE_CLIENTS clients at once: random sort, order,
+    store_id prefix, and a second page by cursor now and then."""
+    async with http.get(f"/reports/{report_id}/rows?limit=1") as answer:
+        first = await answer.json()
+    columns = list(first["rows"][0])
+    rng = random.Random(1)
+    prefixes = ["", "", "", "1", "12", "a", "3f"]
+    latencies: list[float] = []
+
+    async def client(requests: int) -> None:
+        for _ in range(requests):
+            order = rng.choice(["asc", "desc"])
+            query = f"sort={rng.choice(columns)}&order={order}&limit=50&q={rng.choice(prefixes)}"
+            start = time.perf_counter()
+            async with http.get(f"/reports/{report_id}/rows?{query}") as answer:
+                page = await answer.json()
+            latencies.append(time.perf_counter() - start)
+            if page["next_cursor"] and rng.random() < 0.5:
+                start = time.perf_counter()
+                async with http.get(
+                    f"/reports/{report_id}/rows?{query}&cursor={page['next_cursor']}"
+                ) as answer:
+                    await answer.read()
+                latencies.append(time.perf_counter() - start)
+
+    await asyncio.gather(*(client(PAGE_REQUESTS // PAGE_CLIENTS) for _ in range(PAGE_CLIENTS)))
+    latencies.sort()
+    p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]
+    out.add(
+        "a page of rows under load (p50 / p99)",
+        f"{p50 * 1000:.1f} / {p99 * 1000:.1f} ms",
+        f"{len(latencies):,} pages, {PAGE_CLIENTS} clients at once, "
+        f"{first['rows_total']:,} rows; target p99 ≤ 100 ms",
+    )
+
+
+async def bench_period(cfg: BenchConfig, url: str, out: Results) -> None:
+    """A 30-day daily report beside the standard report, on the same 30 days of polls."""
+    data = dataset(cfg, cfg.stores, 31.5)
+    await _fresh(url, data)
+    con, _ = _duckdb(data)
+    conn = await asyncpg.connect(url)
+    try:
+        as_of = await ingests.latest_poll(conn)
+        assert as_of is not None
+        last = as_of.date() - timedelta(days=1)
+        periods = Range(last - timedelta(days=29), last, "day")
+        body = {
+            "from": periods.first.isoformat(),
+            "to": periods.last.isoformat(),
+            "interval": "day",
+        }
+        reports_dir = cfg.data_dir / "reports"
+        async with (
+            running(url, cfg.amqp_server, reports_dir, cfg.workers[0]) as svc,
+            aiohttp.ClientSession(svc.url) as http,
+        ):
+            await _report(http, conn, {})  # warm
+            standard, period, ducks = [], [], []
+            for _ in range(cfg.runs):
+                standard.append((await _report(http, conn, {}))[1])
+                period.append((await _report(http, conn, body))[1])
+                ducks.append(
+                    _duckdb_timed(
+                        lambda: duckdb_report.period_report(
+                            con, periods.first, periods.last, "day", as_of
+                        )
+                    )
+                )
+        s, p, d = _median(standard), _median(period), _median(ducks)
+        note = f"{cfg.stores:,} stores, 30 days of polls"
+        out.add("standard report on 30 days of polls", f"{s:.3f} s", note)
+        out.add(
+            "30-day daily period report", f"{p:.3f} s", f"{p / s:.2f}× the standard; target ≤ 2×"
+        )
+        out.add(
+            "DuckDB, the 30-day daily report in one query",
+            f"{d:.3f} s",
+            f"period / DuckDB {p / d:.2f}×; target ≤ 0.5×",
+        )
+    finally:
+        await conn.close()
+        con.close()
+
+
+async def bench_year(cfg: BenchConfig, url: str, out: Results) -> None:
+    """A 366-day monthly report over 1,000 stores with a year of polls: worker memory."""
+    data = dataset(cfg, 1_000, 367.5)
+    await _fresh(url, data)
+    conn = await asyncpg.connect(url)
+    try:
+        as_of = await ingests.latest_poll(conn)
+        assert as_of is not None
+        last = as_of.date() - timedelta(days=1)
+        body = {
+            "from": (last - timedelta(days=365)).isoformat(),
+            "to": last.isoformat(),
+            "interval": "month",
+        }
+        async with running(url, cfg.amqp_server, cfg.data_dir / "reports", 1) as svc:
+            async with aiohttp.ClientSession(svc.url) as http:
+                _, took = await _report(http, conn, body)
+            rss = svc.worker_peak_rss_mb()
+        polls_stored = await polls.stored(conn)
+    finally:
+        await conn.close()
+    out.add(
+        "366-day monthly report, 1,000 stores, a year of polls",
+        f"{took:.2f} s",
+        f"{polls_stored:,} polls",
+    )
+    out.add("worker peak RSS (that report)", f"{rss:.0f} MB", "target ≤ 250 MB")
 
 
 async def run(cfg: BenchConfig) -> str:
     """Run the benchmark; the markdown table of results."""
-    data = dataset(cfg)
     url = f"{cfg.server}/storemon_bench"
     out = Results()
     out.add(
         "scale",
-        f"{cfg.scale:g}× ({round(BASE_STORES * cfg.scale):,} stores)",
+        f"{cfg.scale:g}× ({cfg.stores:,} stores)",
         f"{cfg.weeks} week(s) of history, medians of {cfg.runs} runs",
     )
-    await bench_ingest(cfg, data, url, out)
-    times = {n: await bench_report(cfg, url, n, out) for n in cfg.workers}
-    if len(times) > 1:
-        one = times[min(times)]
-        for n, t in times.items():
-            out.add(f"speed-up with {n} workers", f"{one / t:.2f}×")
+    data = dataset(cfg, cfg.stores, 7 * cfg.weeks + 1.5)
+    if "ingest" in cfg.sections:
+        await bench_ingest(cfg, data, url, out)
+    else:
+        await _fresh(url, data)
+    if "reads" in cfg.sections:
+        await bench_reads(cfg, url, out)
+    if "report" in cfg.sections:
+        await bench_report(cfg, data, url, out)
+    if "period" in cfg.sections:
+        await bench_period(cfg, url, out)
+    if "year" in cfg.sections:
+        await bench_year(cfg, url, out)
     await schema.drop_database(url)
     return out.table()

@@ -39,7 +39,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -55,11 +54,23 @@ from urllib.parse import quote
 import aiohttp
 import asyncpg
 
+from bench.processes import (
+    STOREMON,
+    Service,
+    free_port,
+    memory_pressure,
+    proc_fds,
+    proc_rss_mb,
+    rabbitmqctl,
+    run_command,
+    with_app,
+)
+from shared.db import ingests, polls, reports, schema
+from shared.db.reports import Report
 from shared.messages import DEAD_LETTER_QUEUE, JOB_QUEUE, RETRY_QUEUE
 
 QUEUES = (JOB_QUEUE, RETRY_QUEUE, DEAD_LETTER_QUEUE)
 APP_PREFIX = "storemon-soak"  # application_name prefix of every PostgreSQL session of a run
-STOP_GRACE = 15.0  # seconds a service process gets after SIGTERM before SIGKILL
 FOLLOW_POLL = 0.25  # seconds between two GET /get_report of one report
 FOLLOW_PATIENCE = 5.0  # seconds a trigger loop follows a report before it triggers the next
 RECOVERY_GRACE = 30.0  # seconds after an outage within which 503s are still expected
@@ -203,162 +214,6 @@ def iso_z(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def with_app(url: str, app: str) -> str:
-    """The PostgreSQL URL with an application_name, so pg_stat_activity says whose a session is."""
-    return f"{url}{'&' if '?' in url else '?'}application_name={app}"
-
-
-def proc_rss_mb(pid: int) -> float | None:
-    """VmRSS of a live process in MB (None when it is gone)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
-def memory_pressure() -> float | None:
-    """The share of the last 10 s in which every task of the host waited for memory (%)."""
-    try:
-        for line in Path("/proc/pressure/memory").read_text().splitlines():
-            if line.startswith("full"):
-                return float(line.split()[1].removeprefix("avg10="))
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
-
-
-def proc_fds(pid: int) -> int | None:
-    """Open file descriptors of a live process (None when it is gone)."""
-    try:
-        return len(os.listdir(f"/proc/{pid}/fd"))
-    except OSError:
-        return None
-
-
-async def run_command(
-    args: list[str], env: dict[str, str] | None = None, timeout: float = 600.0
-) -> tuple[int, str, str]:
-    """Run a command to its end: exit status, standard output, standard error."""
-    proc = await asyncio.create_subprocess_exec(
-        *args,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        out, err = await asyncio.wait_for(proc.communicate(), timeout)
-    except BaseException:
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        await proc.wait()
-        raise
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(errors="replace"), err.decode(errors="replace")
-
-
-async def rabbitmqctl(*args: str, check: bool = True) -> str:
-    """`rabbitmqctl -q ARGS`; its output. RuntimeError when it fails and `check`."""
-    rc, out, err = await run_command(["rabbitmqctl", "-q", *args], timeout=60.0)
-    if rc != 0 and check:
-        raise RuntimeError(f"rabbitmqctl {' '.join(args)}: {err.strip() or out.strip()}")
-    return out
-
-
-class Service:
-    """One service process (the API or a worker) that can be killed and started again; every
-    incarnation logs to its own file."""
-
-    def __init__(self, name: str, args: list[str], env: dict[str, str], logs: Path) -> None:
-        self.name, self.args, self.env, self.log_dir = name, args, env, logs
-        self.proc: asyncio.subprocess.Process | None = None
-        self.logs: list[Path] = []
-        self.exits: list[str] = []  # exits nobody asked for
-        self._killed: set[int] = set()  # pids killed on purpose
-        self._stopping = False
-        self._watchers: set[asyncio.Task[None]] = set()
-
-    @property
-    def pid(self) -> int | None:
-        return self.proc.pid if self.proc is not None and self.proc.returncode is None else None
-
-    @property
-    def log(self) -> Path:
-        return self.logs[-1]
-
-    async def start(self) -> None:
-        log = self.log_dir / f"{self.name}.{len(self.logs)}.log"
-        with log.open("ab") as f:
-            self.proc = await asyncio.create_subprocess_exec(
-                *self.args, env=self.env, stdin=asyncio.subprocess.DEVNULL, stdout=f, stderr=f
-            )
-        self.logs.append(log)
-        watcher = asyncio.create_task(self._watch(self.proc, log))
-        self._watchers.add(watcher)
-        watcher.add_done_callback(self._watchers.discard)
-
-    async def _watch(self, proc: asyncio.subprocess.Process, log: Path) -> None:
-        """A process that ends on its own is a finding: note it, and start it again."""
-        rc = await proc.wait()
-        if proc.pid in self._killed or self._stopping or proc is not self.proc:
-            return
-        lines = log.read_text(errors="replace").strip().splitlines() or ["(no output)"]
-        self.exits.append(
-            f"{self.name} (pid {proc.pid}) exited with {rc} at {time.strftime('%H:%M:%S')}, "
-            f"saying {lines[-1][:200]!r}; see {log}"
-        )
-        await asyncio.sleep(1.0)
-        if not self._stopping and proc is self.proc:
-            await self.start()
-
-    async def kill_and_restart(self) -> int | None:
-        """SIGKILL, then a new incarnation; the pid killed."""
-        proc, pid = self.proc, self.pid
-        if proc is None or pid is None:
-            return None  # not running (an exit of its own, restarting)
-        self._killed.add(pid)
-        proc.send_signal(signal.SIGKILL)
-        await proc.wait()
-        await self.start()
-        return pid
-
-    def stopping(self) -> None:
-        """From now on an exit is expected (the run ends): no restart."""
-        self._stopping = True
-
-    async def stop(self) -> None:
-        """SIGTERM, and SIGKILL after STOP_GRACE seconds."""
-        self._stopping = True
-        proc = self.proc
-        if proc is not None and proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.terminate()
-            try:
-                await asyncio.wait_for(proc.wait(), STOP_GRACE)
-            except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.kill()
-                await proc.wait()
-        for watcher in list(self._watchers):
-            watcher.cancel()
-
-    def logged(self, text: str) -> bool:
-        """Whether the current incarnation logged a message holding `text`."""
-        try:
-            return text in self.log.read_text(errors="replace")
-        except OSError:
-            return False
-
-
 class Soak:
     """One soak run: set up, load and faults, drain, checks, clean up."""
 
@@ -371,7 +226,6 @@ class Soak:
         self.amqp_url = f"{cfg.amqp_server}/{self.name}"
         self.dir = Path(tempfile.gettempdir()) / self.name
         self.data, self.reports, self.logs = (self.dir / d for d in ("data", "reports", "logs"))
-        self.storemon = str(Path(sys.executable).with_name("storemon"))
         self.port = free_port()
         self.stats = Stats()
         self.rng = random.Random(cfg.seed)
@@ -421,7 +275,7 @@ class Soak:
 
     async def cli(self, *args: str, app: str = "cli") -> None:
         """Run `storemon ARGS`; RuntimeError when it fails (set-up steps only)."""
-        rc, out, err = await run_command([self.storemon, *args], self.env(app))
+        rc, out, err = await run_command([STOREMON, *args], self.env(app))
         if rc != 0:
             raise RuntimeError(f"storemon {' '.join(args)} exited {rc}: {err.strip()[-2000:]}")
         if out.strip():
@@ -476,9 +330,7 @@ class Soak:
             self.store_ids = sorted({line.split(",", 1)[0] for line in f})
         conn = await self.soak_db()
         try:
-            self.latest = await conn.fetchval(
-                "SELECT max(max_ts) FROM ingests WHERE kind = 'polls'"
-            )
+            self.latest = await ingests.latest_poll(conn)
         finally:
             await conn.close()
         assert self.latest is not None
@@ -487,11 +339,9 @@ class Soak:
             iso_z(t) for t in (first, first - timedelta(hours=6), first - timedelta(days=3))
         ]
         self.admin = await asyncpg.connect(with_app(self.admin_url, f"{APP_PREFIX}-admin"))
-        api = Service("api", [self.storemon, "api"], self.env("svc-api"), self.logs)
+        api = Service("api", [STOREMON, "api"], self.env("svc-api"), self.logs)
         self.workers = [
-            Service(
-                f"worker-{n}", [self.storemon, "worker"], self.env(f"svc-worker-{n}"), self.logs
-            )
+            Service(f"worker-{n}", [STOREMON, "worker"], self.env(f"svc-worker-{n}"), self.logs)
             for n in range(1, cfg.workers + 1)
         ]
         self.services = [api, *self.workers]
@@ -618,7 +468,7 @@ class Soak:
             path, latest = pending
             start = time.monotonic()
             rc, _, err = await run_command(
-                [self.storemon, "ingest", "--polls", str(path)], self.env("ingest")
+                [STOREMON, "ingest", "--polls", str(path)], self.env("ingest")
             )
             took = time.monotonic() - start
             ok = rc == 0
@@ -804,7 +654,7 @@ class Soak:
         while True:
             conn = await self.soak_db()
             try:
-                running = await conn.fetchval("SELECT count(*) FROM reports WHERE status='Running'")
+                running = len(await reports.running(conn))
             finally:
                 await conn.close()
             queues = await self.queue_depths()
@@ -821,11 +671,8 @@ class Soak:
         """The checks and the summary; the exit status."""
         conn = await self.soak_db()
         try:
-            rows = await conn.fetch(
-                "SELECT id::text AS id, status, as_of, rows, error, "
-                "extract(epoch FROM finished_at - requested_at)::float8 AS seconds FROM reports"
-            )
-            polls = await conn.fetchval("SELECT count(*) FROM polls")
+            rows = [_outcome(r) for r in await reports.listing(conn, limit=1_000_000)]
+            polls_stored = await polls.stored(conn)
         finally:
             await conn.close()
         v = Verdict()
@@ -845,7 +692,7 @@ class Soak:
         self.check_processes(v)
         self.check_flat(v)
         self.check_host(v)
-        self.figures(v, done, polls)
+        self.figures(v, done, polls_stored)
         redelivered = await self.redeliveries()
         v.figure(
             "job messages redelivered by the broker (kills, outages)",
@@ -1162,11 +1009,7 @@ class Soak:
     async def _drop_database(self) -> None:
         if "database" not in self.created:
             return
-        conn = await asyncpg.connect(with_app(self.admin_url, f"{APP_PREFIX}-admin"))
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-        finally:
-            await conn.close()
+        await schema.drop_database(self.db_url)
 
     async def _delete_vhost(self) -> None:
         if "vhost" in self.created:
@@ -1174,6 +1017,13 @@ class Soak:
 
 
 _VARIABLE = re.compile(r"[0-9a-f]{8}-[0-9a-f-]{27}|\d+(\.\d+)?")
+
+
+def _outcome(report: Report) -> dict[str, Any]:
+    """What the checks read of a report: its id as text, and seconds from trigger to end."""
+    finished = report["finished_at"]
+    seconds = None if finished is None else (finished - report["requested_at"]).total_seconds()
+    return {**dict(report), "id": str(report["id"]), "seconds": seconds}
 
 
 def _shape(message: str) -> str:

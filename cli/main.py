@@ -13,7 +13,7 @@ import asyncpg
 from shared import logs
 from shared.config import Settings
 from shared.db import schema
-from shared.errors import StoremonError
+from shared.errors import BadInput, StoremonError
 
 T = TypeVar("T")
 
@@ -112,10 +112,14 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _bench(settings: Settings, args: argparse.Namespace) -> int:
-    from bench.harness import BenchConfig, run
+    from bench.harness import SECTIONS, BenchConfig, run
 
     workers = [int(n) for n in args.workers.split(",")]
-    print(asyncio.run(run(BenchConfig(args.scale, args.weeks, args.runs, workers))))
+    sections = tuple(args.sections.split(",")) if args.sections else SECTIONS
+    if unknown := set(sections) - set(SECTIONS):
+        raise BadInput(f"unknown bench sections {sorted(unknown)}; known: {', '.join(SECTIONS)}")
+    config = BenchConfig(args.scale, args.weeks, args.runs, workers, sections)
+    print(asyncio.run(run(config)))
     return 0
 
 
@@ -158,6 +162,9 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--weeks", type=int, default=1, help="weeks of stored history")
     bench.add_argument("--runs", type=int, default=3, help="runs per measure (medians)")
     bench.add_argument("--workers", default="1", help="worker counts to compare, e.g. 1,2")
+    bench.add_argument(
+        "--sections", default="", help="some of ingest,reads,report,period,year (default: all)"
+    )
     bench.set_defaults(run=_bench)
     return p
 

@@ -145,6 +145,11 @@ async def drop_before(conn: asyncpg.Connection, day: date) -> int:
     return int(dropped)
 
 
+async def stored(conn: asyncpg.Connection) -> int:
+    """Polls stored (a poll sent twice counts twice until its day is compacted)."""
+    return int(await conn.fetchval("SELECT coalesce(sum(polls), 0) FROM poll_chunks"))
+
+
 async def blocks(conn: asyncpg.Connection) -> list[int]:
     """The blocks that hold any poll."""
     return [r["block"] for r in await conn.fetch("SELECT DISTINCT block FROM poll_chunks")]
