@@ -1,18 +1,20 @@
 """The report CSV: its header, its rows, and the atomic write into the reports directory."""
 
 import contextlib
-import csv
-import heapq
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, Self
 
+import numpy as np
+
 from shared.errors import ConfigError
+from shared.pollchunks import Ints
 from shared.uptime.model import PeriodRow, ReportRow
+from shared.uptime.table import Table
 
 HEADER = ReportRow._fields  # the standard report
 PERIOD_HEADER = PeriodRow._fields  # a period report
@@ -49,6 +51,20 @@ def csv_lines(rows: Iterable[Sequence[str]]) -> bytes:
     """CSV lines for `rows`, LF-terminated. Only the first field, the opaque store_id, can
     hold a comma or a quote (the others are numbers); such an id is quoted."""
     return "".join(f"{_quoted(row[0])},{','.join(row[1:])}\n" for row in rows).encode()
+
+
+def table_lines(table: Table, store_ids: Sequence[str]) -> tuple[bytes, Ints]:
+    """The CSV lines of `table` (its stores index `store_ids`) and each one's length in bytes."""
+    quoted = [_quoted(s) for s in store_ids]
+    ids = [quoted[s] for s in table.store.tolist()]
+    texts = [column.texts for column in table.columns]
+    lines = [",".join(fields) for fields in zip(ids, *texts, strict=True)]
+    text = "\n".join(lines) + "\n" if lines else ""
+    lengths = np.fromiter(map(len, lines), np.int64, len(lines)) + 1
+    if not text.isascii():  # a store_id beyond ASCII: lengths in bytes, not characters
+        extra = np.array([len(q.encode()) - len(q) for q in quoted], np.int64)
+        lengths += extra[table.store]
+    return text.encode(), lengths
 
 
 def _quoted(value: str) -> str:
@@ -136,55 +152,3 @@ def _umask() -> int:
 
 
 FILE_MODE = 0o666 & ~_umask()  # what the umask gives a new file (0644 by default)
-
-
-class RowsFile(AtomicFile):
-    """An atomic file of report rows; `rows` counts them."""
-
-    def __init__(self, target: Path, header: Sequence[str] | None) -> None:
-        super().__init__(target)
-        self.rows = 0
-        if header:
-            self.write(csv_lines([header]))
-
-    def add(self, rows: Sequence[Sequence[str]]) -> None:
-        self.write(csv_lines(rows))
-        self.rows += len(rows)
-
-
-def sort_key(line: str) -> str:
-    """The store_id of a CSV row line, to merge sorted parts in store_id order."""
-    if line.startswith('"'):
-        return next(csv.reader([line]))[0]
-    return line.split(",", 1)[0]
-
-
-def merge_parts(
-    parts: Iterable[Path], into: AtomicFile, seen: Callable[[str, int], None] | None = None
-) -> int:
-    """Merge row files each sorted by store_id into `into`, in store_id order (the rows of one
-    store, all in one part, keep their order); rows written. `seen` hears each row written
-    and its length in bytes."""
-    with contextlib.ExitStack() as stack:
-        files = [stack.enter_context(part.open(encoding="utf-8", newline="")) for part in parts]
-        count = 0
-        for record in heapq.merge(*map(records, files), key=sort_key):
-            data = record.encode()
-            into.write(data)
-            if seen is not None:
-                seen(record, len(data))
-            count += 1
-    return count
-
-
-def records(lines: Iterable[str]) -> Iterator[str]:
-    """The whole CSV records of a row file's lines: a quoted store_id may hold a line end."""
-    pending = ""
-    for line in lines:
-        if not pending and not line.startswith('"'):
-            yield line
-            continue
-        pending += line
-        if pending.count('"') % 2 == 0:
-            yield pending
-            pending = ""

@@ -15,7 +15,6 @@ import csv
 import os
 import shutil
 import tempfile
-from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ import orjson
 
 from shared.csvfile import FILE_MODE
 from shared.errors import BadInput
+from shared.pollchunks import Ints
 from shared.uptime.summary import Summary
 
 ROWS_DIR = ".rows"  # under REPORTS_DIR, beside .parts
@@ -38,56 +38,35 @@ def index_path(reports_dir: Path, report_id: str) -> Path:
     return reports_dir / ROWS_DIR / report_id
 
 
-class Builder:
-    """Collects each CSV row as it is written (its length and its fields), then writes the
-    index; a report of more than MAX_ROWS rows gets none."""
-
-    def __init__(self, header: Sequence[str], header_bytes: int) -> None:
-        self._columns = list(header[1:])
-        self._lengths = array("q")
-        self._keys = [array("q") for _ in self._columns]
-        self._start = header_bytes
-
-    def add(self, record: str, length: int) -> None:
-        """A CSV record (one row, its line end included) and its length in bytes."""
-        self._lengths.append(length)
-        if len(self._lengths) > MAX_ROWS:
-            return
-        # Only the store_id (first) can hold a comma: the other fields are split from the end.
-        values = record.rstrip("\n").rsplit(",", len(self._keys))[1:]
-        for keys, value in zip(self._keys, values, strict=True):
-            keys.append(_sort_key(value))
-
-    def write(self, target: Path, summary: Summary) -> None:
-        """Write the index (atomically: a directory renamed into place)."""
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
-        try:
-            (tmp / "summary.json").write_bytes(orjson.dumps(summary.to_json()))
-            if len(self._lengths) <= MAX_ROWS:
-                lengths = np.frombuffer(self._lengths, np.int64)
-                offsets = np.concatenate(([0], np.cumsum(lengths))) + self._start
-                np.save(tmp / "offsets.npy", offsets)
-                for column, keys in zip(self._columns, self._keys, strict=True):
-                    order = np.argsort(np.frombuffer(keys, np.int64), kind="stable")
-                    np.save(tmp / f"order_{column}.npy", order.astype(np.int32))
-            for path in tmp.iterdir():
-                os.chmod(path, FILE_MODE)
-            os.chmod(tmp, FILE_MODE | 0o111)  # mkdtemp makes it 0700
-            if target.exists():  # a second assembly after a crash: replace the first
-                shutil.rmtree(target)
-            os.replace(tmp, target)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-
-
-def _sort_key(value: str) -> int:
-    """A CSV value as a sortable integer: `12.34` → 1234, `2023-01-23` → 20230123, an empty
-    percent → −1 (before every percent)."""
-    if not value:
-        return -1
-    return int(value.replace(".", "").replace("-", ""))
+def write(
+    target: Path,
+    header: Sequence[str],
+    summary: Summary,
+    offsets: Ints | None,
+    keys: Ints | None,
+) -> None:
+    """Write the index of a report's rows (atomically: a directory renamed into place): the
+    byte offset of each row and where the last ends, and for each column after store_id the
+    rows' order by `keys` (rows × columns); without them (a report past MAX_ROWS rows), only
+    the summary."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    try:
+        (tmp / "summary.json").write_bytes(orjson.dumps(summary.to_json()))
+        if offsets is not None and keys is not None:
+            np.save(tmp / "offsets.npy", offsets)
+            for n, column in enumerate(header[1:]):
+                order = np.argsort(keys[:, n], kind="stable")
+                np.save(tmp / f"order_{column}.npy", order.astype(np.int32))
+        for path in tmp.iterdir():
+            os.chmod(path, FILE_MODE)
+        os.chmod(tmp, FILE_MODE | 0o111)  # mkdtemp makes it 0700
+        if target.exists():  # a second assembly after a crash: replace the first
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,21 @@
 """Configuration, the CSV file, the job message and as_of parsing."""
 
+import itertools
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from shared import reportparts
 from shared.config import Settings
-from shared.csvfile import HEADER, RowsFile, csv_lines, is_report_id, merge_parts, report_path
+from shared.csvfile import HEADER, AtomicFile, csv_lines, is_report_id, report_path
 from shared.errors import BadInput
 from shared.instants import parse_as_of
 from shared.messages import Compaction, Job, parse, to_message
 from shared.uptime.model import ReportRow
+from shared.uptime.summary import Summary
+from shared.uptime.table import Table, hundredths_column
 
 RID = "3f2c8e9a-1b2c-4d5e-8f90-123456789abc"
 
@@ -48,37 +53,64 @@ def test_csv_quotes_only_an_id_that_needs_it() -> None:
 
 
 def test_report_file_appears_only_on_commit(tmp_path: Path) -> None:
-    row = ReportRow("s", "1.00", "2.00", "3.00", "0.00", "0.00", "0.00")
+    line = csv_lines([HEADER, ReportRow("s", "1.00", "2.00", "3.00", "0.00", "0.00", "0.00")])
     target = report_path(tmp_path, RID)
-    with pytest.raises(RuntimeError), RowsFile(target, HEADER) as report:
-        report.add([row])
+    with pytest.raises(RuntimeError), AtomicFile(target) as report:
+        report.write(line)
         raise RuntimeError("crash before commit")
     assert list(tmp_path.iterdir()) == []  # no partial file, no temp left behind
-    with RowsFile(target, HEADER) as report:
-        report.add([row])
+    with AtomicFile(target) as report:
+        report.write(line)
         (temp,) = [p.name for p in tmp_path.iterdir()]
         assert temp.startswith(".") and temp.endswith(".tmp")  # never looks like <id>.csv
         path = report.commit()
-    assert path == target and report.rows == 1
+    assert path == target
     assert path.read_bytes().endswith(b"\ns,1.00,2.00,3.00,0.00,0.00,0.00\n")
     assert [p.name for p in tmp_path.iterdir()] == [f"{RID}.csv"]
 
 
-def test_parts_merge_in_store_id_order(tmp_path: Path) -> None:
-    def part(name: str, ids: list[str]) -> Path:
-        with RowsFile(tmp_path / name, None) as f:
-            f.add([ReportRow(i, "0.00", "0.00", "0.00", "1.00", "1.00", "1.00") for i in ids])
-            return f.commit()
+def _table(stores: list[int], up: list[int], percent: list[int]) -> Table:
+    """Rows of a two-column report: up (hundredths) and percent (−1: none)."""
+    as_ints = [np.array(v, np.int64) for v in (stores, up, percent)]
+    return Table(as_ints[0], [hundredths_column(as_ints[1]), hundredths_column(as_ints[2])])
 
-    parts = [part("a.csv", ["10", "9", "b"]), part("b.csv", ['"q', "A", "a,z"]), part("c.csv", [])]
-    with RowsFile(tmp_path / "out.csv", None) as out:
-        assert merge_parts(parts, out) == 6
+
+def test_parts_are_assembled_in_store_id_order_with_offsets_and_keys(tmp_path: Path) -> None:
+    summary = Summary("standard")
+    # Part a: stores "10" (two rows), "9", "b"; b: '"q', "A", "a,z", "x\ny", "é"; c: none.
+    a = _table([0, 0, 1, 2], [150, 5, 0, 2400], [5000, -1, 0, 10000])
+    b = _table([0, 1, 2, 3, 4], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5])
+    parts = [tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"]
+    assert reportparts.write(parts[0], a, ["10", "9", "b"], summary) == 4
+    assert reportparts.write(parts[1], b, ['"q', "A", "a,z", "x\ny", "é"], summary) == 5
+    assert reportparts.write(parts[2], _table([], [], []), [], summary) == 0
+    with AtomicFile(tmp_path / "out.csv") as out:
+        out.write(b"h\n")
+        done = reportparts.assemble(parts, out, index_rows=100)
         out.commit()
-    ids = [
-        line.split(",1.00")[0].rsplit(",0.00", 3)[0]
-        for line in (tmp_path / "out.csv").read_text().splitlines()
+    data = (tmp_path / "out.csv").read_bytes()
+    lines = [
+        '"""q",0.01,0.01',
+        "10,1.50,50.00",
+        "10,0.05,",
+        "9,0.00,0.00",
+        "A,0.02,0.02",
+        '"a,z",0.03,0.03',
+        "b,24.00,100.00",
+        '"x\ny",0.04,0.04',
+        "é,0.05,0.05",
     ]
-    assert ids == ['"""q"', "10", "9", "A", "a,z".join('""'), "b"]
+    assert data.decode() == "h\n" + "".join(f"{line}\n" for line in lines)
+    assert done.rows == 9 and done.offsets is not None and done.keys is not None
+    starts = [int(o) + 2 for o in done.offsets]  # past the header
+    assert [data[x:y].decode() for x, y in itertools.pairwise(starts)] == [f"{x}\n" for x in lines]
+    assert done.keys.tolist() == [
+        [1, 1], [150, 5000], [5, -1], [0, 0], [2, 2], [3, 3], [2400, 10000], [4, 4], [5, 5]
+    ]  # fmt: skip
+    with AtomicFile(tmp_path / "big.csv") as out:
+        assert reportparts.assemble(parts, out, index_rows=8) == reportparts.Assembled(
+            9, None, None
+        )
 
 
 def test_job_message_round_trip() -> None:
@@ -132,3 +164,21 @@ def test_as_of_parsing(text: str, expected: datetime) -> None:
 def test_bad_as_of(text: str) -> None:
     with pytest.raises(BadInput):
         parse_as_of(text)
+
+
+def test_fleet_figures_do_not_overflow() -> None:
+    # 140,000 stores open all week and up 3/4 of it: 23.52 million business hours, in half-µs
+    # ticks 1.7e17, and 20,000 × that is past int64.
+    week_ticks = 168 * 3_600 * 1_000_000 * 2
+    summary = Summary("standard")
+    stores = 140_000
+    summary.add_totals(
+        ["last_week"],
+        np.array([stores * week_ticks * 3 // 4]),
+        np.array([stores * week_ticks]),
+    )
+    answer = summary.answer()
+    assert answer["uptime_percent"] == 75.0
+    assert answer["business_hours"] == 23_520_000.0
+    assert answer["windows"][0]["uptime_hours"] == 17_640_000.0
+    assert answer["windows"][0]["downtime_hours"] == 5_880_000.0

@@ -13,33 +13,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
-import orjson
 
-from shared import reportfiles, rowsindex
+from shared import reportfiles, reportparts, rowsindex
 from shared.config import Settings
-from shared.csvfile import (
-    HEADER,
-    PERIOD_HEADER,
-    AtomicFile,
-    RowsFile,
-    merge_parts,
-    report_path,
-)
+from shared.csvfile import HEADER, PERIOD_HEADER, AtomicFile, csv_lines, report_path
 from shared.db import polls, reports, shards, stores
 from shared.db.shards import Shard
 from shared.instants import to_us
 from shared.messages import AnyJob, Compaction, Job
-from shared.pollchunks import STORE_BLOCK, across_days, merge
+from shared.pollchunks import STORE_BLOCK, Polls, across_days, merge
 from shared.reportfiles import part_path
 from shared.uptime.compute import Standard, standard_figures
+from shared.uptime.hours import StoreHours
 from shared.uptime.periods import Periods, days_read, period_figures
-from shared.uptime.summary import Summary
 from worker.hours_cache import HoursCache
 
 log = logging.getLogger(__name__)
 # Store-days of polls a shard reads at most: the standard report's block of 4,096 stores over
 # its nine days; a 366-date period report's shards hold about a hundred stores each.
 SHARD_STORE_DAYS = STORE_BLOCK * 9
+NO_STORES = StoreHours.from_metas([])
 
 
 class UnknownReport(Exception):
@@ -118,65 +111,60 @@ async def _run_shard(ctx: JobContext, report_id: str, number: int) -> bool:
             shard = Shard(report_id, number, row["lo"], row["hi"])
             await shards.begin(conn, shard)
             path = part_path(ctx.settings.reports_dir, report_id, number)
-            with RowsFile(path, None) as part, AtomicFile(path.with_suffix(".json")) as figures:
-                summary = await _compute(ctx, conn, report, shard, part)
-                figures.write(orjson.dumps(summary.to_json()))
-                await asyncio.to_thread(figures.commit)
-                await asyncio.to_thread(part.commit)
-            await shards.finish(conn, shard, part.rows)
-            log.info("report %s shard %d: %d rows", report_id, number, part.rows)
+            figures, names = await _compute(ctx, conn, report, shard)
+            rows = await asyncio.to_thread(
+                reportparts.write, path, figures.table(), names, figures.summary()
+            )
+            await shards.finish(conn, shard, rows)
+            log.info("report %s shard %d: %d rows", report_id, number, rows)
     return await _assemble(ctx, report_id)
 
 
 async def _compute(
-    ctx: JobContext,
-    conn: asyncpg.Connection,
-    report: reports.Report,
-    shard: Shard,
-    out: RowsFile,
-) -> Summary:
-    """The rows of the shard's stores, in store_id order, from one repeatable-read snapshot;
-    their summary."""
+    ctx: JobContext, conn: asyncpg.Connection, report: reports.Report, shard: Shard
+) -> tuple[Standard | Periods, list[str]]:
+    """The figures of the shard's stores, in store_id order, from one repeatable-read
+    snapshot; those stores' ids."""
     as_of = report["as_of"]
     periods = reports.periods_of(report)
-    nothing = Summary("standard" if periods is None else "period")
-    if as_of is None:  # no polls at all when it was requested: no rows
-        return nothing
-    first, last = days_read(as_of, periods)
-    async with conn.transaction(isolation="repeatable_read", readonly=True):
-        only = await reports.store_ids(conn, shard.report_id)
-        names, rank_of_key = await stores.ranks(conn, shard.lo, shard.hi, only)
-        if not names:
-            return nothing
-        hours = await ctx.hours.get(
-            conn,
-            shard.lo,
-            shard.hi,
-            rank_of_key,
-            report["hours_snapshot"],
-            report["timezones_snapshot"],
-        )
-        days = await polls.read(conn, shard.lo, shard.hi, first, last)
-    span = across_days([merge(chunks) for chunks in days], rank_of_key, shard.lo)
+    names: list[str] = []
+    hours = NO_STORES
+    span = Polls.empty()
+    if as_of is not None:  # else there were no polls at all when it was requested: no rows
+        first, last = days_read(as_of, periods)
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            only = await reports.store_ids(conn, shard.report_id)
+            names, rank_of_key = await stores.ranks(conn, shard.lo, shard.hi, only)
+            if names:
+                hours = await ctx.hours.get(
+                    conn,
+                    shard.lo,
+                    shard.hi,
+                    rank_of_key,
+                    report["hours_snapshot"],
+                    report["timezones_snapshot"],
+                )
+                days = await polls.read(conn, shard.lo, shard.hi, first, last)
+                span = across_days([merge(chunks) for chunks in days], rank_of_key, shard.lo)
+    as_of_us = 0 if as_of is None else to_us(as_of)
     if periods is None:
-        figures: Standard | Periods = standard_figures(to_us(as_of), hours, span)
-    else:
-        figures = period_figures(to_us(as_of), hours, span, periods)
-    out.add(figures.rows(names))
-    return figures.summary()
+        return standard_figures(as_of_us, hours, span), names
+    return period_figures(as_of_us, hours, span, periods), names
 
 
 def _merge(reports_dir: Path, report_id: str, header: Sequence[str], parts: list[Path]) -> int:
     """The report's CSV from its parts, then the index of its rows and its summary; rows."""
-    summary = Summary("standard" if header == HEADER else "period")
-    for part in parts:
-        summary.merge(Summary.from_json(orjson.loads(part.with_suffix(".json").read_bytes())))
-    with RowsFile(report_path(reports_dir, report_id), header) as csv:
-        index = rowsindex.Builder(header, csv.size)
-        rows = merge_parts(parts, csv, index.add)
+    summary = reportparts.summary(parts, "standard" if header == HEADER else "period")
+    head = csv_lines([header])
+    with AtomicFile(report_path(reports_dir, report_id)) as csv:
+        csv.write(head)
+        done = reportparts.assemble(parts, csv, rowsindex.MAX_ROWS)
         csv.commit()
-    index.write(rowsindex.index_path(reports_dir, report_id), summary)
-    return rows
+    offsets = None if done.offsets is None else done.offsets + len(head)
+    rowsindex.write(
+        rowsindex.index_path(reports_dir, report_id), header, summary, offsets, done.keys
+    )
+    return done.rows
 
 
 async def _assemble(ctx: JobContext, report_id: str) -> bool:

@@ -10,10 +10,11 @@ import numpy as np
 
 from shared.instants import US_PER_DAY, US_PER_HOUR, US_PER_MINUTE, to_us
 from shared.pollchunks import Ints, Polls, sort_unique
-from shared.uptime.figures import hundredths, text
+from shared.uptime.figures import hundredths
 from shared.uptime.hours import StoreHours, business_intervals
 from shared.uptime.model import ReportRow, StoreMeta
 from shared.uptime.summary import Summary
+from shared.uptime.table import Table, hundredths_column
 from shared.uptime.timeline import Timeline, cut, totals
 
 SPAN_US = 8 * US_PER_DAY  # the week plus one day of lead-in
@@ -45,13 +46,17 @@ class Standard:
     up: Ints
     business: Ints
 
+    def table(self) -> Table:
+        """The CSV rows as columns, in the batch's order."""
+        down = self.business - self.up
+        windows = range(len(WINDOWS_US))
+        columns = [hundredths_column(hundredths(self.up[:, w], UNITS_US[w])) for w in windows]
+        columns += [hundredths_column(hundredths(down[:, w], UNITS_US[w])) for w in windows]
+        return Table(self.present, columns)
+
     def rows(self, store_ids: Sequence[str]) -> list[ReportRow]:
         """The CSV rows, in the batch's order."""
-        down = self.business - self.up
-        columns = [text(hundredths(self.up[:, w], UNITS_US[w])) for w in range(len(WINDOWS_US))]
-        columns += [text(hundredths(down[:, w], UNITS_US[w])) for w in range(len(WINDOWS_US))]
-        names = [store_ids[i] for i in self.present.tolist()]
-        return [ReportRow(*row) for row in zip(names, *columns, strict=True)]
+        return self.table().rows(store_ids, ReportRow)
 
     def summary(self) -> Summary:
         found = Summary("standard")

@@ -117,7 +117,7 @@ def _outages(segments: list[dict[str, str]], zone_name: str) -> list[dict[str, A
             "to": _instant(end),
             "local_from": _local(start, tz),
             "local_to": _local(end, tz),
-            "hours": int(hundredths(np.array([end - start]), US_PER_HOUR)[0]) / 100,
+            "hours": hundredths(end - start, US_PER_HOUR) / 100,
         }
         for start, end in merged
     ]

@@ -18,10 +18,11 @@ import numpy as np
 from shared.instants import US_PER_DAY, US_PER_HOUR, to_us
 from shared.pollchunks import Ints, Polls
 from shared.uptime.compute import SPAN_US, plain_batch, stores_of
-from shared.uptime.figures import hundredths, percent_hundredths, text
+from shared.uptime.figures import hundredths, percent_hundredths
 from shared.uptime.hours import StoreHours, business_intervals, zone_table
 from shared.uptime.model import PeriodRow, StoreMeta
 from shared.uptime.summary import Summary
+from shared.uptime.table import Column, Table, hundredths_column
 from shared.uptime.timeline import Timeline, cut, totals
 
 INTERVALS = ("day", "week", "month", "total")
@@ -89,22 +90,20 @@ class Periods:
     up: Ints
     business: Ints
 
+    def table(self) -> Table:
+        """The CSV rows as columns: by store (batch order), then by period."""
+        starts = [d.isoformat() for d in self.starts]
+        percent = np.where(self.business > 0, percent_hundredths(self.up, self.business), -1)
+        columns = [
+            Column(list(map(starts.__getitem__, self.period.tolist())), self.period),
+            hundredths_column(hundredths(self.up, US_PER_HOUR)),
+            hundredths_column(hundredths(self.business - self.up, US_PER_HOUR)),
+            hundredths_column(percent),  # empty without business time
+        ]
+        return Table(self.store, columns)
+
     def rows(self, store_ids: Sequence[str]) -> list[PeriodRow]:
-        percent = percent_hundredths(self.up, self.business)
-        percents = [
-            p if b else "" for p, b in zip(text(percent), self.business.tolist(), strict=True)
-        ]
-        return [
-            PeriodRow(store_ids[s], self.starts[p].isoformat(), u, d, pc)
-            for s, p, u, d, pc in zip(
-                self.store.tolist(),
-                self.period.tolist(),
-                text(hundredths(self.up, US_PER_HOUR)),
-                text(hundredths(self.business - self.up, US_PER_HOUR)),
-                percents,
-                strict=True,
-            )
-        ]
+        return self.table().rows(store_ids, PeriodRow)
 
     def summary(self) -> Summary:
         found = Summary("period")

@@ -74,8 +74,6 @@ class Summary:
     def answer(self) -> dict[str, Any]:
         """What the API shows: hours with 2 decimals, percents too (the CSV's rounding)."""
         names = list(self.totals)
-        up = np.array([self.totals[n][0] for n in names], np.int64)
-        business = np.array([self.totals[n][1] for n in names], np.int64)
         rows = [
             {
                 "uptime_hours": _hours(u),
@@ -83,7 +81,7 @@ class Summary:
                 "business_hours": _hours(b),
                 "uptime_percent": _percent(u, b),
             }
-            for u, b in zip(up.tolist(), business.tolist(), strict=True)
+            for u, b in self.totals.values()
         ]
         key = "window" if self.kind == "standard" else "period_start"
         figures = [{key: name, **row} for name, row in zip(names, rows, strict=True)]
@@ -107,10 +105,8 @@ class Summary:
 
 
 def _hours(ticks: int) -> float:
-    return int(hundredths(np.array([ticks]), US_PER_HOUR)[0]) / 100
+    return hundredths(ticks, US_PER_HOUR) / 100
 
 
 def _percent(up: int, business: int) -> float | None:
-    if not business:
-        return None
-    return int(percent_hundredths(np.array([up]), np.array([business]))[0]) / 100
+    return percent_hundredths(up, business) / 100 if business else None
