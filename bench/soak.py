@@ -261,8 +261,8 @@ class Soak:
             k: v
             for k, v in os.environ.items()
             # Not ours to inherit: a token our client does not send, one metrics port for two
-            # workers, the tests' shard delay.
-            if k not in ("API_TOKEN", "WORKER_METRICS_PORT", "STOREMON_TEST_SHARD_DELAY")
+            # workers.
+            if k not in ("API_TOKEN", "WORKER_METRICS_PORT")
         }
         env.update(
             DATABASE_URL=with_app(self.db_url, f"{APP_PREFIX}-{app}"),

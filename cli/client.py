@@ -61,6 +61,7 @@ async def fetch_report(
         async with http.get(f"{api_url}{status['csv_url']}") as r:
             r.raise_for_status()
             target.write_bytes(await r.read())
-        print(f"complete: {status['rows']:,} stores → {target}", file=sys.stderr)
+        what = "rows" if "interval" in status else "stores"  # a period report: store × period
+        print(f"complete: {status['rows']:,} {what} → {target}", file=sys.stderr)
         print(target)
         return 0
