@@ -136,6 +136,24 @@ def overlap(a: Interval, b: Interval) -> int:
     return max(0, min(a[1], b[1]) - max(a[0], b[0]))
 
 
+def up_and_down(
+    intervals: list[Interval], cells: list[tuple[int, int, bool]], window: Interval
+) -> tuple[int, int]:
+    """Active and inactive ticks of the business intervals within `window`."""
+    up = down = 0
+    for interval in intervals:
+        business = (max(interval[0], window[0]), min(interval[1], window[1]))
+        if business[1] <= business[0]:
+            continue
+        for lo, hi, active in cells:
+            length = overlap(business, (lo, hi))
+            if active:
+                up += length
+            else:
+                down += length
+    return up, down
+
+
 # ---------------------------------------------------------------------------------------------
 # Nearest-observation interpolation
 # ---------------------------------------------------------------------------------------------
@@ -189,19 +207,7 @@ def store_row(
     uptimes: list[str] = []
     downtimes: list[str] = []
     for window_start, unit in windows:
-        window = (window_start, now)
-        up = 0
-        down = 0
-        for interval in intervals:
-            business = (max(interval[0], window[0]), min(interval[1], window[1]))
-            if business[1] <= business[0]:
-                continue
-            for lo, hi, active in cells:
-                length = overlap(business, (lo, hi))
-                if active:
-                    up += length
-                else:
-                    down += length
+        up, down = up_and_down(intervals, cells, (window_start, now))
         uptimes.append(format_2dp(Fraction(up, unit)))
         downtimes.append(format_2dp(Fraction(down, unit)))
     return (store_id, *uptimes, *downtimes)  # type: ignore[return-value]
@@ -294,18 +300,7 @@ def store_period_rows(
         if period_start >= now:
             continue  # a period starting at or after as_of has no row
         period = (period_start, min(period_end, now))  # business time only up to as_of
-        up = 0
-        down = 0
-        for interval_ in intervals:
-            business = (max(interval_[0], period[0]), min(interval_[1], period[1]))
-            if business[1] <= business[0]:
-                continue
-            for lo, hi, active in cells:
-                length = overlap(business, (lo, hi))
-                if active:
-                    up += length
-                else:
-                    down += length
+        up, down = up_and_down(intervals, cells, period)
         percent = "" if up + down == 0 else format_2dp(Fraction(100 * up, up + down))
         rows.append(
             (

@@ -24,17 +24,19 @@ EXPECTED = HEADER + "\ns1,0.00,1.74,1.74,30.00,1.26,1.26\ns2,0.00,23.00,167.00,6
 AS_OF = "2023-01-23T12:30:00Z"
 
 
+SAMPLE_POLLS = (
+    "s1,active,2023-01-23 10:14:00 UTC\n"
+    "s1,inactive,2023-01-23 11:15:00 UTC\n"
+    "s2,inactive,2023-01-23 12:00:00 UTC\n"
+    "s2,active,2023-01-23 11:00:00 UTC\n"
+    "s3,active,2023-01-10 11:00:00 UTC\n"
+    "s0,active,2023-01-23 13:00:00 UTC\n"
+)
+
+
 async def load_sample(conn: asyncpg.Connection, tmp_path: Path) -> None:
     polls = tmp_path / "store_status.csv"
-    polls.write_text(
-        "store_id,status,timestamp_utc\n"
-        "s1,active,2023-01-23 10:14:00 UTC\n"
-        "s1,inactive,2023-01-23 11:15:00 UTC\n"
-        "s2,inactive,2023-01-23 12:00:00 UTC\n"
-        "s2,active,2023-01-23 11:00:00 UTC\n"
-        "s3,active,2023-01-10 11:00:00 UTC\n"
-        "s0,active,2023-01-23 13:00:00 UTC\n"
-    )
+    polls.write_text("store_id,status,timestamp_utc\n" + SAMPLE_POLLS)
     hours = tmp_path / "menu_hours.csv"
     hours.write_text("store_id,day,start_time_local,end_time_local\ns1,0,09:00:00,12:00:00\n")
     zones = tmp_path / "timezones.csv"

@@ -23,6 +23,7 @@ from sampledata.generate import generate_dataset
 from shared.uptime import StoreMeta, compute_report
 from tests.sample import AS_OF as SAMPLE_AS_OF
 from tests.sample import EXPECTED as SAMPLE_EXPECTED
+from tests.sample import SAMPLE_POLLS
 
 
 def U(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:
@@ -176,16 +177,6 @@ def write_files(d: Path, polls: str, hours: str, zones: str) -> Path:
     (d / "menu_hours.csv").write_text("store_id,day,start_time_local,end_time_local\n" + hours)
     (d / "timezones.csv").write_text("store_id,timezone_str\n" + zones)
     return d
-
-
-SAMPLE_POLLS = (
-    "s1,active,2023-01-23 10:14:00 UTC\n"
-    "s1,inactive,2023-01-23 11:15:00 UTC\n"
-    "s2,inactive,2023-01-23 12:00:00 UTC\n"
-    "s2,active,2023-01-23 11:00:00 UTC\n"
-    "s3,active,2023-01-10 11:00:00 UTC\n"
-    "s0,active,2023-01-23 13:00:00 UTC\n"
-)
 
 
 def test_standard_report_sample(tmp_path):

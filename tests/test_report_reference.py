@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import functools
 import random
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from fractions import Fraction
 from pprint import pformat
@@ -220,26 +221,43 @@ def random_as_of(rng: random.Random) -> tuple[datetime, str | None]:
     return as_of, zone
 
 
-def random_case(
-    seed: int,
-) -> tuple[datetime, list[tuple[str, datetime, bool]], dict[str, StoreMeta]]:
-    rng = random.Random(seed)
-    as_of, scenario_zone = random_as_of(rng)
+Poll = tuple[str, datetime, bool]
+
+
+def random_stores(
+    rng: random.Random,
+    scenario_zone: str,
+    zones: Sequence[str],
+    make_polls: Callable[[str, StoreMeta], list[Poll]],
+) -> tuple[list[Poll], dict[str, StoreMeta]]:
+    """One to four stores, most in the scenario's zone, a few unknown (no zone, no hours) or
+    without polls; their polls in store blocks, sometimes interleaved."""
     stores: dict[str, StoreMeta] = {}
-    polls: list[tuple[str, datetime, bool]] = []
+    polls: list[Poll] = []
     for index in range(rng.randint(1, 4)):
         store_id = random_store_id(rng, index)
-        zone = scenario_zone if rng.random() < 0.6 else rng.choice(ALL_ZONES)
+        zone = scenario_zone if rng.random() < 0.6 else rng.choice(zones)
         meta = StoreMeta(timezone=zone, hours=random_hours(rng))
         if rng.random() < 0.9:
             stores[store_id] = meta
         else:
             meta = StoreMeta()  # missing from `stores`: no zone, no hours
         if rng.random() < 0.95:
-            polls += random_polls(rng, store_id, as_of, meta)
+            polls += make_polls(store_id, meta)
     if rng.random() < 0.3:
-        # keep store blocks but interleave them
         rng.shuffle(polls)
+    return polls, stores
+
+
+def random_case(seed: int) -> tuple[datetime, list[Poll], dict[str, StoreMeta]]:
+    rng = random.Random(seed)
+    as_of, scenario_zone = random_as_of(rng)
+    polls, stores = random_stores(
+        rng,
+        scenario_zone,
+        ALL_ZONES,
+        lambda store_id, meta: random_polls(rng, store_id, as_of, meta),
+    )
     return as_of, polls, stores
 
 
@@ -614,27 +632,17 @@ def random_period_polls(
     return polls
 
 
-def random_period_case(
-    seed: int,
-) -> tuple[datetime, list[tuple[str, datetime, bool]], dict[str, StoreMeta], Range]:
+def random_period_case(seed: int) -> tuple[datetime, list[Poll], dict[str, StoreMeta], Range]:
     rng = random.Random(seed)
     scenario_zone, transition = rng.choice(PERIOD_SCENARIOS)
     first, last, interval = random_range(rng, transition)
     as_of = random_period_as_of(rng, scenario_zone, first, last)
-    stores: dict[str, StoreMeta] = {}
-    polls: list[tuple[str, datetime, bool]] = []
-    for index in range(rng.randint(1, 4)):
-        store_id = random_store_id(rng, index)
-        zone = scenario_zone if rng.random() < 0.6 else rng.choice(PERIOD_ZONES)
-        meta = StoreMeta(timezone=zone, hours=random_hours(rng))
-        if rng.random() < 0.9:
-            stores[store_id] = meta
-        else:
-            meta = StoreMeta()  # missing from `stores`: no zone, no hours
-        if rng.random() < 0.95:
-            polls += random_period_polls(rng, store_id, as_of, meta, first, last)
-    if rng.random() < 0.3:
-        rng.shuffle(polls)
+    polls, stores = random_stores(
+        rng,
+        scenario_zone,
+        PERIOD_ZONES,
+        lambda store_id, meta: random_period_polls(rng, store_id, as_of, meta, first, last),
+    )
     return as_of, polls, stores, Range(first, last, interval)
 
 

@@ -9,7 +9,7 @@ import asyncpg
 from shared.db import locks
 from shared.db.ingests import CURRENT_HOURS, CURRENT_TIMEZONES, LATEST_POLL
 from shared.db.shards import DONE_COUNT
-from shared.metrics import REPORT_BUCKETS, histogram_sql
+from shared.metrics import REPORT_BUCKETS, histogram
 from shared.requests import ReportRequest
 from shared.uptime.periods import Range
 
@@ -212,13 +212,12 @@ async def counts(conn: asyncpg.Connection) -> asyncpg.Record:
 async def duration_histogram(conn: asyncpg.Connection) -> list[float]:
     """Cumulative counts of Complete reports per REPORT_BUCKETS bound of seconds from trigger
     to Complete, then their count and the sum of their seconds."""
-    seconds = "extract(epoch FROM finished_at - requested_at)"
-    row = await conn.fetchrow(
-        f"SELECT {histogram_sql(seconds, REPORT_BUCKETS)} FROM reports "
-        "WHERE coalesce(expired_from, status) = 'Complete'"
+    return await histogram(
+        conn,
+        "extract(epoch FROM finished_at - requested_at)",
+        REPORT_BUCKETS,
+        "FROM reports WHERE coalesce(expired_from, status) = 'Complete'",
     )
-    assert row is not None
-    return [float(v) for v in row.values()]
 
 
 def accepted_json(report: Report) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from shared.metrics import SHARD_BUCKETS, histogram_sql
+from shared.metrics import SHARD_BUCKETS, histogram
 from shared.pollchunks import STORE_BLOCK
 
 
@@ -109,10 +109,9 @@ async def numbers(conn: asyncpg.Connection, report_id: str) -> list[int]:
 async def duration_histogram(conn: asyncpg.Connection) -> list[float]:
     """Cumulative counts of finished shard runs per SHARD_BUCKETS bound of seconds, then their
     count and the sum of their seconds."""
-    seconds = "extract(epoch FROM done_at - started_at)"
-    row = await conn.fetchrow(
-        f"SELECT {histogram_sql(seconds, SHARD_BUCKETS)} FROM report_shards "
-        "WHERE done_at IS NOT NULL AND started_at IS NOT NULL"
+    return await histogram(
+        conn,
+        "extract(epoch FROM done_at - started_at)",
+        SHARD_BUCKETS,
+        "FROM report_shards WHERE done_at IS NOT NULL AND started_at IS NOT NULL",
     )
-    assert row is not None
-    return [float(v) for v in row.values()]
