@@ -24,6 +24,7 @@ UNREACHABLE = (
     ChannelAccessRefused,
 )
 log = logging.getLogger(__name__)
+RECONNECT_MOST = 5.0  # seconds between tries at most: back within 5 s of a service's return
 
 
 def delay(attempt: int, first: float = 0.5, most: float = 30.0) -> float:
@@ -43,9 +44,10 @@ def describe(what: str, error: BaseException) -> str:
 async def keep_trying(
     what: str, connect: Callable[[], Awaitable[T]], stop: asyncio.Event | None = None
 ) -> T | None:
-    """`connect()` until it succeeds, waiting `delay(1)`, `delay(2)`, … seconds between
-    attempts while the service is unreachable (one log line each, no traceback); other errors
-    propagate. None as soon as `stop` is set, even in the middle of an attempt."""
+    """`connect()` until it succeeds, waiting `delay(1)`, `delay(2)`, … seconds (at most
+    RECONNECT_MOST) between attempts while the service is unreachable (one log line each, no
+    traceback); other errors propagate. None as soon as `stop` is set, even in the middle of
+    an attempt."""
     stop = stop or asyncio.Event()
     attempt = 0
     while not stop.is_set():
@@ -63,7 +65,7 @@ async def keep_trying(
         try:
             return task.result()
         except UNREACHABLE as e:
-            wait = delay(attempt)
+            wait = delay(attempt, most=RECONNECT_MOST)
             log.warning("%s; retrying in %.1f s", describe(what, e), wait)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), wait)
