@@ -185,16 +185,23 @@ def random_polls(
         instants.append(as_of + timedelta(microseconds=1))
     if rng.random() < 0.5:
         instants += boundary_instants(rng, as_of, meta, rng.randint(1, 6))
-    if instants and rng.random() < 0.4:
-        # the same instant again, perhaps with another status (later item wins)
-        instants += rng.choices(instants, k=rng.randint(1, 4))
+    return as_polls(rng, store_id, instants, ["Europe/Berlin", "America/New_York"])
+
+
+def as_polls(
+    rng: random.Random, store_id: str, moments: list[datetime], zones: list[str]
+) -> list[Poll]:
+    """Polls at `moments`, some repeated, some written in another zone, shuffled."""
+    if moments and rng.random() < 0.4:
+        # the same instant again, perhaps with another status (the later item wins)
+        moments += rng.choices(moments, k=rng.randint(1, 4))
     if rng.random() < 0.1:
         # aware timestamps need not be in UTC: the same instant in another zone is the same poll
-        zones = [timezone(timedelta(hours=-5)), timezone(timedelta(hours=5, minutes=30))]
-        zones += [ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York")]
-        instants = [m.astimezone(rng.choice(zones)) if rng.random() < 0.5 else m for m in instants]
+        offsets = [timezone(timedelta(hours=-5)), timezone(timedelta(hours=5, minutes=30))]
+        written = [*offsets, *map(ZoneInfo, zones)]
+        moments = [m.astimezone(rng.choice(written)) if rng.random() < 0.5 else m for m in moments]
     bias = rng.random()
-    polls = [(store_id, moment, rng.random() < bias) for moment in instants]
+    polls = [(store_id, moment, rng.random() < bias) for moment in moments]
     rng.shuffle(polls)
     return polls
 
@@ -226,8 +233,8 @@ Poll = tuple[str, datetime, bool]
 
 def random_stores(
     rng: random.Random,
-    scenario_zone: str,
-    zones: Sequence[str],
+    scenario_zone: str | None,
+    zones: Sequence[str | None],
     make_polls: Callable[[str, StoreMeta], list[Poll]],
 ) -> tuple[list[Poll], dict[str, StoreMeta]]:
     """One to four stores, most in the scenario's zone, a few unknown (no zone, no hours) or
@@ -618,18 +625,8 @@ def random_period_polls(
         # only polls outside business hours: every poll of the span is an observation
         intervals = business_intervals(meta, span_start, span_end)
         instants = [t for t in instants if not inside(t, intervals)]
-    if instants and rng.random() < 0.4:
-        # the same instant again, perhaps with another status (the later item wins)
-        instants += rng.choices(instants, k=rng.randint(1, 4))
     moments = [ticks_to_datetime(t) for t in instants]
-    if rng.random() < 0.1:
-        zones = [timezone(timedelta(hours=-5)), timezone(timedelta(hours=5, minutes=30))]
-        zones += [ZoneInfo("Asia/Beirut"), ZoneInfo("America/St_Johns")]
-        moments = [m.astimezone(rng.choice(zones)) if rng.random() < 0.5 else m for m in moments]
-    bias = rng.random()
-    polls = [(store_id, moment, rng.random() < bias) for moment in moments]
-    rng.shuffle(polls)
-    return polls
+    return as_polls(rng, store_id, moments, ["Asia/Beirut", "America/St_Johns"])
 
 
 def random_period_case(seed: int) -> tuple[datetime, list[Poll], dict[str, StoreMeta], Range]:
