@@ -898,7 +898,10 @@ class Soak:
             for name, (start, _) in stats.outages.items()
         }
         caught = {  # the last report in flight during the outage: Complete how long after it?
-            name: max((t.t + r["seconds"] - end for t, r in done if t.t <= end), default=0.0)
+            name: max(
+                (t.t + r["seconds"] - end for t, r in done if t.t <= end < t.t + r["seconds"]),
+                default=None,
+            )
             for name, (_, end) in stats.outages.items()
         }
         ingests = [seconds for _, ok, seconds, _ in stats.increments if ok]
@@ -937,7 +940,10 @@ class Soak:
             ),
             (
                 "the last report caught by an outage: Complete after its end",
-                ", ".join(f"{k}: {s:.1f} s" for k, s in caught.items()),
+                ", ".join(
+                    f"{k}: {'none in flight' if s is None else f'{s:.1f} s'}"
+                    for k, s in caught.items()
+                ),
             ),
             (
                 "trigger → Complete, all: p50 / p99 / max",
