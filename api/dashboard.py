@@ -5,14 +5,16 @@ dashboard.js), read once at import and served as one page, the style and script 
 dashboard.html holds their markers, so that a Content-Security-Policy with their sha256 hashes
 lets only them run. The JSON the page polls, `GET /api/reports`, is in api/routes.py.
 
-The page polls `/api/reports` every second and shows each recent report's status, as_of,
-duration (finished_at − requested_at, or the running time so far), a progress bar while it is
-Running, its error when it Failed and a download link once it is Complete. "Trigger report"
-posts to `/trigger_report` (as_of = the latest poll); errors (503 and the like) are shown on
-the page. When the API answers 401 (API_TOKEN set, see api/auth.py) the page asks for the
-token once, keeps it in sessionStorage and sends it with every request; downloads go through
-fetch + Blob + object URL so that they carry the header too. All text reaches the page through
-`textContent`, never as markup.
+Its list (`#/`) polls `/api/reports` every second while on screen: each recent report's
+status (Cancelled and Expired too), parameters, as_of, duration, a progress bar and a Cancel
+button while Running, its error when it Failed, links once it is Complete; "Trigger report" and
+a period-report form post to `/trigger_report` and show the API's errors. A report's page
+(`#/reports/<id>`) shows its summary, a histogram and its rows (sorted, searched, paged through
+`/reports/<id>/summary` and `/rows`); a store's page (`#/reports/<id>/stores/<store_id>`) its
+explanation: hours, rows, a timeline per local date, outages. When the API answers 401
+(API_TOKEN set, see api/auth.py) the page asks for the token once, keeps it in sessionStorage
+and sends it with every request; downloads go through fetch + Blob + object URL so that they
+carry the header too. All text reaches the page through `textContent`, never as markup.
 """
 
 import base64
