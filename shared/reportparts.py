@@ -6,6 +6,7 @@ each row's length in bytes, each row's sort keys); `NNNNNN.json`, the shard's ex
 Every store is in one shard, so the report's rows in store_id order are the parts' runs
 sorted by store_id, each copied whole."""
 
+import contextlib
 import io
 import os
 from collections.abc import Sequence
@@ -65,31 +66,30 @@ def summary(parts: Sequence[Path], kind: str) -> Summary:
 
 def assemble(parts: Sequence[Path], into: AtomicFile, index_rows: int) -> Assembled:
     """Copy the parts' rows into `into` in store_id order."""
-    metas = [np.load(part.with_suffix(".npz")) for part in parts]
-    # Runs and rows of all parts in one numbering (part after part).
-    counts = _cat([m["counts"] for m in metas])
-    lengths = _cat([m["lengths"] for m in metas])
-    run_part = _cat([np.full(len(m["counts"]), i) for i, m in enumerate(metas)])
-    ids = [i for m in metas for i in m["ids"].tolist()]
-    order = np.array(sorted(range(len(ids)), key=ids.__getitem__), np.int64)
-    row_start = _starts(counts)  # of each run, among all rows
-    byte_start = _starts(lengths)  # of each row, among all rows' bytes
-    part_byte = _starts(_cat([[int(m["lengths"].sum())] for m in metas]))
-    first, n, part = row_start[order], counts[order], run_part[order]
-    start = byte_start[first] - part_byte[part]  # within its part's file
-    size = byte_start[first + n - 1] + lengths[first + n - 1] - byte_start[first]
-    files = [os.open(path, os.O_RDONLY) for path in parts]
-    try:
+    with contextlib.ExitStack() as stack:
+        metas = [stack.enter_context(np.load(part.with_suffix(".npz"))) for part in parts]
+        files = [os.open(path, os.O_RDONLY) for path in parts]
+        for fd in files:
+            stack.callback(os.close, fd)
+        # Runs and rows of all parts in one numbering (part after part).
+        counts = _cat([m["counts"] for m in metas])
+        lengths = _cat([m["lengths"] for m in metas])
+        run_part = _cat([np.full(len(m["counts"]), i) for i, m in enumerate(metas)])
+        ids = [i for m in metas for i in m["ids"].tolist()]
+        order = np.array(sorted(range(len(ids)), key=ids.__getitem__), np.int64)
+        row_start = _starts(counts)  # of each run, among all rows
+        byte_start = _starts(lengths)  # of each row, among all rows' bytes
+        part_byte = _starts(_cat([[int(m["lengths"].sum())] for m in metas]))
+        first, n, part = row_start[order], counts[order], run_part[order]
+        start = byte_start[first] - part_byte[part]  # within its part's file
+        size = byte_start[first + n - 1] + lengths[first + n - 1] - byte_start[first]
         for p, at, length in zip(part.tolist(), start.tolist(), size.tolist(), strict=True):
             into.write(os.pread(files[p], length, at))
-    finally:
-        for fd in files:
-            os.close(fd)
-    rows = len(lengths)
-    if rows > index_rows:
-        return Assembled(rows, None, None)
-    taken = np.repeat(first - _starts(n), n) + np.arange(rows)  # all rows' order, merged
-    keys = np.concatenate([m["keys"] for m in metas]).astype(np.int64)[taken]
+        rows = len(lengths)
+        if rows > index_rows:
+            return Assembled(rows, None, None)
+        taken = np.repeat(first - _starts(n), n) + np.arange(rows)  # all rows' order, merged
+        keys = np.concatenate([m["keys"] for m in metas]).astype(np.int64)[taken]
     return Assembled(rows, np.r_[0, np.cumsum(lengths[taken])], keys)
 
 
