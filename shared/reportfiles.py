@@ -17,7 +17,7 @@ def parts_dir(reports_dir: Path, report_id: str) -> Path:
 
 
 def part_path(reports_dir: Path, report_id: str, shard: int) -> Path:
-    return parts_dir(reports_dir, report_id) / f"{shard:06d}.csv"
+    return parts_dir(reports_dir, report_id) / f"{shard:06d}.part"
 
 
 def paths(reports_dir: Path, report_id: str) -> dict[str, Path]:

@@ -1,31 +1,37 @@
 """A shard's part of a report and the assembly of the parts into the report's CSV.
 
-A part is three files in `.parts/<report_id>/`: `NNNNNN.csv`, the shard's rows in store_id
-order; `NNNNNN.npz`, what assembling needs without parsing a row (each store's run of rows,
-each row's length in bytes, each row's sort keys); `NNNNNN.json`, the shard's exact summary.
-Every store is in one shard, so the report's rows in store_id order are the parts' runs
-sorted by store_id, each copied whole."""
+A part is one file in `.parts/<report_id>/` (one file, so one fsync): the shard's CSV rows in
+store_id order, then an .npz of what assembling needs without parsing a row (each store's run of
+rows, each row's length in bytes, each row's sort keys, the shard's exact summary), then the
+CSV's length (8 bytes, little-endian) and a mark. Every store is in one shard, so the report's
+rows in store_id order are the parts' runs sorted by store_id, each copied whole."""
 
 import contextlib
 import io
+import mmap
 import os
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import numpy as np
+import numpy.typing as npt
 import orjson
-from numpy.typing import ArrayLike
 
 from shared.csvfile import AtomicFile, table_lines
 from shared.pollchunks import Ints
 from shared.uptime.summary import Summary
 from shared.uptime.table import Table
 
+_TAIL = struct.Struct("<q8s")  # the CSV's length and a mark: a part ends with both
+_MARK = b"part end"
+_BATCH = 1 << 20  # bytes of runs gathered per write while assembling
+
 
 def write(path: Path, table: Table, store_ids: Sequence[str], summary: Summary) -> int:
-    """Write the part of `table` at `path` (its .csv; the .npz and .json beside it); its rows.
-    Each file appears whole or not at all; the CSV last, so that a part with a CSV is whole."""
+    """Write the part of `table` at `path` (whole or not at all); its rows."""
     data, lengths = table_lines(table, store_ids)
     stores, counts = table.runs()
     meta = io.BytesIO()
@@ -35,15 +41,44 @@ def write(path: Path, table: Table, store_ids: Sequence[str], summary: Summary) 
         counts=counts.astype(np.int32),
         lengths=lengths.astype(np.int32),
         keys=table.keys().astype(np.int32),
+        summary=np.frombuffer(orjson.dumps(summary.to_json()), np.uint8),
     )
-    for suffix, content in ((".json", orjson.dumps(summary.to_json())), (".npz", meta.getvalue())):
-        with AtomicFile(path.with_suffix(suffix)) as f:
-            f.write(content)
-            f.commit()
     with AtomicFile(path) as f:
         f.write(data)
+        f.write(meta.getvalue())
+        f.write(_TAIL.pack(len(data), _MARK))
         f.commit()
     return len(table)
+
+
+def _meta(f: BinaryIO) -> tuple[int, dict[str, npt.NDArray[Any]]]:
+    """A part's CSV length and the arrays that describe its rows."""
+    size = os.fstat(f.fileno()).st_size
+    tail = os.pread(f.fileno(), _TAIL.size, max(size - _TAIL.size, 0))
+    csv_size, mark = _TAIL.unpack(tail) if len(tail) == _TAIL.size else (-1, b"")
+    if mark != _MARK or not 0 <= csv_size <= size - _TAIL.size:
+        raise ValueError(f"{f.name}: not a whole report part")
+    with np.load(io.BytesIO(os.pread(f.fileno(), size - _TAIL.size - csv_size, csv_size))) as npz:
+        return csv_size, {name: npz[name] for name in npz.files}
+
+
+@dataclass(frozen=True)
+class _Part:
+    """A part opened for assembling: its CSV rows (mapped, not read) and what describes them."""
+
+    rows: memoryview
+    meta: dict[str, npt.NDArray[Any]]
+
+    @classmethod
+    def open(cls, path: Path, stack: contextlib.ExitStack) -> "_Part":
+        with open(path, "rb") as f:
+            csv_size, meta = _meta(f)
+            if not csv_size:  # an empty file cannot be mapped
+                return cls(memoryview(b""), meta)
+            mapped = stack.enter_context(mmap.mmap(f.fileno(), csv_size, access=mmap.ACCESS_READ))
+        rows = memoryview(mapped)
+        stack.callback(rows.release)  # before the map closes
+        return cls(rows, meta)
 
 
 @dataclass(frozen=True)
@@ -60,17 +95,16 @@ def summary(parts: Sequence[Path], kind: str) -> Summary:
     """The report's summary: the parts' summaries merged."""
     found = Summary(kind)
     for part in parts:
-        found.merge(Summary.from_json(orjson.loads(part.with_suffix(".json").read_bytes())))
+        with open(part, "rb") as f:
+            found.merge(Summary.from_json(orjson.loads(_meta(f)[1]["summary"].tobytes())))
     return found
 
 
 def assemble(parts: Sequence[Path], into: AtomicFile, index_rows: int) -> Assembled:
     """Copy the parts' rows into `into` in store_id order."""
     with contextlib.ExitStack() as stack:
-        metas = [stack.enter_context(np.load(part.with_suffix(".npz"))) for part in parts]
-        files = [os.open(path, os.O_RDONLY) for path in parts]
-        for fd in files:
-            stack.callback(os.close, fd)
+        opened = [_Part.open(part, stack) for part in parts]
+        metas = [part.meta for part in opened]
         # Runs and rows of all parts in one numbering (part after part).
         counts = _cat([m["counts"] for m in metas])
         lengths = _cat([m["lengths"] for m in metas])
@@ -83,8 +117,18 @@ def assemble(parts: Sequence[Path], into: AtomicFile, index_rows: int) -> Assemb
         first, n, part = row_start[order], counts[order], run_part[order]
         start = byte_start[first] - part_byte[part]  # within its part's file
         size = byte_start[first + n - 1] + lengths[first + n - 1] - byte_start[first]
+        # Runs gathered from the mapped parts and written a batch at a time: a report has a
+        # run per store, too many for a write each.
+        batch: list[memoryview] = []
+        gathered = 0
         for p, at, length in zip(part.tolist(), start.tolist(), size.tolist(), strict=True):
-            into.write(os.pread(files[p], length, at))
+            batch.append(opened[p].rows[at : at + length])
+            gathered += length
+            if gathered >= _BATCH:
+                into.write(b"".join(batch))
+                batch, gathered = [], 0
+        into.write(b"".join(batch))
+        batch.clear()  # no view into a map may outlive it
         rows = len(lengths)
         if rows > index_rows:
             return Assembled(rows, None, None)
@@ -93,7 +137,7 @@ def assemble(parts: Sequence[Path], into: AtomicFile, index_rows: int) -> Assemb
     return Assembled(rows, np.r_[0, np.cumsum(lengths[taken])], keys)
 
 
-def _cat(arrays: Sequence[ArrayLike]) -> Ints:
+def _cat(arrays: Sequence[npt.ArrayLike]) -> Ints:
     """The arrays end to end, as int64 (empty for none)."""
     return np.concatenate([np.empty(0, np.int64), *arrays]).astype(np.int64)
 

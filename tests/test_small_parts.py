@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from shared import reportparts
+from shared import reportparts, rowsindex
 from shared.config import Settings
 from shared.csvfile import HEADER, AtomicFile, csv_lines, is_report_id, report_path
 from shared.errors import BadInput
@@ -80,7 +80,7 @@ def test_parts_are_assembled_in_store_id_order_with_offsets_and_keys(tmp_path: P
     # Part a: stores "10" (two rows), "9", "b"; b: '"q', "A", "a,z", "x\ny", "é"; c: none.
     a = _table([0, 0, 1, 2], [150, 5, 0, 2400], [5000, -1, 0, 10000])
     b = _table([0, 1, 2, 3, 4], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5])
-    parts = [tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"]
+    parts = [tmp_path / "a.part", tmp_path / "b.part", tmp_path / "c.part"]
     assert reportparts.write(parts[0], a, ["10", "9", "b"], summary) == 4
     assert reportparts.write(parts[1], b, ['"q', "A", "a,z", "x\ny", "é"], summary) == 5
     assert reportparts.write(parts[2], _table([], [], []), [], summary) == 0
@@ -111,6 +111,27 @@ def test_parts_are_assembled_in_store_id_order_with_offsets_and_keys(tmp_path: P
         assert reportparts.assemble(parts, out, index_rows=8) == reportparts.Assembled(
             9, None, None
         )
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [[3, -1, 3, 0, -1, 2], [70_000, -1, 0, 70_000, 5], [65_534, -1, 65_534, 0], [], [7]],
+)
+def test_index_orders_are_stable_whatever_the_range_of_keys(keys: list[int]) -> None:
+    # Ties keep row order; a span under 2^16 values (radix path) or over it, the same.
+    expected = sorted(range(len(keys)), key=lambda row: (keys[row], row))
+    order = rowsindex.order_of(np.array(keys, np.int64))
+    assert order.dtype == np.int32 and order.tolist() == expected
+
+
+def test_part_with_no_rows_and_a_lost_tail_is_an_error(tmp_path: Path) -> None:
+    part = tmp_path / "p.part"
+    assert reportparts.write(part, _table([], [], []), [], Summary("standard")) == 0
+    with AtomicFile(tmp_path / "out.csv") as out:
+        assert reportparts.assemble([part], out, index_rows=10).rows == 0
+    part.write_bytes(part.read_bytes()[:-3])  # a truncated part never passes for an empty one
+    with AtomicFile(tmp_path / "out.csv") as out, pytest.raises(ValueError, match="not a whole"):
+        reportparts.assemble([part], out, index_rows=10)
 
 
 def test_job_message_round_trip() -> None:
