@@ -47,7 +47,9 @@ class Timeline:
 
 def axis(store: Ints, us: Ints, origin_us: int) -> Ints:
     """Axis ticks of instants (µs since the epoch) of the batch's stores."""
-    result: Ints = store * STRIDE + (us - origin_us) * TICKS_PER_US
+    result: Ints = us - origin_us  # in place from here: these arrays are as long as the polls
+    result *= TICKS_PER_US
+    result += store * STRIDE
     return result
 
 
@@ -65,10 +67,11 @@ def cut(n_stores: int, polls: Polls, intervals: Intervals, origin_us: int) -> Ti
     ends = axis(intervals.owner[keep], intervals.end[keep], origin_us)
 
     # Observations: polls inside business hours, or every poll of a store with none inside.
-    inside = np.zeros(len(poll_key), dtype=bool)
-    if len(begins):
-        j = np.searchsorted(begins, poll_key, side="right") - 1
-        inside = (j >= 0) & (poll_key < ends[np.maximum(j, 0)])
+    # The intervals are merged, so each holds its own run of polls: a run starts (+1) where an
+    # interval begins and ends (−1) where it ends, and a poll is inside where the sum is 1.
+    edges = np.bincount(np.searchsorted(poll_key, begins), minlength=len(poll_key) + 1)
+    edges -= np.bincount(np.searchsorted(poll_key, ends), minlength=len(poll_key) + 1)
+    inside = np.cumsum(edges[:-1]) > 0
     has_inside = np.zeros(n_stores, dtype=bool)
     has_inside[polls.store[inside]] = True
     observed = inside | ~has_inside[polls.store]
@@ -79,10 +82,15 @@ def cut(n_stores: int, polls: Polls, intervals: Intervals, origin_us: int) -> Ti
     # to the midpoint with its successor (or its store's end).
     first = np.ones(len(obs), dtype=bool)
     first[1:] = obs_store[1:] != obs_store[:-1]
-    rule_start = np.where(first, obs_store * STRIDE, (np.roll(obs_key, 1) + obs_key) // 2)
+    rule_start = np.empty(len(obs), np.int64)
+    np.add(obs_key[:-1], obs_key[1:], out=rule_start[1:])
+    rule_start //= 2
+    rule_start[first] = obs_store[first] * STRIDE
+    rule_end = np.empty(len(obs), np.int64)
+    rule_end[:-1] = rule_start[1:]
     last = np.ones(len(obs), dtype=bool)
     last[:-1] = first[1:]
-    rule_end = np.where(last, (obs_store + 1) * STRIDE, np.roll(rule_start, -1))
+    rule_end[last] = (obs_store[last] + 1) * STRIDE
 
     # Pieces: each business interval cut where the ruling observation changes.
     lo_rule = np.searchsorted(rule_start, begins, side="right") - 1
