@@ -14,11 +14,16 @@ async def keys(conn: asyncpg.Connection, ids: list[str]) -> dict[str, int]:
 
 
 async def add(conn: asyncpg.Connection, ids: list[str]) -> dict[str, int]:
-    """Give keys to those of `ids` that have none (in this order); the keys of all of `ids`."""
-    await conn.execute(
-        "INSERT INTO stores (store_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", ids
-    )
-    return await keys(conn, ids)
+    """Give keys to those of `ids` that have none (in this order); the keys of all of `ids`.
+    Known ids are looked up first: an hourly file names stores that are nearly all known."""
+    found = await keys(conn, ids)
+    new = [store_id for store_id in ids if store_id not in found]
+    if new:
+        await conn.execute(
+            "INSERT INTO stores (store_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", new
+        )
+        found |= await keys(conn, new)
+    return found
 
 
 async def key(conn: asyncpg.Connection, store_id: str) -> int | None:
