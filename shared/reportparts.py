@@ -28,6 +28,7 @@ from shared.uptime.table import Table
 _TAIL = struct.Struct("<q8s")  # the CSV's length and a mark: a part ends with both
 _MARK = b"part end"
 _BATCH = 1 << 20  # bytes of runs gathered per write while assembling
+_RUNS = 1 << 16  # runs looked at per step while assembling
 
 
 def write(path: Path, table: Table, store_ids: Sequence[str], summary: Summary) -> int:
@@ -37,7 +38,7 @@ def write(path: Path, table: Table, store_ids: Sequence[str], summary: Summary) 
     meta = io.BytesIO()
     np.savez(
         meta,
-        ids=np.array([store_ids[s] for s in stores.tolist()], dtype=np.str_),
+        ids=np.array([store_ids[s].encode() for s in stores.tolist()], dtype=np.bytes_),
         counts=counts.astype(np.int32),
         lengths=lengths.astype(np.int32),
         keys=table.keys().astype(np.int32),
@@ -88,7 +89,7 @@ class Assembled:
 
     rows: int
     offsets: Ints | None
-    keys: Ints | None
+    keys: npt.NDArray[np.int32] | None
 
 
 def summary(parts: Sequence[Path], kind: str) -> Summary:
@@ -109,8 +110,10 @@ def assemble(parts: Sequence[Path], into: AtomicFile, index_rows: int) -> Assemb
         counts = _cat([m["counts"] for m in metas])
         lengths = _cat([m["lengths"] for m in metas])
         run_part = _cat([np.full(len(m["counts"]), i) for i, m in enumerate(metas)])
-        ids = [i for m in metas for i in m["ids"].tolist()]
-        order = np.array(sorted(range(len(ids)), key=ids.__getitem__), np.int64)
+        # UTF-8 bytes sort as their code points do: store_id order (no id holds a NUL, which
+        # fixed-width bytes would drop).
+        ids = np.concatenate([np.empty(0, np.bytes_), *(m["ids"] for m in metas)])
+        order = np.argsort(ids, kind="stable")
         row_start = _starts(counts)  # of each run, among all rows
         byte_start = _starts(lengths)  # of each row, among all rows' bytes
         part_byte = _starts(_cat([[int(m["lengths"].sum())] for m in metas]))
@@ -121,19 +124,21 @@ def assemble(parts: Sequence[Path], into: AtomicFile, index_rows: int) -> Assemb
         # run per store, too many for a write each.
         batch: list[memoryview] = []
         gathered = 0
-        for p, at, length in zip(part.tolist(), start.tolist(), size.tolist(), strict=True):
-            batch.append(opened[p].rows[at : at + length])
-            gathered += length
-            if gathered >= _BATCH:
-                into.write(b"".join(batch))
-                batch, gathered = [], 0
+        for lo in range(0, len(order), _RUNS):  # as Python ints a slice at a time: bounded
+            runs = (part[lo : lo + _RUNS], start[lo : lo + _RUNS], size[lo : lo + _RUNS])
+            for p, at, length in zip(*(column.tolist() for column in runs), strict=True):
+                batch.append(opened[p].rows[at : at + length])
+                gathered += length
+                if gathered >= _BATCH:
+                    into.write(b"".join(batch))
+                    batch, gathered = [], 0
         into.write(b"".join(batch))
         batch.clear()  # no view into a map may outlive it
         rows = len(lengths)
         if rows > index_rows:
             return Assembled(rows, None, None)
         taken = np.repeat(first - _starts(n), n) + np.arange(rows)  # all rows' order, merged
-        keys = np.concatenate([m["keys"] for m in metas]).astype(np.int64)[taken]
+        keys = np.concatenate([m["keys"] for m in metas])[taken]
     return Assembled(rows, np.r_[0, np.cumsum(lengths[taken])], keys)
 
 

@@ -44,7 +44,7 @@ def write(
     header: Sequence[str],
     summary: Summary,
     offsets: Ints | None,
-    keys: Ints | None,
+    keys: npt.NDArray[np.int32] | None,
 ) -> None:
     """Write the index of a report's rows (atomically: a directory renamed into place): the
     byte offset of each row and where the last ends, and for each column after store_id the
@@ -69,7 +69,7 @@ def write(
         raise
 
 
-def order_of(keys: Ints) -> npt.NDArray[np.int32]:
+def order_of(keys: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
     """The positions of `keys` in stable sorted order (int32). Keys spanning fewer than 2¹⁶
     values (hundredths of a day, percents, period numbers) sort as uint16: a radix sort."""
     if len(keys) and int(keys.max()) - int(keys.min()) < 1 << 16:

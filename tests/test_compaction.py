@@ -164,9 +164,12 @@ async def test_compaction_runs_on_the_workers_and_a_kill_halfway_loses_nothing(
     async def compacted() -> bool:
         return block_day not in await polls.fragmented(conn)
 
+    async def reported() -> bool:  # the worker logs just after its commit
+        return logged(tmp_path / "worker-1.log", f"block 0 on {block_day[1]}: 2 chunks merged")
+
     await until(compacted, "the day compacted")
     assert await polls_of(conn) == before
-    assert logged(tmp_path / "worker-1.log", f"block 0 on {block_day[1]}: 2 chunks merged")
+    await until(reported, "the compaction logged by the second worker")
 
 
 @pytest.mark.usefixtures("purge_queue")

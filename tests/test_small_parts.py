@@ -75,7 +75,13 @@ def _table(stores: list[int], up: list[int], percent: list[int]) -> Table:
     return Table(as_ints[0], [hundredths_column(as_ints[1]), hundredths_column(as_ints[2])])
 
 
-def test_parts_are_assembled_in_store_id_order_with_offsets_and_keys(tmp_path: Path) -> None:
+@pytest.mark.parametrize("steps", ["whole", "tiny"])
+def test_parts_are_assembled_in_store_id_order_with_offsets_and_keys(
+    tmp_path: Path, steps: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if steps == "tiny":  # runs taken two at a time, written every 10 bytes
+        monkeypatch.setattr(reportparts, "_RUNS", 2)
+        monkeypatch.setattr(reportparts, "_BATCH", 10)
     summary = Summary("standard")
     # Part a: stores "10" (two rows), "9", "b"; b: '"q', "A", "a,z", "x\ny", "é"; c: none.
     a = _table([0, 0, 1, 2], [150, 5, 0, 2400], [5000, -1, 0, 10000])
@@ -120,7 +126,7 @@ def test_parts_are_assembled_in_store_id_order_with_offsets_and_keys(tmp_path: P
 def test_index_orders_are_stable_whatever_the_range_of_keys(keys: list[int]) -> None:
     # Ties keep row order; a span under 2^16 values (radix path) or over it, the same.
     expected = sorted(range(len(keys)), key=lambda row: (keys[row], row))
-    order = rowsindex.order_of(np.array(keys, np.int64))
+    order = rowsindex.order_of(np.array(keys, np.int32))
     assert order.dtype == np.int32 and order.tolist() == expected
 
 
