@@ -85,27 +85,24 @@ class _Part:
 @dataclass(frozen=True)
 class Assembled:
     """What assembling wrote: its rows, each row's byte offset in the CSV (and where the last
-    ends) and its sort keys (rows × columns); None for both past `index_rows` rows."""
+    ends) and its sort keys (rows × columns), None for both past `index_rows` rows; and the
+    report's summary, the parts' summaries merged."""
 
     rows: int
     offsets: Ints | None
     keys: npt.NDArray[np.int32] | None
+    summary: Summary
 
 
-def summary(parts: Sequence[Path], kind: str) -> Summary:
-    """The report's summary: the parts' summaries merged."""
-    found = Summary(kind)
-    for part in parts:
-        with open(part, "rb") as f:
-            found.merge(Summary.from_json(orjson.loads(_meta(f)[1]["summary"].tobytes())))
-    return found
-
-
-def assemble(parts: Sequence[Path], into: AtomicFile, index_rows: int) -> Assembled:
-    """Copy the parts' rows into `into` in store_id order."""
+def assemble(parts: Sequence[Path], into: AtomicFile, index_rows: int, kind: str) -> Assembled:
+    """Copy the parts' rows into `into` in store_id order; merge the summaries of a report of
+    `kind`."""
     with contextlib.ExitStack() as stack:
         opened = [_Part.open(part, stack) for part in parts]
         metas = [part.meta for part in opened]
+        summary = Summary(kind)
+        for m in metas:
+            summary.merge(Summary.from_json(orjson.loads(m["summary"].tobytes())))
         # Runs and rows of all parts in one numbering (part after part).
         counts = _cat([m["counts"] for m in metas])
         lengths = _cat([m["lengths"] for m in metas])
@@ -136,10 +133,10 @@ def assemble(parts: Sequence[Path], into: AtomicFile, index_rows: int) -> Assemb
         batch.clear()  # no view into a map may outlive it
         rows = len(lengths)
         if rows > index_rows:
-            return Assembled(rows, None, None)
+            return Assembled(rows, None, None, summary)
         taken = np.repeat(first - _starts(n), n) + np.arange(rows)  # all rows' order, merged
         keys = np.concatenate([m["keys"] for m in metas])[taken]
-    return Assembled(rows, np.r_[0, np.cumsum(lengths[taken])], keys)
+    return Assembled(rows, np.r_[0, np.cumsum(lengths[taken])], keys, summary)
 
 
 def _cat(arrays: Sequence[npt.ArrayLike]) -> Ints:

@@ -82,17 +82,19 @@ def test_parts_are_assembled_in_store_id_order_with_offsets_and_keys(
     if steps == "tiny":  # runs taken two at a time, written every 10 bytes
         monkeypatch.setattr(reportparts, "_RUNS", 2)
         monkeypatch.setattr(reportparts, "_BATCH", 10)
-    summary = Summary("standard")
     # Part a: stores "10" (two rows), "9", "b"; b: '"q', "A", "a,z", "x\ny", "é"; c: none.
+    summaries = [Summary("standard", 3, {"last_week": [10, 40]}, [0] * 9 + [3], 0)]
+    summaries += [Summary("standard", 5, {"last_week": [5, 60]}, [5] + [0] * 9, 1)]
+    summaries += [Summary("standard")]
     a = _table([0, 0, 1, 2], [150, 5, 0, 2400], [5000, -1, 0, 10000])
     b = _table([0, 1, 2, 3, 4], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5])
     parts = [tmp_path / "a.part", tmp_path / "b.part", tmp_path / "c.part"]
-    assert reportparts.write(parts[0], a, ["10", "9", "b"], summary) == 4
-    assert reportparts.write(parts[1], b, ['"q', "A", "a,z", "x\ny", "é"], summary) == 5
-    assert reportparts.write(parts[2], _table([], [], []), [], summary) == 0
+    assert reportparts.write(parts[0], a, ["10", "9", "b"], summaries[0]) == 4
+    assert reportparts.write(parts[1], b, ['"q', "A", "a,z", "x\ny", "é"], summaries[1]) == 5
+    assert reportparts.write(parts[2], _table([], [], []), [], summaries[2]) == 0
     with AtomicFile(tmp_path / "out.csv") as out:
         out.write(b"h\n")
-        done = reportparts.assemble(parts, out, index_rows=100)
+        done = reportparts.assemble(parts, out, index_rows=100, kind="standard")
         out.commit()
     data = (tmp_path / "out.csv").read_bytes()
     lines = [
@@ -114,9 +116,10 @@ def test_parts_are_assembled_in_store_id_order_with_offsets_and_keys(
         [1, 1], [150, 5000], [5, -1], [0, 0], [2, 2], [3, 3], [2400, 10000], [4, 4], [5, 5]
     ]  # fmt: skip
     with AtomicFile(tmp_path / "big.csv") as out:
-        assert reportparts.assemble(parts, out, index_rows=8) == reportparts.Assembled(
-            9, None, None
-        )
+        big = reportparts.assemble(parts, out, index_rows=8, kind="standard")
+    assert (big.rows, big.offsets, big.keys) == (9, None, None)
+    merged = Summary("standard", 8, {"last_week": [15, 100]}, [5] + [0] * 8 + [3], 1)
+    assert done.summary == big.summary == merged
 
 
 @pytest.mark.parametrize(
@@ -134,10 +137,10 @@ def test_part_with_no_rows_and_a_lost_tail_is_an_error(tmp_path: Path) -> None:
     part = tmp_path / "p.part"
     assert reportparts.write(part, _table([], [], []), [], Summary("standard")) == 0
     with AtomicFile(tmp_path / "out.csv") as out:
-        assert reportparts.assemble([part], out, index_rows=10).rows == 0
+        assert reportparts.assemble([part], out, index_rows=10, kind="period").rows == 0
     part.write_bytes(part.read_bytes()[:-3])  # a truncated part never passes for an empty one
     with AtomicFile(tmp_path / "out.csv") as out, pytest.raises(ValueError, match="not a whole"):
-        reportparts.assemble([part], out, index_rows=10)
+        reportparts.assemble([part], out, index_rows=10, kind="period")
 
 
 def test_job_message_round_trip() -> None:

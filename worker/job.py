@@ -154,15 +154,15 @@ async def _compute(
 
 def _merge(reports_dir: Path, report_id: str, header: Sequence[str], parts: list[Path]) -> int:
     """The report's CSV from its parts, then the index of its rows and its summary; rows."""
-    summary = reportparts.summary(parts, "standard" if header == HEADER else "period")
+    kind = "standard" if header == HEADER else "period"
     head = csv_lines([header])
     with AtomicFile(report_path(reports_dir, report_id)) as csv:
         csv.write(head)
-        done = reportparts.assemble(parts, csv, rowsindex.MAX_ROWS)
+        done = reportparts.assemble(parts, csv, rowsindex.MAX_ROWS, kind)
         csv.commit()
     offsets = None if done.offsets is None else done.offsets + len(head)
     rowsindex.write(
-        rowsindex.index_path(reports_dir, report_id), header, summary, offsets, done.keys
+        rowsindex.index_path(reports_dir, report_id), header, done.summary, offsets, done.keys
     )
     return done.rows
 
