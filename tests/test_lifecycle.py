@@ -17,13 +17,18 @@ import pytest
 
 from shared import reportfiles
 from shared.config import Settings
+from shared.csvfile import report_path
+from shared.db import reports
 from shared.db.connections import create_pool
 from shared.ingest import ingest_hours
+from shared.instants import parse_as_of
 from shared.messages import AnyJob, Job
+from shared.requests import ReportRequest
 from tests.sample import AS_OF, EXPECTED, Client, load_sample, wait_until_finished
 from tests.services import holding_shards, logged, until, until_waiting
 from tests.test_ingest import polls_of
 from worker.housekeeping import one_pass
+from worker.job import JobContext, run_job
 
 pytestmark = pytest.mark.usefixtures("purge_queue")
 
@@ -319,3 +324,43 @@ async def test_a_stalled_report_is_planned_again_then_failed(
     )
     assert (row["status"], row["stalls"]) == ("Failed", 3)
     assert "stalled 3 times" in row["error"]
+
+
+async def test_a_done_shard_whose_part_is_gone_is_computed_again(
+    conn: asyncpg.Connection, settings: Settings, tmp_path: Path
+) -> None:
+    # A part of another format (a worker of another version wrote it) looks gone to assembly.
+    await load_sample(conn, tmp_path)
+    published: list[AnyJob] = []
+
+    async def publish(job: AnyJob) -> None:
+        published.append(job)
+
+    one_store_shards = dataclasses.replace(settings, shard_stores=1)  # s1 and s2 apart
+    pool = await create_pool(settings.database_url, min_size=1, max_size=2)
+    try:
+        context = JobContext(pool, one_store_shards, publish)
+        report = await reports.create(conn, ReportRequest(as_of=parse_as_of(AS_OF)))
+        report_id = str(report["id"])
+        assert not await run_job(context, Job(report_id))  # the plan
+        shards = list(published)
+        assert len(shards) > 1 and all(
+            isinstance(j, Job) and j.report_id == report_id for j in shards
+        )
+        for job in shards[:-1]:
+            assert not await run_job(context, job)
+        first = reportfiles.part_path(settings.reports_dir, report_id, 0)
+        first.rename(first.with_suffix(".csv"))
+        published.clear()
+        assert not await run_job(context, shards[-1])  # the last: shard 0 is to be redone
+        assert published == [Job(report_id, 0)]
+        report = await reports.get(conn, report_id)
+        assert report is not None and report["shards_done"] == len(shards) - 1
+        assert await run_job(context, Job(report_id, 0))  # now it completes
+    finally:
+        await pool.close()
+    report = await reports.get(conn, report_id)
+    assert report is not None and report["status"] == "Complete"
+    csv = report_path(settings.reports_dir, report_id).read_text()
+    assert csv == EXPECTED
+    assert not reportfiles.parts_dir(settings.reports_dir, report_id).exists()

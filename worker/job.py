@@ -171,7 +171,8 @@ async def _assemble(ctx: JobContext, report_id: str) -> bool:
     """When every shard is done, merge the parts into the report's CSV and mark it Complete.
 
     The report row is locked meanwhile, so of two workers finishing the last shards at once
-    one assembles and the other finds the report Complete.
+    one assembles and the other finds the report Complete. A done shard whose part is gone (a
+    part of another format, written by a worker of another version) is computed again.
     """
     async with ctx.pool.acquire() as conn, conn.transaction():
         status = await reports.lock_status(conn, report_id)
@@ -186,9 +187,20 @@ async def _assemble(ctx: JobContext, report_id: str) -> bool:
             return False
         numbers = await shards.numbers(conn, report_id)
         parts = [part_path(ctx.settings.reports_dir, report_id, n) for n in numbers]
-        header = HEADER if reports.periods_of(report) is None else PERIOD_HEADER
-        rows = await asyncio.to_thread(_merge, ctx.settings.reports_dir, report_id, header, parts)
-        await reports.complete(conn, report_id, rows)
+        lost = [n for n, part in zip(numbers, parts, strict=True) if not part.exists()]
+        if lost:
+            await shards.redo(conn, report_id, lost)
+        else:
+            header = HEADER if reports.periods_of(report) is None else PERIOD_HEADER
+            rows = await asyncio.to_thread(
+                _merge, ctx.settings.reports_dir, report_id, header, parts
+            )
+            await reports.complete(conn, report_id, rows)
+    if lost:  # published once the shards show as not done
+        log.warning("report %s: parts of shards %s are gone: computing them again", report_id, lost)
+        for number in lost:
+            await ctx.publish(Job(report_id, number))
+        return False
     reportfiles.remove(ctx.settings.reports_dir, report_id, ("parts",))
     log.info("report %s complete: %d rows", report_id, rows)
     return True

@@ -97,6 +97,16 @@ async def finish(conn: asyncpg.Connection, shard: Shard, rows: int) -> None:
     )
 
 
+async def redo(conn: asyncpg.Connection, report_id: str, numbers: list[int]) -> None:
+    """Mark those of the report's shards not done (their parts are gone)."""
+    await conn.execute(
+        "UPDATE report_shards SET done_at = NULL, started_at = NULL, rows = NULL "
+        "WHERE report_id = $1 AND shard = ANY($2::int[])",
+        uuid.UUID(report_id),
+        numbers,
+    )
+
+
 async def numbers(conn: asyncpg.Connection, report_id: str) -> list[int]:
     """The report's shard numbers, in order."""
     rows = await conn.fetch(
