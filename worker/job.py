@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
+import numpy as np
 
 from shared import reportfiles, reportparts, rowsindex
 from shared.config import Settings
@@ -136,15 +137,17 @@ async def _compute(
             only = await reports.store_ids(conn, shard.report_id)
             names, rank_of_key = await stores.ranks(conn, shard.lo, shard.hi, only)
             if names:
+                # Exactly the shard's stores: for a list, its keys' range holds others too.
+                keys = np.flatnonzero(rank_of_key >= 0) + shard.lo
                 hours = await ctx.hours.get(
                     conn,
-                    shard.lo,
-                    shard.hi,
+                    keys,
                     rank_of_key,
+                    shard.lo,
                     report["hours_snapshot"],
                     report["timezones_snapshot"],
                 )
-                days = await polls.read(conn, shard.lo, shard.hi, first, last)
+                days = await polls.read_keys(conn, keys, first, last)
                 span = across_days([merge(chunks) for chunks in days], rank_of_key, shard.lo)
     as_of_us = 0 if as_of is None else to_us(as_of)
     if periods is None:

@@ -15,6 +15,8 @@ from collections.abc import AsyncIterable, Iterable
 from datetime import date, timedelta
 
 import asyncpg
+import numpy as np
+import numpy.typing as npt
 
 from shared.db import locks
 from shared.pollchunks import STORE_BLOCK, Chunk, Polls, decode, encode, merge
@@ -63,21 +65,35 @@ async def seal(conn: asyncpg.Connection, ingest_id: int) -> None:
 async def read(
     conn: asyncpg.Connection, lo: int, hi: int, first: date, last: date
 ) -> list[list[Polls]]:
-    """The polls of the stores lo ≤ key < hi (one block) on the UTC days first … last: for
-    each day that has any, its chunks in rank order. Only the slice of each chunk that holds
-    those stores is read."""
-    block = block_of(lo)
-    assert block_of(hi - 1) == block, "a read stays inside one block"
-    base = block * STORE_BLOCK
+    """The polls of the stores lo ≤ key < hi (one block) on the UTC days first … last."""
+    return await read_keys(conn, np.arange(lo, hi), first, last)
+
+
+async def read_keys(
+    conn: asyncpg.Connection, keys: npt.NDArray[np.int64], first: date, last: date
+) -> list[list[Polls]]:
+    """The polls of the stores of `keys` (sorted, unique, one block) on the UTC days
+    first … last: for each day that has any, its chunks in rank order. Only the slices of each
+    chunk that hold those stores are read (one per run of consecutive keys), so a scattered
+    list of stores costs its own polls, not those of the keys between them."""
+    if len(keys) == 0:
+        return []
+    block = block_of(int(keys[0]))
+    assert block_of(int(keys[-1])) == block, "a read stays inside one block"
+    starts, ends = runs(keys - block * STORE_BLOCK)
     rows = await conn.fetch(
-        "SELECT day, substring(stores FROM 2 * o1 + 1 FOR 2 * (o2 - o1)) AS stores,"
-        " substring(ts FROM 8 * o1 + 1 FOR 8 * (o2 - o1)) AS ts,"
-        " substring(active FROM o1 + 1 FOR o2 - o1) AS active "
-        "FROM poll_chunks, LATERAL (SELECT offsets[$2] AS o1, offsets[$3] AS o2) o "
-        "WHERE block = $1 AND day BETWEEN $4 AND $5 AND o2 > o1 ORDER BY day, rank",
+        "SELECT day,"
+        " string_agg(substring(stores FROM 2 * o1 + 1 FOR 2 * (o2 - o1)), '' ORDER BY n) AS stores,"
+        " string_agg(substring(ts FROM 8 * o1 + 1 FOR 8 * (o2 - o1)), '' ORDER BY n) AS ts,"
+        " string_agg(substring(active FROM o1 + 1 FOR o2 - o1), '' ORDER BY n) AS active "
+        "FROM poll_chunks, LATERAL ("
+        "  SELECT n, offsets[r.lo + 1] AS o1, offsets[r.hi + 1] AS o2"  # SQL arrays count from 1
+        "  FROM unnest($2::int4[], $3::int4[]) WITH ORDINALITY AS r(lo, hi, n)) o "
+        "WHERE block = $1 AND day BETWEEN $4 AND $5 AND o2 > o1 "
+        "GROUP BY id, day, rank ORDER BY day, rank",
         block,
-        lo - base + 1,  # SQL arrays count from 1
-        hi - base + 1,
+        starts.tolist(),
+        ends.tolist(),
         first,
         last,
     )
@@ -87,6 +103,14 @@ async def read(
             decode(block, row["stores"], row["ts"], row["active"])
         )
     return list(days.values())
+
+
+def runs(keys: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The runs of consecutive values of sorted, unique `keys`, as [start, end) bounds."""
+    breaks = np.flatnonzero(np.diff(keys) != 1) + 1
+    starts = keys[np.concatenate([[0], breaks])]
+    ends = keys[np.concatenate([breaks - 1, [len(keys) - 1]])] + 1
+    return starts, ends
 
 
 async def fragmented(conn: asyncpg.Connection, limit: int = 1000) -> list[tuple[int, date]]:

@@ -7,6 +7,7 @@ from datetime import time
 
 import asyncpg
 import numpy as np
+import numpy.typing as npt
 
 from shared.db import locks
 from shared.db.binarycopy import fetch_columns
@@ -49,32 +50,29 @@ async def drop_unused(conn: asyncpg.Connection, kind: str, current: int) -> int:
 
 async def store_hours(
     conn: asyncpg.Connection,
+    keys: npt.NDArray[np.int64],
+    rank_of_key: npt.NDArray[np.int64],
     lo: int,
-    hi: int,
-    rank_of_key: np.ndarray,
     hours_snapshot: int,
     zones_snapshot: int,
 ) -> StoreHours:
-    """The business hours of the stores lo ≤ key < hi in the given snapshots, each store at
-    its rank (`rank_of_key[key − lo]`, −1 for a key that is no store)."""
-    stores = int((rank_of_key >= 0).sum())
-    zone = np.full(stores, DEFAULT_TIMEZONE, dtype=object)
+    """The business hours of the stores of `keys` (and of no other store) in the given
+    snapshots, each store at its rank (`rank_of_key[key − lo]`)."""
+    zone = np.full(len(keys), DEFAULT_TIMEZONE, dtype=object)
     for row in await conn.fetch(
         "SELECT s.id, z.timezone FROM stores s JOIN store_timezones z "
-        "ON z.snapshot = $3 AND z.store_id = s.store_id "
-        "WHERE s.id >= $1 AND s.id < $2 AND z.timezone IS NOT NULL",
-        lo,
-        hi,
+        "ON z.snapshot = $2 AND z.store_id = s.store_id "
+        "WHERE s.id = ANY($1::int4[]) AND z.timezone IS NOT NULL",
+        keys.tolist(),
         zones_snapshot,
     ):
         zone[rank_of_key[row["id"] - lo]] = row["timezone"]
     rows = await fetch_columns(
         conn,
         "SELECT s.id, h.day, h.start_local, h.end_local "
-        "FROM stores s JOIN business_hours h ON h.snapshot = $3 AND h.store_id = s.store_id "
-        "WHERE s.id >= $1 AND s.id < $2",
-        lo,
-        hi,
+        "FROM stores s JOIN business_hours h ON h.snapshot = $2 AND h.store_id = s.store_id "
+        "WHERE s.id = ANY($1::int4[])",
+        keys.tolist(),
         hours_snapshot,
         columns=[("key", "int4"), ("day", "int2"), ("start", "time"), ("end", "time")],
     )
