@@ -12,8 +12,8 @@ from typing import BinaryIO, Self
 import numpy as np
 
 from shared.errors import ConfigError
-from shared.pollchunks import Ints
 from shared.uptime.model import PeriodRow, ReportRow
+from shared.uptime.polls import Ints
 from shared.uptime.table import Table
 
 HEADER = ReportRow._fields  # the standard report

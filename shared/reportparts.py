@@ -21,7 +21,7 @@ import numpy.typing as npt
 import orjson
 
 from shared.csvfile import AtomicFile, table_lines
-from shared.pollchunks import Ints
+from shared.uptime.polls import Ints
 from shared.uptime.summary import Summary
 from shared.uptime.table import Table
 

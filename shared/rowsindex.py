@@ -26,7 +26,7 @@ import orjson
 
 from shared.csvfile import FILE_MODE
 from shared.errors import BadInput
-from shared.pollchunks import Ints
+from shared.uptime.polls import Ints
 from shared.uptime.summary import Summary
 
 ROWS_DIR = ".rows"  # under REPORTS_DIR, beside .parts

@@ -21,7 +21,8 @@ from shared.db import polls, schema
 from shared.ingest import ingest_polls
 from shared.instants import US_PER_DAY
 from shared.messages import Compaction, declare_queues, publish_job
-from shared.pollchunks import Chunk, Polls, encode
+from shared.pollchunks import Chunk, encode
+from shared.uptime.polls import Polls
 from tests.sample import AS_OF, HEADER, Client, load_sample, wait_until_finished
 from tests.services import HOLDER, holding_shards, logged, until, until_waiting
 from tests.test_ingest import polls_of, write

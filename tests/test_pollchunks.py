@@ -8,16 +8,8 @@ import pytest
 
 from shared.db.binarycopy import BinaryCopyParser
 from shared.instants import US_PER_DAY
-from shared.pollchunks import (
-    STORE_BLOCK,
-    Polls,
-    across_days,
-    chunks_of_block,
-    decode,
-    encode,
-    merge,
-    sort_unique,
-)
+from shared.pollchunks import STORE_BLOCK, across_days, chunks_of_block, decode, encode, merge
+from shared.uptime.polls import Polls, sort_unique
 
 DAY = 19_379  # 2023-01-22
 NOON = DAY * US_PER_DAY + 12 * 3_600_000_000

@@ -11,7 +11,7 @@ import pytest
 
 from shared.db import polls, stores
 from shared.ingest import ingest_hours, ingest_polls, ingest_timezones
-from shared.pollchunks import Polls
+from shared.uptime.polls import Polls
 from tests.sample import Client, wait_until_finished
 from worker.main import Worker
 

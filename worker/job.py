@@ -22,11 +22,12 @@ from shared.db import polls, reports, shards, stores
 from shared.db.shards import Shard
 from shared.instants import to_us
 from shared.messages import AnyJob, Compaction, Job
-from shared.pollchunks import STORE_BLOCK, Polls, across_days, merge
+from shared.pollchunks import STORE_BLOCK, across_days, merge
 from shared.reportfiles import part_path
 from shared.uptime.compute import Standard, standard_figures
 from shared.uptime.hours import StoreHours
 from shared.uptime.periods import Periods, days_read, period_figures
+from shared.uptime.polls import Polls
 from worker.hours_cache import HoursCache
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,8 @@ import numpy as np
 import numpy.typing as npt
 
 from shared.db import locks
-from shared.pollchunks import STORE_BLOCK, Chunk, Polls, decode, encode, merge
+from shared.pollchunks import STORE_BLOCK, Chunk, decode, encode, merge
+from shared.uptime.polls import Polls
 
 _COLUMNS = ["block", "day", "ingest", "polls", "offsets", "stores", "ts", "active"]
 _EPOCH_DAY = date(1970, 1, 1)

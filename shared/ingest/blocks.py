@@ -8,7 +8,8 @@ from typing import BinaryIO, Self
 
 import numpy as np
 
-from shared.pollchunks import STORE_BLOCK, Bools, Ints, Polls
+from shared.pollchunks import STORE_BLOCK
+from shared.uptime.polls import Bools, Ints, Polls
 
 _ROW = np.dtype([("store", "<i4"), ("ts", "<i8"), ("active", "u1")])  # 13 bytes a poll
 

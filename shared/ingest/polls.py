@@ -23,8 +23,9 @@ from shared.ingest.pollfile import NotFast, PollBatch, read_batches
 from shared.ingest.source import CsvSource, open_source
 from shared.ingest.staged import read_staged
 from shared.instants import US_PER_DAY, from_us, to_us
-from shared.pollchunks import Chunk, Polls, chunks_of_block
+from shared.pollchunks import Chunk, chunks_of_block
 from shared.storeids import WHITESPACE
+from shared.uptime.polls import Polls
 
 _SAY_EVERY = 2_000_000  # rows read between progress messages (about 2 s)
 Progress = Callable[[str], None]

@@ -9,10 +9,10 @@ from datetime import datetime
 import numpy as np
 
 from shared.instants import US_PER_DAY, US_PER_HOUR, US_PER_MINUTE, to_us
-from shared.pollchunks import Ints, Polls, sort_unique
 from shared.uptime.figures import hundredths
 from shared.uptime.hours import StoreHours, business_intervals
 from shared.uptime.model import ReportRow, StoreMeta
+from shared.uptime.polls import Ints, Polls, sort_unique
 from shared.uptime.summary import Summary
 from shared.uptime.table import Table, hundredths_column
 from shared.uptime.timeline import Timeline, cut, totals

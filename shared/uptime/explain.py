@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 
 from shared.instants import US_PER_HOUR, from_us
-from shared.pollchunks import Polls
 from shared.uptime.compute import SPAN_US, WINDOWS_US, standard_figures
 from shared.uptime.figures import hundredths
 from shared.uptime.hours import StoreHours
 from shared.uptime.localtime import zone
 from shared.uptime.periods import Range, local_midnights, period_figures, spans
+from shared.uptime.polls import Polls
 from shared.uptime.timeline import TICKS_PER_US, Timeline
 
 

@@ -4,7 +4,7 @@ values are ≥ 0), written with exactly two decimals; and the uptime percent."""
 import functools
 from typing import TypeVar
 
-from shared.pollchunks import Ints
+from shared.uptime.polls import Ints
 from shared.uptime.timeline import TICKS_PER_US
 
 N = TypeVar("N", Ints, int)  # arrays (int64: per-store figures) or Python ints (fleet sums)

@@ -15,9 +15,9 @@ import numpy as np
 import numpy.typing as npt
 
 from shared.instants import MICROSECOND, US_PER_DAY, US_PER_HOUR, from_us
-from shared.pollchunks import Ints
 from shared.uptime.localtime import zone
 from shared.uptime.model import DEFAULT_TIMEZONE, StoreMeta
+from shared.uptime.polls import Ints
 
 _SAMPLE_US = US_PER_HOUR  # zone offsets are sampled hourly, transitions then bisected
 _MONDAY_OFFSET = 3  # 1970-01-01, day 0 of the epoch, was a Thursday (Monday = 0)

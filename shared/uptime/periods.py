@@ -16,11 +16,11 @@ from datetime import date, datetime, timedelta
 import numpy as np
 
 from shared.instants import US_PER_DAY, US_PER_HOUR, to_us
-from shared.pollchunks import Ints, Polls
 from shared.uptime.compute import SPAN_US, plain_batch, stores_of
 from shared.uptime.figures import hundredths, percent_hundredths
 from shared.uptime.hours import StoreHours, business_intervals, zone_table
 from shared.uptime.model import PeriodRow, StoreMeta
+from shared.uptime.polls import Ints, Polls
 from shared.uptime.summary import Summary
 from shared.uptime.table import Column, Table, hundredths_column
 from shared.uptime.timeline import Timeline, cut, totals

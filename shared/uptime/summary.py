@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from shared.instants import US_PER_HOUR
-from shared.pollchunks import Ints
 from shared.uptime.figures import hundredths, percent_hundredths
+from shared.uptime.polls import Ints
 
 BUCKETS = 10
 

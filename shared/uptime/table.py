@@ -8,8 +8,8 @@ from typing import TypeVar
 
 import numpy as np
 
-from shared.pollchunks import Ints
 from shared.uptime.figures import text
+from shared.uptime.polls import Ints
 
 R = TypeVar("R")
 

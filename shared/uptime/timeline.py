@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shared.pollchunks import Bools, Ints, Polls
 from shared.uptime.hours import Intervals
+from shared.uptime.polls import Bools, Ints, Polls
 
 TICKS_PER_US = 2
 STRIDE = 1 << 47  # ticks per store on the axis: more than 800 days

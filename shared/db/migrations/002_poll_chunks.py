@@ -9,7 +9,8 @@ import asyncpg
 import numpy as np
 
 from shared.db.polls import append
-from shared.pollchunks import STORE_BLOCK, Chunk, Polls, chunks_of_block
+from shared.pollchunks import STORE_BLOCK, Chunk, chunks_of_block
+from shared.uptime.polls import Polls
 
 SCHEMA = """
 -- A chunk is a block of 4,096 store keys on one UTC day; its polls are sorted by store and
