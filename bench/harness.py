@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from bench.processes import running
 from sampledata.generate import generate_dataset
 from shared.db import ingests, polls, reports, schema, stores
 from shared.ingest import ingest_hours, ingest_polls, ingest_timezones
+from shared.instants import to_us
 from shared.pollchunks import STORE_BLOCK, across_days, merge
 from shared.uptime.compute import SPAN_US
 from shared.uptime.periods import Range
@@ -42,7 +43,6 @@ BASE_STORES = 14_000
 SECTIONS = ("ingest", "reads", "report", "period", "year")
 PAGE_REQUESTS = 2_000  # pages asked for under load
 PAGE_CLIENTS = 8  # at once
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -263,15 +263,11 @@ async def _read_rows(conn: asyncpg.Connection, first: datetime, last: datetime) 
 
     await conn.copy_from_query(
         "SELECT store, ts, active FROM bench_rows WHERE ts BETWEEN $1 AND $2",
-        _micros(first),
-        _micros(last),
+        to_us(first),
+        to_us(last),
         output=sink,
         format="binary",
     )
-
-
-def _micros(instant: datetime) -> int:
-    return (instant - EPOCH) // timedelta(microseconds=1)
 
 
 # --- reports ---------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Instants as integer microseconds since the Unix epoch (UTC): the units, the conversions, and
 the parsing of an instant a user gives (a report's as_of)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from shared.errors import BadInput
 
@@ -11,6 +11,7 @@ US_PER_HOUR = 60 * US_PER_MINUTE
 US_PER_DAY = 24 * US_PER_HOUR
 MICROSECOND = timedelta(microseconds=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH_DATE = EPOCH.date()
 # Instants PostgreSQL and Python both handle as ordinary values (not ±infinity, no overflow).
 EARLIEST = EPOCH
 LATEST = datetime(9000, 1, 1, tzinfo=UTC)
@@ -24,6 +25,16 @@ def to_us(instant: datetime) -> int:
 def from_us(us: int) -> datetime:
     """Aware UTC datetime of microseconds since the Unix epoch."""
     return EPOCH + timedelta(microseconds=us)
+
+
+def day_number(day: date) -> int:
+    """Days since 1970-01-01."""
+    return (day - EPOCH_DATE).days
+
+
+def day_date(number: int) -> date:
+    """The date `number` days after 1970-01-01."""
+    return EPOCH_DATE + timedelta(days=number)
 
 
 def parse_as_of(text: str) -> datetime:

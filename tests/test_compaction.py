@@ -19,7 +19,7 @@ import pytest
 
 from shared.db import polls, schema
 from shared.ingest import ingest_polls
-from shared.instants import US_PER_DAY
+from shared.instants import US_PER_DAY, day_number
 from shared.messages import Compaction, declare_queues, publish_job
 from shared.pollchunks import Chunk, encode
 from shared.uptime.polls import Polls
@@ -82,10 +82,8 @@ async def _chunks(*chunks: Chunk) -> AsyncIterator[Chunk]:
 
 def _one_poll(active: bool) -> Chunk:
     """Store key 1 at midnight of DAY."""
-    at = polls.day_number(DAY) * US_PER_DAY
-    return encode(
-        polls.day_number(DAY), 0, Polls(np.array([1]), np.array([at]), np.array([active]))
-    )
+    at = day_number(DAY) * US_PER_DAY
+    return encode(day_number(DAY), 0, Polls(np.array([1]), np.array([at]), np.array([active])))
 
 
 async def test_the_ingest_stored_last_wins_whatever_order_they_began(

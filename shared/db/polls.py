@@ -12,27 +12,18 @@ layout is in shared/pollchunks.py).
 """
 
 from collections.abc import AsyncIterable, Iterable
-from datetime import date, timedelta
+from datetime import date
 
 import asyncpg
 import numpy as np
 import numpy.typing as npt
 
 from shared.db import locks
+from shared.instants import day_date, day_number
 from shared.pollchunks import STORE_BLOCK, Chunk, decode, encode, merge
 from shared.uptime.polls import Polls
 
 _COLUMNS = ["block", "day", "ingest", "polls", "offsets", "stores", "ts", "active"]
-_EPOCH_DAY = date(1970, 1, 1)
-
-
-def day_number(day: date) -> int:
-    """Days since 1970-01-01."""
-    return (day - _EPOCH_DAY).days
-
-
-def day_date(number: int) -> date:
-    return _EPOCH_DAY + timedelta(days=number)
 
 
 def block_of(store_key: int) -> int:

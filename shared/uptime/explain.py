@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from shared.instants import US_PER_HOUR, from_us
+from shared.instants import US_PER_HOUR, from_us, to_us
 from shared.uptime.compute import SPAN_US, WINDOWS_US, standard_figures
 from shared.uptime.figures import hundredths
 from shared.uptime.hours import StoreHours
@@ -156,7 +156,7 @@ def ticks(instant: str) -> int:
     """Half-microseconds since the epoch of an instant as `_instant` writes it."""
     seconds, _, fraction = instant.removesuffix("Z").partition(".")
     whole = datetime.fromisoformat(seconds).replace(tzinfo=UTC)
-    us = (whole - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+    us = to_us(whole)
     digits = fraction.ljust(7, "0")
     return (us + int(digits[:6])) * TICKS_PER_US + (digits[6] == "5")
 

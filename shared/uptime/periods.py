@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
-from shared.instants import US_PER_DAY, US_PER_HOUR, to_us
+from shared.instants import US_PER_DAY, US_PER_HOUR, day_number, to_us
 from shared.uptime.compute import SPAN_US, plain_batch, stores_of
 from shared.uptime.figures import hundredths, percent_hundredths
 from shared.uptime.hours import StoreHours, business_intervals, zone_table
@@ -27,7 +27,6 @@ from shared.uptime.timeline import Timeline, cut, totals
 
 INTERVALS = ("day", "week", "month", "total")
 MAX_DATES = 366  # dates in a range, both ends included
-_EPOCH = date(1970, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ class Range:
 def local_midnights(hours: StoreHours, days: Sequence[date]) -> Ints:
     """(stores, days) UTC µs of local midnight of each date in each store's zone, by the
     spec's local → UTC rule."""
-    local = np.array([(d - _EPOCH).days for d in days], np.int64) * US_PER_DAY
+    local = np.array([day_number(d) for d in days], np.int64) * US_PER_DAY
     out = np.empty((len(hours.zone), len(days)), np.int64)
     # Offsets of a zone never exceed a day: a table around the local instants covers them.
     around = np.array([local.min() - US_PER_DAY, local.max() + US_PER_DAY])
