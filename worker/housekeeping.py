@@ -1,7 +1,8 @@
 """Housekeeping, done by one worker at a time over all hosts (whichever takes the turn, a
 PostgreSQL advisory lock), every HOUSEKEEPING_SECONDS. A pass:
 
-- marks reports requested more than REPORT_RETENTION_DAYS ago Expired (the row stays);
+- marks reports requested more than REPORT_RETENTION_DAYS ago Expired (the row stays), and
+  drops the hours and zones snapshots no report reads any more;
 - plans again a Running report without progress for REPORT_STALL_SECONDS (its jobs were lost),
   and fails it at its third stall;
 - drops polls more than POLLS_RETENTION_DAYS older than the latest one, but those a Running
@@ -26,7 +27,7 @@ import asyncpg
 
 from shared import reportfiles
 from shared.config import Settings
-from shared.db import housekeeping, idempotency, ingests, polls, reports
+from shared.db import housekeeping, idempotency, ingests, polls, reports, snapshots
 from shared.messages import AnyJob, Compaction, Job
 from shared.uptime.periods import days_read
 
@@ -64,6 +65,7 @@ async def one_pass(
                 await reports.expire(conn, now - timedelta(days=settings.report_retention_days))
             )
         }
+        done["snapshot_rows_dropped"] = await snapshots.drop_unpinned(conn)
         done |= await _stalls(conn, publish, now, settings.report_stall_seconds)
         done["poll_days_dropped"] = await _old_polls(conn, settings.polls_retention_days)
         done["idempotency_keys_forgotten"] = await idempotency.forget_old(conn)

@@ -190,10 +190,18 @@ async def _finish(conn: asyncpg.Connection, report_id: str, changes: str, value:
     )
 
 
-def running_snapshots(kind: str) -> str:
-    """A subquery: the `kind` ('hours' or 'timezones') snapshots running reports read."""
+# The reports that still read their snapshots: a Running one computes with them, a Complete one
+# explains its rows with them until it expires. A Failed or Cancelled report has nothing to
+# compute or explain (its drill-down answers 409), and an Expired one neither (410).
+PINNING = ("Running", "Complete")
+
+
+def pinned_snapshots(kind: str) -> str:
+    """A subquery: the `kind` ('hours' or 'timezones') snapshots reports still read."""
     column = {"hours": "hours_snapshot", "timezones": "timezones_snapshot"}[kind]
-    return f"SELECT {column} FROM reports WHERE status = 'Running'"
+    statuses = ", ".join(f"'{s}'" for s in PINNING)
+    # NOT NULL: one NULL would make every `snapshot NOT IN (…)` unknown, so nothing would go
+    return f"SELECT {column} FROM reports WHERE status IN ({statuses}) AND {column} IS NOT NULL"
 
 
 async def counts(conn: asyncpg.Connection) -> asyncpg.Record:

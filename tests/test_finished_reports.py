@@ -1,0 +1,88 @@
+"""Finished reports on the real services: a Complete report keeps explaining its rows until it
+expires (its snapshots stay pinned), an Expired one still says how it ended, and housekeeping
+prunes finished reports' shard rows without changing their status or /metrics."""
+
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from shared.config import Settings
+from shared.db.connections import create_pool
+from shared.ingest import ingest_hours, ingest_timezones
+from shared.messages import AnyJob
+from tests.sample import AS_OF, Client, load_sample, wait_until_finished
+from worker.housekeeping import one_pass
+from worker.main import Worker
+
+pytestmark = pytest.mark.usefixtures("purge_queue")
+
+
+async def complete_report(client: Client) -> str:
+    response = await client.post("/trigger_report", json={"as_of": AS_OF})
+    report_id = str((await response.json())["report_id"])
+    done = await wait_until_finished(client, report_id, timeout=60)
+    assert done["status"] == "Complete", done
+    return report_id
+
+
+async def housekeeping_pass(settings: Settings) -> dict[str, int]:
+    async def publish(job: AnyJob) -> None:
+        pass
+
+    pool = await create_pool(settings.database_url, min_size=1, max_size=2)
+    try:
+        done = await one_pass(pool, publish, settings)
+    finally:
+        await pool.close()
+    assert done is not None
+    return done
+
+
+async def test_a_complete_report_explains_its_rows_after_new_hours_and_zones(
+    client: Client, worker: Worker, conn: asyncpg.Connection, settings: Settings, tmp_path: Path
+) -> None:
+    await load_sample(conn, tmp_path)
+    report_id = await complete_report(client)
+    pinned = await conn.fetchrow(
+        "SELECT hours_snapshot, timezones_snapshot FROM reports WHERE id = $1::uuid", report_id
+    )
+    # New files, ingested after the report is done: each drops the snapshots nothing reads.
+    hours, zones = tmp_path / "hours2.csv", tmp_path / "zones2.csv"
+    hours.write_text("store_id,day,start_time_local,end_time_local\ns1,0,10:00:00,11:00:00\n")
+    zones.write_text("store_id,timezone_str\ns1,Asia/Kolkata\n")
+    await ingest_hours(conn, hours)
+    await ingest_timezones(conn, zones)
+
+    s1 = await (await client.get(f"/reports/{report_id}/stores/s1")).json()
+    # The report's own snapshots: s1 in UTC, open Monday 09:00-12:00; up from 09:00 until the
+    # midpoint 10:44:30 of its polls 10:14 (up) and 11:15 (down), then down until 12:00.
+    assert (s1["timezone"], s1["timezone_default"]) == ("UTC", False)
+    assert s1["business_hours"] == [{"day": 0, "start": "09:00:00", "end": "12:00:00"}]
+    assert [(s["from"], s["to"], s["status"]) for s in s1["segments"]] == [
+        ("2023-01-23T09:00:00.000000Z", "2023-01-23T10:44:30.000000Z", "up"),
+        ("2023-01-23T10:44:30.000000Z", "2023-01-23T12:00:00.000000Z", "down"),
+    ]
+    # 6,270 s up = 1.74 h and 4,530 s down = 1.26 h over the day and the week; the last hour
+    # [11:30, 12:30] holds 30 minutes of business time, all down.
+    row = s1["row"]
+    assert (row["uptime_last_day"], row["downtime_last_day"]) == ("1.74", "1.26")
+    assert (row["uptime_last_week"], row["downtime_last_week"]) == ("1.74", "1.26")
+    assert (row["uptime_last_hour"], row["downtime_last_hour"]) == ("0.00", "30.00")
+
+    # Once the report expires, the next housekeeping pass lets its snapshots go.
+    await conn.execute(
+        "UPDATE reports SET requested_at = now() - interval '40 days' WHERE id = $1::uuid",
+        report_id,
+    )
+    done = await housekeeping_pass(settings)
+    assert done["reports_expired"] == 1
+    assert done["snapshot_rows_dropped"] == 2  # s1's hours row and s1's zone row
+    left = await conn.fetchval(
+        "SELECT (SELECT count(*) FROM business_hours WHERE snapshot = $1)"
+        " + (SELECT count(*) FROM store_timezones WHERE snapshot = $2)",
+        pinned["hours_snapshot"],
+        pinned["timezones_snapshot"],
+    )
+    assert left == 0
+    assert await conn.fetchval("SELECT count(*) FROM business_hours") == 1  # the current one
