@@ -86,3 +86,48 @@ async def test_a_complete_report_explains_its_rows_after_new_hours_and_zones(
     )
     assert left == 0
     assert await conn.fetchval("SELECT count(*) FROM business_hours") == 1  # the current one
+
+
+async def test_an_expired_report_still_says_how_it_ended(
+    client: Client, worker: Worker, conn: asyncpg.Connection, settings: Settings, tmp_path: Path
+) -> None:
+    await load_sample(conn, tmp_path)
+    complete = await complete_report(client)
+    failed = await client.post("/trigger_report", json={"as_of": AS_OF})
+    failed_id = (await failed.json())["report_id"]
+    await wait_until_finished(client, failed_id, timeout=60)
+    await conn.execute(  # as a worker records a failure
+        "UPDATE reports SET status = 'Failed', error = 'boom', rows = NULL WHERE id = $1::uuid",
+        failed_id,
+    )
+    cancelled = await client.post("/trigger_report", json={"as_of": AS_OF})
+    cancelled_id = (await cancelled.json())["report_id"]
+    await wait_until_finished(client, cancelled_id, timeout=60)
+    await conn.execute(
+        "UPDATE reports SET status = 'Cancelled', rows = NULL WHERE id = $1::uuid", cancelled_id
+    )
+    before = {
+        i: await (await client.get(f"/get_report/{i}")).json()
+        for i in (complete, failed_id, cancelled_id)
+    }
+    await conn.execute("UPDATE reports SET requested_at = now() - interval '40 days'")
+    assert (await housekeeping_pass(settings))["reports_expired"] == 3
+
+    kept = ("report_id", "as_of", "requested_at", "finished_at")
+    for report_id, final, extra in (
+        (complete, "Complete", {"rows": 2}),
+        (failed_id, "Failed", {"error": "boom"}),
+        (cancelled_id, "Cancelled", {}),
+    ):
+        body = await (await client.get(f"/get_report/{report_id}")).json()
+        was = before[report_id]
+        assert was["status"] == final
+        assert body == {
+            "status": "Expired",
+            "final_status": final,
+            **{k: was[k] for k in kept},
+            "requested_at": body["requested_at"],  # moved back by this test
+            **extra,
+        }
+        listed = await (await client.get("/api/reports?status=Expired")).json()
+        assert body in listed["reports"]

@@ -18,7 +18,7 @@ Report: TypeAlias = asyncpg.Record
 _COLUMNS = (
     "r.id, r.status, r.as_of, r.hours_snapshot, r.timezones_snapshot, r.requested_at,"
     " r.started_at, r.finished_at, r.shards_total, r.rows, r.error, r.date_from, r.date_to,"
-    " r.period, cardinality(r.store_ids) AS store_count, r.stalls"
+    " r.period, cardinality(r.store_ids) AS store_count, r.stalls, r.expired_from"
 )
 _SELECT = f"SELECT {_COLUMNS}, {DONE_COUNT} AS shards_done FROM reports r"
 
@@ -267,4 +267,10 @@ def status_json(report: Report) -> dict[str, Any]:
         body["csv_url"] = f"/reports/{report['id']}.csv"
     elif report["status"] == "Failed":
         body["error"] = report["error"]
+    elif report["status"] == "Expired":  # how it ended, beside its files being gone
+        body["final_status"] = report["expired_from"]
+        if report["expired_from"] == "Complete":
+            body["rows"] = report["rows"]
+        elif report["expired_from"] == "Failed":
+            body["error"] = report["error"]
     return body
