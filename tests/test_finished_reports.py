@@ -2,6 +2,9 @@
 expires (its snapshots stay pinned), an Expired one still says how it ended, and housekeeping
 prunes finished reports' shard rows without changing their status or /metrics."""
 
+import asyncio
+import dataclasses
+import logging
 from pathlib import Path
 
 import asyncpg
@@ -12,6 +15,8 @@ from shared.db.connections import create_pool
 from shared.ingest import ingest_hours, ingest_timezones
 from shared.messages import AnyJob
 from tests.sample import AS_OF, Client, load_sample, wait_until_finished
+from tests.services import free_port, until
+from worker import housekeeping
 from worker.housekeeping import one_pass
 from worker.main import Worker
 
@@ -131,3 +136,49 @@ async def test_an_expired_report_still_says_how_it_ended(
         }
         listed = await (await client.get("/api/reports?status=Expired")).json()
         assert body in listed["reports"]
+
+
+async def test_housekeeping_logs_one_line_per_pass_while_postgresql_is_down(
+    conn: asyncpg.Connection, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def publish(job: AnyJob) -> None:
+        pass
+
+    # A pool of a port nothing listens on (min_size 0: it connects only when a pass asks).
+    pool = await asyncpg.create_pool(
+        f"postgresql://postgres@127.0.0.1:{free_port()}/storemon", min_size=0, timeout=2
+    )
+    often = dataclasses.replace(settings, housekeeping_seconds=0.05)
+    stop = asyncio.Event()
+    caplog.set_level(logging.INFO, logger=housekeeping.__name__)
+    task = asyncio.create_task(housekeeping.run(pool, publish, often, stop))
+    mine = caplog.records  # this test's records: pytest swaps the list per phase
+
+    async def passes_skipped(n: int) -> bool:
+        return sum("skipped" in r.getMessage() for r in mine) >= n
+
+    try:
+        await until(lambda: passes_skipped(3), "three passes skipped")
+        pool.set_connect_args(dsn=settings.database_url)  # PostgreSQL is back
+
+        async def back() -> bool:
+            return any(r.getMessage() == "housekeeping: PostgreSQL is back" for r in mine)
+
+        await until(back, "the pass after the outage")
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+        await pool.close()
+    skipped = [r for r in mine if "skipped" in r.getMessage()]
+    for record in skipped:
+        assert record.levelno == logging.WARNING
+        assert record.exc_info is None and record.exc_text is None  # no traceback
+        assert "\n" not in record.getMessage()
+        assert "PostgreSQL is unavailable" in record.getMessage()
+    assert not [r for r in mine if r.levelno >= logging.ERROR]
+    # One "back" line, then the passes' own lines; and it really did a pass.
+    messages = [r.getMessage() for r in mine]
+    assert messages.count("housekeeping: PostgreSQL is back") == 1
+    back_at = messages.index("housekeeping: PostgreSQL is back")
+    assert all("skipped" not in m for m in messages[back_at:])
+    assert any(m.startswith("housekeeping: ") and "reports_expired" in m for m in messages)

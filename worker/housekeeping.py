@@ -28,6 +28,7 @@ import asyncpg
 from shared import reportfiles
 from shared.config import Settings
 from shared.db import housekeeping, idempotency, ingests, polls, reports, snapshots
+from shared.db.connections import DATABASE_UNAVAILABLE
 from shared.messages import AnyJob, Compaction, Job
 from shared.uptime.periods import days_read
 
@@ -40,7 +41,9 @@ async def run(
     pool: asyncpg.Pool, publish: Publish, settings: Settings, stop: asyncio.Event
 ) -> None:
     """A pass every HOUSEKEEPING_SECONDS (the first one after that) until `stop`; a failed
-    pass is logged and the next one tries again."""
+    pass is logged and the next one tries again. While PostgreSQL is unreachable each pass
+    logs one line (an outage is no bug: no traceback), and the first pass after it says so."""
+    outage = False
     while True:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), settings.housekeeping_seconds)
@@ -48,8 +51,17 @@ async def run(
             return
         try:
             await one_pass(pool, publish, settings)
+        except DATABASE_UNAVAILABLE as e:
+            reason = " ".join(str(e).split()) or type(e).__name__
+            log.warning("housekeeping pass skipped: PostgreSQL is unavailable (%s)", reason)
+            outage = True
+            continue
         except Exception:
             log.exception("housekeeping pass failed")
+            continue
+        if outage:
+            log.info("housekeeping: PostgreSQL is back")
+            outage = False
 
 
 async def one_pass(
