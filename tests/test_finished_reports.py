@@ -5,19 +5,25 @@ prunes finished reports' shard rows without changing their status or /metrics.""
 import asyncio
 import dataclasses
 import logging
+import uuid
 from pathlib import Path
 
 import asyncpg
 import pytest
 
 from shared.config import Settings
+from shared.db import reports, schema, shards
 from shared.db.connections import create_pool
 from shared.ingest import ingest_hours, ingest_timezones
-from shared.messages import AnyJob
+from shared.instants import parse_as_of
+from shared.messages import AnyJob, Job
+from shared.requests import ReportRequest
 from tests.sample import AS_OF, Client, load_sample, wait_until_finished
 from tests.services import free_port, until
+from tests.test_ops import samples
 from worker import housekeeping
 from worker.housekeeping import one_pass
+from worker.job import JobContext, run_job
 from worker.main import Worker
 
 pytestmark = pytest.mark.usefixtures("purge_queue")
@@ -182,3 +188,116 @@ async def test_housekeeping_logs_one_line_per_pass_while_postgresql_is_down(
     back_at = messages.index("housekeeping: PostgreSQL is back")
     assert all("skipped" not in m for m in messages[back_at:])
     assert any(m.startswith("housekeeping: ") and "reports_expired" in m for m in messages)
+
+
+async def test_finished_reports_shard_rows_are_pruned_and_nothing_shown_changes(
+    client: Client, conn: asyncpg.Connection, settings: Settings, tmp_path: Path
+) -> None:
+    await load_sample(conn, tmp_path)
+    published: list[AnyJob] = []
+
+    async def publish(job: AnyJob) -> None:
+        published.append(job)
+
+    async def planned() -> tuple[str, list[AnyJob]]:
+        report = await reports.create(conn, ReportRequest(as_of=parse_as_of(AS_OF)))
+        published.clear()
+        assert not await run_job(context, Job(str(report["id"])))
+        return str(report["id"]), list(published)
+
+    pool = await create_pool(settings.database_url, min_size=1, max_size=2)
+    try:
+        context = JobContext(pool, dataclasses.replace(settings, shard_stores=1), publish)
+        complete, jobs = await planned()  # a shard per store key (s0 … s3)
+        n = len(jobs)
+        assert n == 4
+        assert [await run_job(context, job) for job in jobs] == [False] * (n - 1) + [True]
+        cancelled, jobs = await planned()
+        assert not await run_job(context, jobs[0])  # one shard done, then cancelled
+        assert await reports.cancel(conn, cancelled)
+        recent, jobs = await planned()  # Complete, but just now: its rows stay a while
+        assert [await run_job(context, job) for job in jobs] == [False] * (n - 1) + [True]
+        running, _ = await planned()  # never touched
+        await conn.execute(
+            "UPDATE reports SET finished_at = now() - interval '2 hours'"
+            " WHERE id = ANY($1::uuid[])",
+            [complete, cancelled],
+        )
+        ids = (complete, cancelled, recent, running)
+        before = {i: await (await client.get(f"/get_report/{i}")).json() for i in ids}
+        listed_before = await (await client.get("/api/reports")).json()
+        metrics_before = samples(await (await client.get("/metrics")).text())
+        assert metrics_before["storemon_shard_duration_seconds_count"] == 2 * n + 1
+        assert metrics_before["storemon_report_duration_seconds_count"] == 2
+
+        done = await housekeeping_pass(settings)
+        assert done["shard_rows_pruned"] == 2 * n  # the two old finished reports' rows
+        left = dict(
+            await conn.fetch(
+                "SELECT report_id::text, count(*) FROM report_shards GROUP BY report_id"
+            )
+        )
+        assert left == {recent: n, running: n}
+        recorded = dict(await conn.fetch("SELECT id::text, shards_done_pruned FROM reports"))
+        assert (recorded[complete], recorded[cancelled]) == (n, 1)
+        assert recorded[recent] is None and recorded[running] is None
+        assert (await housekeeping_pass(settings))["shard_rows_pruned"] == 0  # done once
+        for report_id, shards_done in ((complete, n), (cancelled, 1)):
+            report = await reports.get(conn, report_id)
+            assert report is not None and report["shards_done"] == shards_done
+
+        for i in ids:  # every status reads as before, the listing too
+            assert await (await client.get(f"/get_report/{i}")).json() == before[i]
+        assert await (await client.get("/api/reports")).json() == listed_before
+        metrics_after = samples(await (await client.get("/metrics")).text())
+        shown = [k for k in metrics_before if not k.startswith("storemon_housekeeping")]
+        assert {k: metrics_after[k] for k in shown} == {k: metrics_before[k] for k in shown}
+        for report_id in (complete, cancelled):  # a late job of a pruned report is dropped
+            assert not await run_job(context, Job(report_id, 1))
+            row = await shards.get(conn, report_id, 1)
+            assert row is not None and row["done_at"] is not None
+        assert await shards.get(conn, complete, n) is None  # no such shard
+    finally:
+        await pool.close()
+
+
+async def test_migration_005_counts_the_history_so_far(database_url: str) -> None:
+    url = database_url.rsplit("/", 1)[0] + f"/storemon_migrate_{uuid.uuid4().hex[:8]}"
+    try:
+        await schema.migrate(url, up_to=4)
+        old = await asyncpg.connect(url)
+        try:
+            done = uuid.uuid4()
+            await old.execute(
+                "INSERT INTO reports (id, status, expired_from, requested_at, finished_at) VALUES"
+                " ($1, 'Complete', NULL, '2024-01-01 00:00Z', '2024-01-01 00:00:00.4Z'),"
+                " ($2, 'Expired', 'Complete', '2024-01-01 00:00Z', '2024-01-01 00:00:07Z'),"
+                " ($3, 'Expired', 'Failed', '2024-01-01 00:00Z', '2024-01-01 00:00:01Z'),"
+                " ($4, 'Cancelled', NULL, '2024-01-01 00:00Z', '2024-01-01 00:00:01Z'),"
+                " ($5, 'Running', NULL, '2024-01-01 00:00Z', NULL)",
+                done, uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4(),
+            )  # fmt: skip
+            await old.execute(
+                "INSERT INTO report_shards (report_id, shard, lo, hi, started_at, done_at)"
+                " VALUES ($1, 0, 1, 2, '2024-01-01 00:00Z', '2024-01-01 00:00:00.2Z'),"
+                " ($1, 1, 2, 3, '2024-01-01 00:00Z', '2024-01-01 00:01:40Z'),"
+                " ($1, 2, 3, 4, '2024-01-01 00:00Z', NULL)",
+                done,
+            )
+        finally:
+            await old.close()
+        assert await schema.migrate(url) == ["005_lifecycle_counters"]
+        new = await asyncpg.connect(url)
+        try:
+            counts = await reports.counts(new)
+            report_seconds = await reports.duration_histogram(new)
+            shard_seconds = await shards.duration_histogram(new)
+        finally:
+            await new.close()
+    finally:
+        await schema.drop_database(url)
+    assert counts == {"triggered": 5, "done": 2, "failed": 1, "cancelled": 1, "expired": 2}
+    # Two reports Complete: 0.4 s (≤ 0.5) and 7 s (≤ 10); bounds 0.5, 1, 2, 5, 10, … 600.
+    assert report_seconds == [1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 7.4]
+    # Two shard runs done: 0.2 s (≤ 0.25) and 100 s (past 60: +Inf only).
+    assert shard_seconds == [0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 100.2]

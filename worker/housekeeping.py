@@ -8,6 +8,8 @@ PostgreSQL advisory lock), every HOUSEKEEPING_SECONDS. A pass:
 - drops polls more than POLLS_RETENTION_DAYS older than the latest one, but those a Running
   report still reads, and Idempotency-Keys past 24 hours;
 - queues the compaction of poll days stored in more than one chunk;
+- prunes the shard rows of reports finished more than FINISHED_SHARDS_KEPT ago (their count of
+  done shards recorded on the report, /metrics' shard histogram counted as each shard ended);
 - then brings the files in line with the rows: an Expired report has none, a Failed or
   Cancelled one no parts (nor a CSV an assembly left behind), a Complete one no parts. Files
   come last and are checked against the rows on every pass, so a pass killed halfway is
@@ -27,13 +29,16 @@ import asyncpg
 
 from shared import reportfiles
 from shared.config import Settings
-from shared.db import housekeeping, idempotency, ingests, polls, reports, snapshots
+from shared.db import housekeeping, idempotency, ingests, polls, reports, shards, snapshots
 from shared.db.connections import DATABASE_UNAVAILABLE
 from shared.messages import AnyJob, Compaction, Job
 from shared.uptime.periods import days_read
 
 log = logging.getLogger(__name__)
 MAX_STALLS = 3
+# How long a finished report keeps its shard rows: longer than an assembly or a late shard run
+# of it can take, so none of them finds its rows gone.
+FINISHED_SHARDS_KEPT = timedelta(hours=1)
 Publish = Callable[[AnyJob], Awaitable[None]]
 
 
@@ -85,6 +90,7 @@ async def one_pass(
         for block, day in fragmented:
             await publish(Compaction(block, day))
         done["compactions_queued"] = len(fragmented)
+        done["shard_rows_pruned"] = await shards.prune(conn, now - FINISHED_SHARDS_KEPT)
         done["files_removed"] = await _files(conn, settings)
         await housekeeping.count(conn, done)
     log.info("housekeeping: %s", ", ".join(f"{n} {what}" for what, n in done.items()))
