@@ -58,7 +58,7 @@ class _Snapshot(Collector):
 
 async def _figures(
     conn: asyncpg.Connection,
-) -> tuple[asyncpg.Record, int, list[float], list[float], dict[str, int]]:
+) -> tuple[dict[str, int], int, list[float], list[float], dict[str, int]]:
     return (
         await reports.counts(conn),
         await ingests.polls_ingested(conn),

@@ -279,3 +279,57 @@ async def test_migration_002_moves_the_stored_polls(database_url: str) -> None:
             await new.close()
     finally:
         await schema.drop_database(url)
+
+
+async def test_migration_002_writes_the_chunks_of_version_2_byte_for_byte(
+    database_url: str,
+) -> None:
+    """The chunks as laid out when migration 002 was written (computed by hand here, not by
+    shared/pollchunks.py, whose layout may change later): the migration's own copy of the
+    layout must keep writing exactly these."""
+    url = database_url.rsplit("/", 1)[0] + f"/storemon_migrate_{uuid.uuid4().hex[:8]}"
+    one, two = 1 << 32, 2 << 32  # seq: ingest << 32 | line
+    at = {h: datetime(2023, 1, 22, h, tzinfo=UTC) for h in (6, 8, 12)}
+    try:
+        await schema.migrate(url, up_to=1)
+        old = await asyncpg.connect(url)
+        try:
+            await old.execute(
+                "CREATE TABLE polls_20230122 PARTITION OF polls "
+                "FOR VALUES FROM ('2023-01-22 00:00Z') TO ('2023-01-23 00:00Z');"
+                "INSERT INTO stores (store_id) SELECT 's' || n FROM generate_series(1, 5000) n;"
+                "INSERT INTO ingests (kind, source) VALUES ('polls', 'a'), ('polls', 'b')"
+            )
+            await old.executemany(
+                "INSERT INTO polls (store, ts, active, seq) VALUES ($1, $2, $3, $4)",
+                [
+                    (3, at[8], True, one + 1),
+                    (1, at[12], True, one + 2),
+                    (1, at[12], False, two + 2),  # the later line wins the instant
+                    (1, at[6], True, two + 7),
+                    (4097, at[8], False, one + 9),  # block 1, store 1 within it
+                ],
+            )
+        finally:
+            await old.close()
+        await schema.migrate(url)
+        new = await asyncpg.connect(url)
+        try:
+            chunks = await new.fetch(
+                "SELECT block, day, ingest, rank, polls, offsets, stores, ts, active "
+                "FROM poll_chunks ORDER BY block"
+            )
+        finally:
+            await new.close()
+    finally:
+        await schema.drop_database(url)
+
+    def us(hour: int) -> bytes:  # big-endian int64 µs since 1970-01-01 UTC
+        return int(at[hour].timestamp() * 1_000_000).to_bytes(8, "big", signed=True)
+
+    assert [tuple(c) for c in chunks] == [
+        # Block 0: store 1 at 06:00 (up), 12:00 (down), store 3 at 08:00 (up).
+        (0, DAY, 2, 2, 3, [0, 0, 2, 2] + [3] * 4093,
+         b"\x00\x01\x00\x01\x00\x03", us(6) + us(12) + us(8), b"\x01\x00\x01"),
+        (1, DAY, 2, 2, 1, [0, 0] + [1] * 4095, b"\x00\x01", us(8), b"\x00"),
+    ]  # fmt: skip

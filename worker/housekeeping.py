@@ -1,12 +1,15 @@
 """Housekeeping, done by one worker at a time over all hosts (whichever takes the turn, a
 PostgreSQL advisory lock), every HOUSEKEEPING_SECONDS. A pass:
 
-- marks reports requested more than REPORT_RETENTION_DAYS ago Expired (the row stays);
+- marks reports requested more than REPORT_RETENTION_DAYS ago Expired (the row stays), and
+  drops the hours and zones snapshots no report reads any more;
 - plans again a Running report without progress for REPORT_STALL_SECONDS (its jobs were lost),
   and fails it at its third stall;
 - drops polls more than POLLS_RETENTION_DAYS older than the latest one, but those a Running
   report still reads, and Idempotency-Keys past 24 hours;
 - queues the compaction of poll days stored in more than one chunk;
+- prunes the shard rows of reports finished more than FINISHED_SHARDS_KEPT ago (their count of
+  done shards recorded on the report, /metrics' shard histogram counted as each shard ended);
 - then brings the files in line with the rows: an Expired report has none, a Failed or
   Cancelled one no parts (nor a CSV an assembly left behind), a Complete one no parts. Files
   come last and are checked against the rows on every pass, so a pass killed halfway is
@@ -26,12 +29,16 @@ import asyncpg
 
 from shared import reportfiles
 from shared.config import Settings
-from shared.db import housekeeping, idempotency, ingests, polls, reports
+from shared.db import housekeeping, idempotency, ingests, polls, reports, shards, snapshots
+from shared.db.connections import DATABASE_UNAVAILABLE
 from shared.messages import AnyJob, Compaction, Job
 from shared.uptime.periods import days_read
 
 log = logging.getLogger(__name__)
 MAX_STALLS = 3
+# How long a finished report keeps its shard rows: longer than an assembly or a late shard run
+# of it can take, so none of them finds its rows gone.
+FINISHED_SHARDS_KEPT = timedelta(hours=1)
 Publish = Callable[[AnyJob], Awaitable[None]]
 
 
@@ -39,7 +46,9 @@ async def run(
     pool: asyncpg.Pool, publish: Publish, settings: Settings, stop: asyncio.Event
 ) -> None:
     """A pass every HOUSEKEEPING_SECONDS (the first one after that) until `stop`; a failed
-    pass is logged and the next one tries again."""
+    pass is logged and the next one tries again. While PostgreSQL is unreachable each pass
+    logs one line (an outage is no bug: no traceback), and the first pass after it says so."""
+    outage = False
     while True:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), settings.housekeeping_seconds)
@@ -47,8 +56,17 @@ async def run(
             return
         try:
             await one_pass(pool, publish, settings)
+        except DATABASE_UNAVAILABLE as e:
+            reason = " ".join(str(e).split()) or type(e).__name__
+            log.warning("housekeeping pass skipped: PostgreSQL is unavailable (%s)", reason)
+            outage = True
+            continue
         except Exception:
             log.exception("housekeeping pass failed")
+            continue
+        if outage:
+            log.info("housekeeping: PostgreSQL is back")
+            outage = False
 
 
 async def one_pass(
@@ -64,6 +82,7 @@ async def one_pass(
                 await reports.expire(conn, now - timedelta(days=settings.report_retention_days))
             )
         }
+        done["snapshot_rows_dropped"] = await snapshots.drop_unpinned(conn)
         done |= await _stalls(conn, publish, now, settings.report_stall_seconds)
         done["poll_days_dropped"] = await _old_polls(conn, settings.polls_retention_days)
         done["idempotency_keys_forgotten"] = await idempotency.forget_old(conn)
@@ -71,6 +90,7 @@ async def one_pass(
         for block, day in fragmented:
             await publish(Compaction(block, day))
         done["compactions_queued"] = len(fragmented)
+        done["shard_rows_pruned"] = await shards.prune(conn, now - FINISHED_SHARDS_KEPT)
         done["files_removed"] = await _files(conn, settings)
         await housekeeping.count(conn, done)
     log.info("housekeeping: %s", ", ".join(f"{n} {what}" for what, n in done.items()))

@@ -9,7 +9,7 @@ import asyncpg
 from shared.db import locks
 from shared.db.ingests import CURRENT_HOURS, CURRENT_TIMEZONES, LATEST_POLL
 from shared.db.shards import DONE_COUNT
-from shared.metrics import REPORT_BUCKETS, histogram
+from shared.metrics import REPORT_BUCKETS, count_outcomes, histogram, observe
 from shared.requests import ReportRequest
 from shared.uptime.periods import Range
 
@@ -18,9 +18,10 @@ Report: TypeAlias = asyncpg.Record
 _COLUMNS = (
     "r.id, r.status, r.as_of, r.hours_snapshot, r.timezones_snapshot, r.requested_at,"
     " r.started_at, r.finished_at, r.shards_total, r.rows, r.error, r.date_from, r.date_to,"
-    " r.period, cardinality(r.store_ids) AS store_count, r.stalls"
+    " r.period, cardinality(r.store_ids) AS store_count, r.stalls, r.expired_from"
 )
 _SELECT = f"SELECT {_COLUMNS}, {DONE_COUNT} AS shards_done FROM reports r"
+_COUNT_TRIGGERED = count_outcomes("(SELECT 'triggered' AS outcome FROM r)")
 
 
 async def create(conn: asyncpg.Connection, request: ReportRequest) -> Report:
@@ -32,8 +33,9 @@ async def create(conn: asyncpg.Connection, request: ReportRequest) -> Report:
         "WITH r AS (INSERT INTO reports (id, status, as_of, hours_snapshot, timezones_snapshot,"
         " date_from, date_to, period, store_ids) "
         f"VALUES ($1, 'Running', coalesce($2, {LATEST_POLL}), {CURRENT_HOURS},"
-        f" {CURRENT_TIMEZONES}, $3, $4, $5, $6) RETURNING *) SELECT {_COLUMNS}, 0 AS shards_done "
-        "FROM r",
+        f" {CURRENT_TIMEZONES}, $3, $4, $5, $6) RETURNING *),"
+        f" counted AS ({_COUNT_TRIGGERED})"
+        f" SELECT {_COLUMNS}, 0 AS shards_done FROM r",
         uuid.uuid4(),
         request.as_of,
         None if periods is None else periods.first,
@@ -97,19 +99,22 @@ async def listing(
 
 async def cancel(conn: asyncpg.Connection, report_id: str) -> bool:
     """Cancel a Running report; False when it is not Running (any more)."""
-    done = await conn.execute(
-        "UPDATE reports SET status = 'Cancelled', finished_at = now() "
-        "WHERE id = $1 AND status = 'Running'",
+    done = await conn.fetchval(
+        "WITH r AS (UPDATE reports SET status = 'Cancelled', finished_at = now() "
+        "WHERE id = $1 AND status = 'Running' RETURNING status AS outcome),"
+        f" counted AS ({count_outcomes('r')}) SELECT count(*) FROM r",
         uuid.UUID(report_id),
     )
-    return bool(done == "UPDATE 1")
+    return bool(done)
 
 
 async def expire(conn: asyncpg.Connection, requested_before: datetime) -> list[str]:
     """Mark finished reports requested before then Expired; their ids."""
     rows = await conn.fetch(
-        "UPDATE reports SET status = 'Expired', expired_from = status "
-        "WHERE requested_at < $1 AND status IN ('Complete', 'Failed', 'Cancelled') RETURNING id",
+        "WITH r AS (UPDATE reports SET status = 'Expired', expired_from = status "
+        "WHERE requested_at < $1 AND status IN ('Complete', 'Failed', 'Cancelled')"
+        " RETURNING id, status AS outcome),"
+        f" counted AS ({count_outcomes('r')}) SELECT id FROM r",
         requested_before,
     )
     return [str(r["id"]) for r in rows]
@@ -182,42 +187,47 @@ async def fail(conn: asyncpg.Connection, report_id: str, error: str) -> None:
 
 
 async def _finish(conn: asyncpg.Connection, report_id: str, changes: str, value: object) -> None:
-    """Finish a Running report (a finished one stays as it is: redeliveries change nothing)."""
+    """Finish a Running report (a finished one stays as it is: redeliveries change nothing),
+    counted in the same statement, with its seconds from trigger to Complete."""
+    seconds = "extract(epoch FROM finished_at - requested_at)::float8"
     await conn.execute(
-        f"UPDATE reports SET {changes}, finished_at = now() WHERE id = $1 AND status = 'Running'",
+        f"WITH r AS (UPDATE reports SET {changes}, finished_at = now()"
+        " WHERE id = $1 AND status = 'Running' RETURNING status AS outcome,"
+        f" CASE WHEN status = 'Complete' THEN {seconds} END AS seconds),"
+        f" counted AS ({count_outcomes('r')}),"
+        f" observed AS ({observe('report', REPORT_BUCKETS, 'r')}) SELECT 1",
         uuid.UUID(report_id),
         value,
     )
 
 
-def running_snapshots(kind: str) -> str:
-    """A subquery: the `kind` ('hours' or 'timezones') snapshots running reports read."""
+# The reports that still read their snapshots: a Running one computes with them, a Complete one
+# explains its rows with them until it expires. A Failed or Cancelled report has nothing to
+# compute or explain (its drill-down answers 409), and an Expired one neither (410).
+PINNING = ("Running", "Complete")
+
+
+def pinned_snapshots(kind: str) -> str:
+    """A subquery: the `kind` ('hours' or 'timezones') snapshots reports still read."""
     column = {"hours": "hours_snapshot", "timezones": "timezones_snapshot"}[kind]
-    return f"SELECT {column} FROM reports WHERE status = 'Running'"
+    statuses = ", ".join(f"'{s}'" for s in PINNING)
+    # NOT NULL: one NULL would make every `snapshot NOT IN (…)` unknown, so nothing would go
+    return f"SELECT {column} FROM reports WHERE status IN ({statuses}) AND {column} IS NOT NULL"
 
 
-async def counts(conn: asyncpg.Connection) -> asyncpg.Record:
-    """Reports triggered, done (Complete) and failed, ever."""
-    outcome = "coalesce(expired_from, status)"  # an Expired report counts as what it was
-    row = await conn.fetchrow(
-        f"SELECT count(*) AS triggered, count(*) FILTER (WHERE {outcome} = 'Complete') AS done,"
-        f" count(*) FILTER (WHERE {outcome} = 'Failed') AS failed,"
-        f" count(*) FILTER (WHERE {outcome} = 'Cancelled') AS cancelled,"
-        " count(*) FILTER (WHERE status = 'Expired') AS expired FROM reports"
-    )
-    assert row is not None
-    return row
+async def counts(conn: asyncpg.Connection) -> dict[str, int]:
+    """Reports triggered, done (Complete), failed, cancelled and expired, ever (counted as
+    they happen: an Expired report still counts as what it was)."""
+    found = dict(await conn.fetch("SELECT outcome, count FROM report_counts"))
+    names = {"triggered": "triggered", "done": "Complete", "failed": "Failed"}
+    names |= {"cancelled": "Cancelled", "expired": "Expired"}
+    return {name: int(found.get(outcome, 0)) for name, outcome in names.items()}
 
 
 async def duration_histogram(conn: asyncpg.Connection) -> list[float]:
     """Cumulative counts of Complete reports per REPORT_BUCKETS bound of seconds from trigger
     to Complete, then their count and the sum of their seconds."""
-    return await histogram(
-        conn,
-        "extract(epoch FROM finished_at - requested_at)",
-        REPORT_BUCKETS,
-        "FROM reports WHERE coalesce(expired_from, status) = 'Complete'",
-    )
+    return await histogram(conn, "report", REPORT_BUCKETS)
 
 
 def accepted_json(report: Report) -> dict[str, Any]:
@@ -259,4 +269,10 @@ def status_json(report: Report) -> dict[str, Any]:
         body["csv_url"] = f"/reports/{report['id']}.csv"
     elif report["status"] == "Failed":
         body["error"] = report["error"]
+    elif report["status"] == "Expired":  # how it ended, beside its files being gone
+        body["final_status"] = report["expired_from"]
+        if report["expired_from"] == "Complete":
+            body["rows"] = report["rows"]
+        elif report["expired_from"] == "Failed":
+            body["error"] = report["error"]
     return body

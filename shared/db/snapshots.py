@@ -1,6 +1,7 @@
 """The store metadata snapshots: business_hours and store_timezones. Each ingest of an hours or
 timezones file adds a snapshot under its ingest id; a report reads the snapshots that were
-current when it was triggered; older ones go once no running report reads them."""
+current when it was triggered; older ones go once no report reads them any more (none Running,
+none Complete: a Complete report's drill-down explains its rows with them until it expires)."""
 
 from collections.abc import Iterable
 from datetime import time
@@ -11,7 +12,8 @@ import numpy.typing as npt
 
 from shared.db import locks
 from shared.db.binarycopy import fetch_columns
-from shared.db.reports import running_snapshots
+from shared.db.ingests import CURRENT_HOURS, CURRENT_TIMEZONES
+from shared.db.reports import pinned_snapshots
 from shared.uptime.hours import StoreHours
 from shared.uptime.model import DEFAULT_TIMEZONE, StoreMeta
 
@@ -36,16 +38,25 @@ async def add_timezones(
 
 async def drop_unused(conn: asyncpg.Connection, kind: str, current: int) -> int:
     """Drop the snapshots of `kind` ('hours' or 'timezones') older than `current` (committed)
-    but those a running report still reads; rows dropped. A report being recorded meanwhile
-    holds the pin lock, so it is seen: reports pin only the current snapshot."""
+    but those a Running or Complete report still reads; rows dropped. A report being recorded
+    meanwhile holds the pin lock, so it is seen: reports pin only the current snapshot."""
     async with conn.transaction():
         await locks.snapshots_dropping(conn)
         done = await conn.execute(
             f"DELETE FROM {_TABLES[kind]} WHERE snapshot < $1 "
-            f"AND snapshot NOT IN ({running_snapshots(kind)})",
+            f"AND snapshot NOT IN ({pinned_snapshots(kind)})",
             current,
         )
     return int(done.split()[-1])
+
+
+async def drop_unpinned(conn: asyncpg.Connection) -> int:
+    """Drop the snapshots of both kinds that are neither current nor read by any report (those
+    whose last reader has just expired); rows dropped."""
+    dropped = 0
+    for kind, current in (("hours", CURRENT_HOURS), ("timezones", CURRENT_TIMEZONES)):
+        dropped += await drop_unused(conn, kind, await conn.fetchval(f"SELECT {current}"))
+    return dropped
 
 
 async def store_hours(

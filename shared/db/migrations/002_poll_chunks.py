@@ -1,16 +1,21 @@
 """Polls packed in chunks (see shared/pollchunks.py) instead of one row per poll: the new
 table, every stored poll moved into it (the latest line of each store and instant, as readers
-kept it), the old table dropped; and the reports' progress column, now derived from the shards."""
+kept it), the old table dropped; and the reports' progress column, now derived from the shards.
 
-from collections.abc import AsyncIterator
-from datetime import timedelta
+A migration does the same to an old database whatever the code around it has become: it uses no
+live code (the chunk layout of shared/pollchunks.py may change in a later migration), only its
+own frozen copy of the layout of version 2, below."""
+
+from datetime import date, timedelta
 
 import asyncpg
 import numpy as np
 
-from shared.db.polls import append
-from shared.pollchunks import STORE_BLOCK, Chunk, chunks_of_block
-from shared.uptime.polls import Polls
+# The chunk layout of version 2 (shared/pollchunks.py as it was): a block is 4,096 store keys;
+# per poll, big-endian, the store key within the block (uint16), microseconds since the Unix
+# epoch (int64) and active (uint8); offsets[k] … offsets[k+1] − 1 are store k's polls.
+STORE_BLOCK = 4_096
+STORES, TS, ACTIVE = np.dtype(">u2"), np.dtype(">i8"), np.dtype("u1")
 
 SCHEMA = """
 -- A chunk is a block of 4,096 store keys on one UTC day; its polls are sorted by store and
@@ -56,26 +61,37 @@ async def apply(conn: asyncpg.Connection) -> None:
     await conn.execute("DROP TABLE polls")
 
 
-async def _move(conn: asyncpg.Connection, block: int, day: object, newest: int) -> None:
-    """The polls of one block and day (one partition of the old table), as one chunk."""
+async def _move(conn: asyncpg.Connection, block: int, day: date, newest: int) -> None:
+    """The polls of one block and day (one partition of the old table), as one chunk: sorted
+    by store and time, one per instant (the latest line, the highest seq, as readers kept it),
+    ranked as the newest ingest so far (ingests after the move outrank it)."""
     rows = await conn.fetch(
-        "SELECT store, (extract(epoch FROM ts) * 1000000)::int8 AS us, active FROM polls "
-        "WHERE store >= $1 AND store < $2 AND ts >= $3::date AND ts < $3::date + 1 ORDER BY seq",
+        "SELECT DISTINCT ON (store, ts) store, (extract(epoch FROM ts) * 1000000)::int8 AS us,"
+        " active FROM polls WHERE store >= $1 AND store < $2"
+        " AND ts >= $3::date AND ts < $3::date + 1 ORDER BY store, ts, seq DESC",
         block * STORE_BLOCK,
         (block + 1) * STORE_BLOCK,
         day,
     )
     if not rows:
         return
-    polls = Polls(
-        np.fromiter((r["store"] for r in rows), np.int64, len(rows)),
-        np.fromiter((r["us"] for r in rows), np.int64, len(rows)),
-        np.fromiter((r["active"] for r in rows), bool, len(rows)),
+    within = np.fromiter((r["store"] - block * STORE_BLOCK for r in rows), np.int64, len(rows))
+    us = np.fromiter((r["us"] for r in rows), np.int64, len(rows))
+    active = np.fromiter((r["active"] for r in rows), bool, len(rows))
+    offsets = np.concatenate(([0], np.cumsum(np.bincount(within, minlength=STORE_BLOCK))))
+    chunk = (
+        block,
+        day,
+        newest,  # ingest
+        newest,  # rank
+        len(rows),
+        offsets.tolist(),
+        within.astype(STORES).tobytes(),
+        us.astype(TS).tobytes(),
+        active.astype(ACTIVE).tobytes(),
     )
-
-    async def chunks() -> AsyncIterator[Chunk]:
-        for chunk in chunks_of_block(block, polls):  # in seq order: the later line wins
-            yield chunk
-
-    await append(conn, newest, block, chunks())
-    await conn.execute("UPDATE poll_chunks SET rank = $1 WHERE rank IS NULL", newest)
+    await conn.copy_records_to_table(
+        "poll_chunks",
+        records=[chunk],
+        columns=["block", "day", "ingest", "rank", "polls", "offsets", "stores", "ts", "active"],
+    )
