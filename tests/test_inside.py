@@ -83,8 +83,8 @@ async def test_summary_rows_and_stores_of_the_sample(
     }
     assert s1["observations"] == "business_hours"
     assert s1["polls"] == [
-        {"at": "2023-01-23T10:14:00.000000Z", "status": "up", "observation": True},
-        {"at": "2023-01-23T11:15:00.000000Z", "status": "down", "observation": True},
+        {"at": "2023-01-23T10:14:00.000000Z", "status": "active", "observation": True},
+        {"at": "2023-01-23T11:15:00.000000Z", "status": "inactive", "observation": True},
     ]
     assert s1["segments"] == [
         {"from": "2023-01-23T09:00:00.000000Z", "to": "2023-01-23T10:44:30.000000Z",
