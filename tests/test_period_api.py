@@ -105,6 +105,38 @@ async def test_bad_period_requests_are_400(
     assert says in (await response.json())["error"]
 
 
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        # An upstream-style range would otherwise be a standard report, a typo a daily one.
+        (
+            {"from_date": "2023-01-01", "to_date": "2023-01-31"},
+            "unknown fields 'from_date', 'to_date';",
+        ),
+        (
+            {"from": "2023-01-01", "to": "2023-01-31", "intervall": "week"},
+            "unknown field 'intervall';",
+        ),
+        ({"as_of": "2023-01-23T12:30:00Z", "asof": "2023-01-01"}, "unknown field 'asof';"),
+        ({"As_Of": "2023-01-23T12:30:00Z"}, "unknown field 'As_Of';"),  # names are exact
+    ],
+)
+async def test_unknown_trigger_fields_are_400_naming_them(
+    client: Client, conn: asyncpg.Connection, body: dict[str, str], says: str
+) -> None:
+    """In a JSON body and in the query string alike; nothing is recorded."""
+    for response in (
+        await client.post("/trigger_report", json=body),
+        await client.get("/trigger_report", params=body),
+        await client.post("/trigger_report", params=body),
+    ):
+        assert response.status == 400
+        error = (await response.json())["error"]
+        assert error.startswith(says), error
+        assert error.endswith("a trigger takes as_of, from, to, interval, store_ids"), error
+    assert await conn.fetchval("SELECT count(*) FROM reports") == 0
+
+
 async def test_a_standard_report_says_nothing_of_periods(
     client: Client, conn: asyncpg.Connection
 ) -> None:
