@@ -80,6 +80,7 @@ def order_of(keys: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
 class Page:
     rows: list[dict[str, str]]
     next_cursor: str | None
+    matching: int  # rows of the report that `q` lets through, over all pages
 
 
 class Index:
@@ -116,7 +117,7 @@ class Index:
             shown = [self._row(f, int(i)) for i in rows[:limit]]
         more = len(rows) > limit
         after = _cursor(report, sort, order, q, int(positions[limit])) if more else None
-        return Page(shown, after)
+        return Page(shown, after, hi - lo)
 
     def _scan(
         self, sort: str, order: str, lo: int, hi: int, start: int, wanted: int
