@@ -76,7 +76,7 @@ async def rows(request: web.Request) -> web.Response:
     return json_response(
         {
             "report_id": str(report["id"]),
-            "rows_total": index.rows,
+            "rows_total": page.matching,  # with q, the rows it lets through
             "sort": sort or index.header[0],
             "order": order,
             "q": q,

@@ -1,11 +1,9 @@
 """The HTTP endpoints of the spec: trigger a report (idempotently with an Idempotency-Key),
 follow it, download it, cancel it; and the paged list of reports the dashboard polls."""
 
-import base64
-import binascii
 import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -15,7 +13,7 @@ from aiohttp import web
 from api.database import read, write
 from api.errors import json_response
 from api.keys import BROKER, SETTINGS
-from shared import reportfiles
+from shared import cursors, reportfiles
 from shared.csvfile import is_report_id, report_path
 from shared.db import idempotency, reports
 from shared.errors import BadInput, Conflict, Unavailable
@@ -226,18 +224,22 @@ async def list_reports(request: web.Request) -> web.Response:
     )
 
 
+_LIST_FIELDS: dict[str, cursors.Types] = {"t": str, "i": str, "s": (str, type(None))}
+
+
 def _list_cursor(last: reports.Report, status: str | None) -> str:
-    raw = orjson.dumps({"t": last["requested_at"], "i": str(last["id"]), "s": status})
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    at = last["requested_at"].isoformat()
+    return cursors.encode("reports", {"t": at, "i": str(last["id"]), "s": status})
 
 
 def _list_position(cursor: str, status: str | None) -> tuple[datetime, uuid.UUID]:
-    try:
-        data = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        position = datetime.fromisoformat(data["t"]), uuid.UUID(data["i"])
-        same = data["s"] == status
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        raise BadInput("cursor is not one this API gave") from None
-    if not same or position[0].tzinfo is None:
+    data = cursors.decode(cursor, "reports", _LIST_FIELDS)
+    if data["s"] != status:
         raise BadInput("cursor belongs to another status filter: ask again without it")
-    return position
+    try:
+        at, report_id = datetime.fromisoformat(data["t"]), uuid.UUID(data["i"])
+        if at.tzinfo is None:
+            raise ValueError("a naive instant")
+        return at.astimezone(UTC), report_id
+    except (ValueError, OverflowError):
+        raise BadInput(cursors.NOT_OURS) from None

@@ -13,7 +13,7 @@ import asyncpg
 from shared import logs
 from shared.config import Settings
 from shared.db import schema
-from shared.errors import BadInput, StoremonError
+from shared.errors import BadInput, ConfigError, StoremonError
 
 T = TypeVar("T")
 
@@ -111,8 +111,19 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
     )
 
 
+_OWN_PACKAGES = ("api", "bench", "cli", "sampledata", "shared", "worker")
+
+
 def _bench(settings: Settings, args: argparse.Namespace) -> int:
-    from bench.harness import SECTIONS, BenchConfig, run
+    try:
+        from bench.harness import SECTIONS, BenchConfig, run
+    except ModuleNotFoundError as e:  # the production image has no dev extra (DuckDB…)
+        missing = (e.name or "").partition(".")[0]
+        if not missing or missing in _OWN_PACKAGES:
+            raise
+        raise ConfigError(
+            f"needs the dev extra ({missing} is not installed): pip install -e '.[dev]'"
+        ) from None
 
     workers = [int(n) for n in args.workers.split(",")]
     sections = tuple(args.sections.split(",")) if args.sections else SECTIONS

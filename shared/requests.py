@@ -13,6 +13,7 @@ from shared.instants import parse_as_of
 from shared.storeids import MAX_STORE_ID_BYTES, WHITESPACE, fits
 from shared.uptime.periods import INTERVALS, MAX_DATES, Range
 
+FIELDS = ("as_of", "from", "to", "interval", "store_ids")  # all a trigger may name
 MAX_STORE_IDS = 10_000
 EARLIEST_DATE, LATEST_DATE = date(1970, 1, 2), date(8999, 12, 31)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -44,6 +45,7 @@ class ReportRequest:
 
 def parse_request(params: Mapping[str, Any]) -> ReportRequest:
     """The request of a trigger's parameters (a JSON body's members, or query strings)."""
+    _no_unknown_fields(params)
     as_of = params.get("as_of")
     if as_of is not None and not isinstance(as_of, str):
         raise BadInput("as_of must be an ISO 8601 string")
@@ -66,6 +68,19 @@ def parse_request(params: Mapping[str, Any]) -> ReportRequest:
         periods,
         None if store_ids is None else _store_ids(store_ids),
     )
+
+
+def _no_unknown_fields(params: Mapping[str, Any]) -> None:
+    """A field the API does not know is refused, by name: a misspelt `intervall` or an
+    upstream `from_date` must not quietly give another report than the one asked for."""
+    unknown = [name for name in params if name not in FIELDS]
+    if unknown:
+        names = ", ".join(repr(name[:80]) for name in sorted(unknown)[:10])
+        more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+        raise BadInput(
+            f"unknown field{'s' if len(unknown) > 1 else ''} {names}{more}; "
+            f"a trigger takes {', '.join(FIELDS)}"
+        )
 
 
 def _date(name: str, value: object) -> date:

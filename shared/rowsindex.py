@@ -9,8 +9,6 @@ costs in memory does not grow with the report. A prefix of store_id is a contigu
 (they are in store_id order), found by bisection.
 """
 
-import base64
-import binascii
 import csv
 import os
 import shutil
@@ -24,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
+from shared import cursors
 from shared.csvfile import FILE_MODE
 from shared.errors import BadInput
 from shared.uptime.polls import Ints
@@ -81,6 +80,7 @@ def order_of(keys: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
 class Page:
     rows: list[dict[str, str]]
     next_cursor: str | None
+    matching: int  # rows of the report that `q` lets through, over all pages
 
 
 class Index:
@@ -109,13 +109,15 @@ class Index:
             raise BadInput("order must be asc or desc")
         if not 1 <= limit <= MAX_LIMIT:
             raise BadInput(f"limit must be from 1 to {MAX_LIMIT}")
-        start = 0 if cursor is None else _read_cursor(cursor, sort, order, q)
+        report = self._dir.name
+        start = 0 if cursor is None else _read_cursor(cursor, report, sort, order, q, self.rows)
         with self._csv.open("rb") as f:
             lo, hi = self._prefix_rows(f, q) if q else (0, self.rows)
             positions, rows = self._scan(sort, order, lo, hi, start, limit + 1)
             shown = [self._row(f, int(i)) for i in rows[:limit]]
         more = len(rows) > limit
-        return Page(shown, _cursor(sort, order, q, int(positions[limit])) if more else None)
+        after = _cursor(report, sort, order, q, int(positions[limit])) if more else None
+        return Page(shown, after, hi - lo)
 
     def _scan(
         self, sort: str, order: str, lo: int, hi: int, start: int, wanted: int
@@ -172,18 +174,18 @@ class Index:
         return dict(zip(self.header, self._fields(f, row), strict=True))
 
 
-def _cursor(sort: str, order: str, q: str, position: int) -> str:
-    raw = orjson.dumps({"s": sort, "o": order, "q": q, "p": position})
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+_CURSOR_FIELDS: dict[str, cursors.Types] = {"r": str, "s": str, "o": str, "q": str, "p": int}
 
 
-def _read_cursor(cursor: str, sort: str, order: str, q: str) -> int:
-    try:
-        data = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        position = data["p"]
-        same = (data["s"], data["o"], data["q"]) == (sort, order, q)
-    except (ValueError, KeyError, TypeError, binascii.Error, orjson.JSONDecodeError):
-        raise BadInput("cursor is not one this API gave") from None
-    if not same or not isinstance(position, int) or position < 0:
-        raise BadInput("cursor belongs to another sort, order or q: ask again without it")
-    return position
+def _cursor(report: str, sort: str, order: str, q: str, position: int) -> str:
+    return cursors.encode("rows", {"r": report, "s": sort, "o": order, "q": q, "p": position})
+
+
+def _read_cursor(cursor: str, report: str, sort: str, order: str, q: str, rows: int) -> int:
+    """Where a page of `report` sorted by `sort`, `order`, filtered by `q`, starts."""
+    data = cursors.decode(cursor, "rows", _CURSOR_FIELDS)
+    if (data["r"], data["s"], data["o"], data["q"]) != (report, sort, order, q):
+        raise BadInput("cursor belongs to another report, sort, order or q: ask again without it")
+    if not 0 <= data["p"] <= rows:
+        raise BadInput(cursors.NOT_OURS)
+    return int(data["p"])

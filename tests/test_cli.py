@@ -53,6 +53,44 @@ async def test_ingest_prints_counts_and_bad_file_exits_nonzero(
     )  # nothing of the bad file
 
 
+@pytest.mark.parametrize("zone", ["localtime", "/etc/localtime"])
+async def test_ingest_refuses_a_zone_that_is_no_iana_name(
+    database_url: str, conn: asyncpg.Connection, tmp_path: Path, zone: str
+) -> None:
+    """ZoneInfo() loads both (the host's own zone): a report would depend on the host."""
+    path = tmp_path / "timezones.csv"
+    path.write_text(f"store_id,timezone_str\na,America/Chicago\nb,{zone}\n")
+    failed = storemon("ingest", "--timezones", str(path), DATABASE_URL=database_url)
+    assert failed.returncode == 2
+    assert failed.stderr.strip().splitlines()[-1] == (
+        f"storemon ingest: timezones.csv, line 3: unknown time zone {zone!r} "
+        "(not an IANA time zone name, such as America/Chicago)"
+    )
+    assert "Traceback" not in failed.stderr
+    assert await conn.fetchval("SELECT count(*) FROM store_timezones") == 0
+
+
+def test_bench_without_the_dev_extra_says_so_in_one_line() -> None:
+    """The production image installs no dev extra: DuckDB (and pendulum) cannot be imported.
+    The CLI's own entry, with those imports made to fail as there, in a fresh interpreter."""
+    blocked = (
+        "import sys; sys.modules['duckdb'] = sys.modules['pendulum'] = None; "
+        "from cli.main import main; sys.exit(main(['bench', '--sections', 'report']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", blocked],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        "storemon bench: needs the dev extra (duckdb is not installed): pip install -e '.[dev]'\n"
+    )
+    assert done.stdout == ""
+
+
 async def test_migrate_creates_database_and_is_idempotent(database_url: str) -> None:
     url = database_url.rsplit("/", 1)[0] + f"/storemon_cli_{uuid.uuid4().hex[:8]}"
     try:

@@ -426,7 +426,10 @@ async def test_report_and_store_pages_explain_the_csv(
         await _expect_store_ids(page, ["s1", "s2"])
         await page.locator("#rows-q").fill("s1")
         await _expect_store_ids(page, ["s1"])
-        await expect(page.locator("#rows-info")).to_contain_text("starting with “s1”")
+        await expect(page.locator("#rows-info")).to_have_text(
+            "1 row with a store id starting with “s1”"  # of the 2 in the report
+        )
+        await expect(page.locator("#rows-page")).to_have_text("Page 1 · rows 1–1 of 1")
         await expect(page.locator("#rows-next")).to_be_disabled()
         for column, value in csv_rows["s1"].items():
             cell = page.locator(f'#rows-body tr[data-store="s1"] td[data-column="{column}"]')
@@ -456,7 +459,8 @@ async def test_report_and_store_pages_explain_the_csv(
         assert "2023-01-23 09:00:00 +00:00 → 2023-01-23 10:44:30 +00:00" in up
         assert "UTC: 2023-01-23 09:00:00 UTC → 2023-01-23 10:44:30 UTC" in up
         poll = await monday.locator("rect.poll").first.locator("title").text_content()
-        assert poll is not None and "2023-01-23 10:14:00 +00:00" in poll and "up" in poll
+        assert poll is not None and "2023-01-23 10:14:00 +00:00" in poll
+        assert poll.startswith("poll: active (an observation)"), poll
         assert await monday.locator("rect.closed").count() == 2  # before 09:00, after 12:00
         await expect(page.locator("#outages-table tbody tr")).to_have_count(1)
         await expect(page.locator("#outages-table tbody tr")).to_have_text(
@@ -528,6 +532,7 @@ async def test_rows_are_paged_with_next_and_previous(
 
         await page.locator("#rows-q").fill("<b")
         await _expect_store_ids(page, [hostile])
+        await expect(page.locator("#rows-page")).to_have_text("Page 1 · rows 1–1 of 1")
         assert await page.locator("#rows-body b").count() == 0
         await page.locator("#rows-body a").click()
         await expect(page.locator("#store-title")).to_have_text(f"Store {hostile}")

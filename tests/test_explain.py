@@ -142,3 +142,21 @@ def test_an_instant_on_half_a_microsecond_is_written_exactly() -> None:
     switches = [s["from"] for s in found["segments"] if s["status"] == "down"]
     assert switches == ["2023-01-23T10:00:00.0000005Z"]
     assert ticks(switches[0]) == to_us(at) * 2 + 1
+
+
+def test_polls_say_active_or_inactive_and_segments_up_or_down() -> None:
+    """A poll keeps the status of the polls file (the spec's `active` / `inactive`); the
+    stretches it decides are `up` / `down`. 24x7 in UTC: 10:00 active, 11:00 inactive, as of
+    12:00, so up until the switch at 10:30 and down after."""
+    at = datetime(2023, 1, 23, 10, tzinfo=UTC)
+    polls = [("s", at, True), ("s", at.replace(hour=11), False)]
+    [(_, store, mine)] = per_store(polls, {"s": StoreMeta("UTC", ())})
+    found = explain(to_us(at.replace(hour=12)), store, mine, None)
+    assert [(p["at"], p["status"]) for p in found["polls"]] == [
+        ("2023-01-23T10:00:00.000000Z", "active"),
+        ("2023-01-23T11:00:00.000000Z", "inactive"),
+    ]
+    assert [(s["to"], s["status"]) for s in found["segments"]] == [
+        ("2023-01-23T10:30:00.000000Z", "up"),
+        ("2023-01-23T12:00:00.000000Z", "down"),
+    ]

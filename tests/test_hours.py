@@ -104,3 +104,13 @@ def test_overnight_rows_are_clipped_to_each_stores_span() -> None:
 
 def to_us_date(d: date) -> int:
     return (d - EPOCH).days * US_PER_DAY
+
+
+def test_a_table_with_its_end_before_its_start_holds_the_offset_at_its_start() -> None:
+    # Kolkata is UTC+05:30 all year: whatever the bounds, local 12:00 reads 06:30Z.
+    start = to_us(datetime(2023, 3, 19, tzinfo=UTC))
+    table = ZoneOffsets(zone("Asia/Kolkata"), start, start - 60 * US_PER_DAY)
+    offset = (5 * 60 + 30) * 60 * 1_000_000
+    assert table.at_utc(np.array([start], np.int64)).tolist() == [offset]
+    noon = start + 12 * 3_600_000_000  # local 12:00 as if it were UTC
+    assert table.to_utc(np.array([noon], np.int64)).tolist() == [noon - offset]

@@ -9,6 +9,7 @@ import pytest
 from shared.db import polls
 from shared.errors import FileRowError
 from shared.ingest import ingest_hours, ingest_polls, ingest_timezones
+from shared.ingest.metadata import read_timezones
 from shared.instants import from_us
 from shared.pollchunks import STORE_BLOCK, merge
 
@@ -226,3 +227,50 @@ async def test_timezones_later_line_wins_empty_is_no_zone_unknown_fails(
     with pytest.raises(FileRowError, match=r"tz2\.csv, line 3: unknown time zone 'Mars/Olympus'"):
         await ingest_timezones(conn, bad)
     assert await conn.fetchval("SELECT count(*) FROM store_timezones") == 2
+
+
+# Every zone the upstream timezones files use (both exports, 18,118 stores), a few the data set
+# does not, and IANA's old-style links, which the tzdata package lists too.
+UPSTREAM_ZONES = [
+    "America/Boise", "America/Chicago", "America/Denver", "America/Detroit", "America/Edmonton",
+    "America/Indiana/Indianapolis", "America/Los_Angeles", "America/New_York", "America/Phoenix",
+    "Asia/Beirut", "Pacific/Honolulu",
+]  # fmt: skip
+ACCEPTED_ZONES = [
+    *UPSTREAM_ZONES, "UTC", "Asia/Kolkata", "America/Argentina/Buenos_Aires", "Etc/GMT+5",
+    "US/Pacific", "US/Eastern", "Asia/Calcutta", "GMT", "EST5EDT",
+]  # fmt: skip
+
+
+def test_iana_zone_names_and_links_are_accepted(tmp_path: Path) -> None:
+    rows = "".join(f"s{n}, {zone} \n" for n, zone in enumerate(ACCEPTED_ZONES))
+    path = write(tmp_path, "tz.csv", "store_id,timezone_str\n" + rows)
+    assert read_timezones(path) == {f"s{n}": zone for n, zone in enumerate(ACCEPTED_ZONES)}
+
+
+@pytest.mark.parametrize(
+    ("zone", "why"),
+    [
+        # What the host's zoneinfo directory holds besides zones: ZoneInfo() loads them.
+        ("localtime", "not an IANA time zone name"),  # the host's own zone, whatever it is
+        ("posixrules", "not an IANA time zone name"),
+        ("/etc/localtime", "not an IANA time zone name"),
+        ("../zoneinfo/UTC", "not an IANA time zone name"),
+        ("right/UTC", "not an IANA time zone name"),
+        ("posix/America/Chicago", "not an IANA time zone name"),
+        ("Factory", "IANA's placeholder for an unset zone, not a place"),
+        ("america/chicago", "not an IANA time zone name"),  # names are exact
+        ("Mars/Olympus", "not an IANA time zone name"),
+        ("tzdata.zones", "not an IANA time zone name"),
+    ],
+)
+def test_a_name_that_is_no_iana_zone_fails_the_file_with_its_line(
+    tmp_path: Path, zone: str, why: str
+) -> None:
+    path = write(tmp_path, "tz.csv", f"store_id,timezone_str\na,UTC\nb,{zone}\n")
+    with pytest.raises(FileRowError) as error:
+        read_timezones(path)
+    assert (error.value.file, error.value.line) == ("tz.csv", 3)
+    assert error.value.reason == f"unknown time zone {zone!r} ({why}" + (
+        ", such as America/Chicago)" if why.startswith("not") else "; leave it empty)"
+    )

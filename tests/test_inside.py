@@ -73,6 +73,15 @@ async def test_summary_rows_and_stores_of_the_sample(
     assert [r["store_id"] for r in second["rows"]] == ["s2"] and second["next_cursor"] is None
     only = await (await client.get(f"/reports/{report_id}/rows?q=s2")).json()
     assert [r["store_id"] for r in only["rows"]] == ["s2"]
+    # rows_total counts the rows q lets through, over all pages: s1 and s2 start with "s".
+    for q, total in (("s2", 1), ("s", 2), ("s3", 0), ("", 2)):
+        found = await (await client.get(f"/reports/{report_id}/rows?q={q}&limit=1")).json()
+        assert found["rows_total"] == total, q
+    s_first = await (await client.get(f"/reports/{report_id}/rows?q=s&limit=1")).json()
+    s_next = await (
+        await client.get(f"/reports/{report_id}/rows?q=s&limit=1&cursor={s_first['next_cursor']}")
+    ).json()
+    assert [r["store_id"] for r in s_next["rows"]] == ["s2"] and s_next["rows_total"] == 2
 
     s1 = await (await client.get(f"/reports/{report_id}/stores/s1")).json()
     assert (s1["timezone"], s1["timezone_default"]) == ("UTC", False)
@@ -83,8 +92,8 @@ async def test_summary_rows_and_stores_of_the_sample(
     }
     assert s1["observations"] == "business_hours"
     assert s1["polls"] == [
-        {"at": "2023-01-23T10:14:00.000000Z", "status": "up", "observation": True},
-        {"at": "2023-01-23T11:15:00.000000Z", "status": "down", "observation": True},
+        {"at": "2023-01-23T10:14:00.000000Z", "status": "active", "observation": True},
+        {"at": "2023-01-23T11:15:00.000000Z", "status": "inactive", "observation": True},
     ]
     assert s1["segments"] == [
         {"from": "2023-01-23T09:00:00.000000Z", "to": "2023-01-23T10:44:30.000000Z",

@@ -31,6 +31,7 @@ from api.app import create_app
 from api.keys import POOL
 from api.openapi import document
 from shared.config import Settings
+from shared.ingest import ingest_polls
 from tests.services import free_port, purge_jobs, until_sync
 from worker.main import Worker
 
@@ -392,6 +393,53 @@ def test_known_reports_conform(live_api: LiveApi, http: requests.Session) -> Non
     assert {running, failed, report_id} <= {r["report_id"] for r in listed.json()["reports"]}
     cancelled = _call(live_api, http, "/api/reports", query={"status": "Cancelled"})
     assert [r["report_id"] for r in cancelled.json()["reports"]] == [running]
+
+
+def test_store_explanation_conforms_with_poll_statuses(
+    live_api: LiveApi, http: requests.Session, tmp_path: Path
+) -> None:
+    """A store with polls, explained: the document's enums are checked on a real answer (polls
+    `active`/`inactive`, segments `up`/`down`). The store has no zone or hours (24x7):
+    10:00 active, 11:00 inactive, as of 12:00 — up until 10:30, down after."""
+    store_id = f"openapi-{uuid.uuid4().hex[:12]}"  # no other test ingests it
+    polls = tmp_path / "store_status.csv"
+    polls.write_text(
+        "store_id,status,timestamp_utc\n"
+        f"{store_id},active,2023-01-25 10:00:00 UTC\n{store_id},inactive,2023-01-25 11:00:00 UTC\n"
+    )
+
+    async def ingest() -> None:
+        async with live_api.app[POOL].acquire() as conn:
+            await ingest_polls(conn, polls)
+
+    live_api.run(ingest())
+    triggered = _call(
+        live_api,
+        http,
+        "/trigger_report",
+        "POST",
+        body={"as_of": "2023-01-25T12:00:00Z"},
+        media_type=JSON,
+    )
+    report_id = triggered.json()["report_id"]
+    until_sync(
+        lambda: http.get(f"{live_api.url}/get_report/{report_id}").json()["status"] != "Running",
+        "the report to finish",
+        60,
+    )
+    found = _call(
+        live_api,
+        http,
+        "/reports/{report_id}/stores/{store_id}",
+        path_parameters={"report_id": report_id, "store_id": store_id},
+    )
+    assert found.status_code == 200
+    body = found.json()
+    assert [p["status"] for p in body["polls"]] == ["active", "inactive"]
+    assert [(s["to"], s["status"]) for s in body["segments"]] == [
+        ("2023-01-25T10:30:00.000000Z", "up"),
+        ("2023-01-25T12:00:00.000000Z", "down"),
+    ]
 
 
 def test_broker_down_answers_503_as_documented(

@@ -64,6 +64,36 @@ async def test_a_period_report_end_to_end(
 
 
 @pytest.mark.usefixtures("purge_queue")
+@pytest.mark.parametrize(
+    "body",
+    [
+        # The sample's polls run from Jan 10 to Jan 23 2023 (s1 has hours: its zone table is
+        # built over its span). A range months after as_of: the span ends before it starts.
+        {"from": "2023-04-01", "to": "2023-04-30", "as_of": "2023-01-23T12:30:00Z"},
+        {"from": "2023-06-01", "to": "2023-12-31", "interval": "month"},  # as_of: latest poll
+        # as_of long before the range (and before every poll).
+        {"from": "2023-01-16", "to": "2023-01-22", "as_of": "2022-06-01T00:00:00Z"},
+        # The mirror: a range wholly before the first poll, as_of after it: no poll in any span.
+        {"from": "2022-10-01", "to": "2022-10-31", "as_of": "2023-01-23T12:30:00Z"},
+        {"from": "2022-01-01", "to": "2022-12-31", "interval": "total"},
+    ],
+)
+async def test_a_range_far_from_as_of_or_the_polls_is_the_header_alone(
+    client: Client, worker: Worker, conn: asyncpg.Connection, tmp_path: Path, body: dict[str, str]
+) -> None:
+    """Complete at the first attempt with no rows (it ended Failed after 5: an IndexError)."""
+    await load_sample(conn, tmp_path)
+    response = await client.post("/trigger_report", json=body)
+    assert response.status == 202, await response.text()
+    report_id = (await response.json())["report_id"]
+    assert await csv_of(client, report_id) == f"{PERIOD_HEADER}\n"
+    status = await (await client.get(f"/get_report/{report_id}")).json()
+    assert (status["status"], status["rows"]) == ("Complete", 0)
+    summary = await (await client.get(f"/reports/{report_id}/summary")).json()
+    assert summary["stores"] == 0
+
+
+@pytest.mark.usefixtures("purge_queue")
 async def test_a_366_date_range_is_accepted(client: Client) -> None:
     response = await client.post(
         "/trigger_report", json={"from": "2024-01-01", "to": "2024-12-31", "interval": "month"}
@@ -103,6 +133,38 @@ async def test_bad_period_requests_are_400(
     response = await client.post("/trigger_report", json=body)
     assert response.status == 400
     assert says in (await response.json())["error"]
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        # An upstream-style range would otherwise be a standard report, a typo a daily one.
+        (
+            {"from_date": "2023-01-01", "to_date": "2023-01-31"},
+            "unknown fields 'from_date', 'to_date';",
+        ),
+        (
+            {"from": "2023-01-01", "to": "2023-01-31", "intervall": "week"},
+            "unknown field 'intervall';",
+        ),
+        ({"as_of": "2023-01-23T12:30:00Z", "asof": "2023-01-01"}, "unknown field 'asof';"),
+        ({"As_Of": "2023-01-23T12:30:00Z"}, "unknown field 'As_Of';"),  # names are exact
+    ],
+)
+async def test_unknown_trigger_fields_are_400_naming_them(
+    client: Client, conn: asyncpg.Connection, body: dict[str, str], says: str
+) -> None:
+    """In a JSON body and in the query string alike; nothing is recorded."""
+    for response in (
+        await client.post("/trigger_report", json=body),
+        await client.get("/trigger_report", params=body),
+        await client.post("/trigger_report", params=body),
+    ):
+        assert response.status == 400
+        error = (await response.json())["error"]
+        assert error.startswith(says), error
+        assert error.endswith("a trigger takes as_of, from, to, interval, store_ids"), error
+    assert await conn.fetchval("SELECT count(*) FROM reports") == 0
 
 
 async def test_a_standard_report_says_nothing_of_periods(

@@ -15,10 +15,11 @@ Friday; 2023-03-01 a Wednesday.
 
 from datetime import UTC, date, datetime, time, timedelta
 
+import numpy as np
 import pytest
 
 from shared.uptime.model import PeriodRow, StoreMeta
-from shared.uptime.periods import Range, compute_period_report
+from shared.uptime.periods import Range, compute_period_report, spans
 
 ACTIVE = True
 INACTIVE = False
@@ -259,6 +260,54 @@ def test_range_starting_after_as_of_has_no_rows():
             == []
         )
         assert report(U(2023, 1, 10), polls, stores, D(2023, 1, 20), D(2023, 1, 22), interval) == []
+
+
+HOURS_MON_FRI = tuple((day, T(9), T(17)) for day in range(5))
+
+
+@pytest.mark.parametrize(
+    ("as_of", "first", "last"),
+    [
+        # as_of Jan 19 12:00Z; ranges from 2 months to years after it: the span
+        # [S - 24 h, min(E, as_of)] ends months before it starts -> empty, no rows.
+        (U(2023, 1, 19, 12), D(2023, 3, 20), D(2023, 3, 26)),
+        (U(2023, 1, 19, 12), D(2023, 6, 1), D(2023, 6, 30)),
+        (U(2023, 1, 19, 12), D(2025, 1, 1), D(2025, 12, 31)),
+        # The mirror: as_of years before the range (and before every poll).
+        (U(2020, 1, 1), D(2023, 1, 16), D(2023, 1, 22)),
+        # Ranges entirely before the first poll (Jan 19), as_of after them: polls are all after
+        # E, none in the span [S - 24 h, E] -> no rows.
+        (U(2023, 1, 19, 12), D(2022, 10, 1), D(2022, 10, 31)),
+        (U(2023, 1, 19, 12), D(2022, 1, 1), D(2022, 12, 31)),
+    ],
+)
+@pytest.mark.parametrize("interval", ["day", "week", "month", "total"])
+def test_a_range_far_from_as_of_or_the_polls_has_no_rows(
+    as_of: datetime, first: date, last: date, interval: str
+) -> None:
+    # Stores with business hours (their zone tables are built over the span) in zones on
+    # both sides of UTC, one open 24x7; polls Jan 19 only.
+    polls = [(s, U(2023, 1, 19, 10), ACTIVE) for s in ("ny", "kolkata", "beirut", "always")]
+    stores = {
+        "ny": StoreMeta("America/New_York", HOURS_MON_FRI),
+        "kolkata": StoreMeta("Asia/Kolkata", ((0, T(22), T(2)),)),  # overnight
+        "beirut": StoreMeta("Asia/Beirut", HOURS_MON_FRI),
+        "always": StoreMeta(None),
+    }
+    assert report(as_of, polls, stores, first, last, interval) == []
+
+
+def test_a_range_after_as_of_leaves_an_empty_span() -> None:
+    # Midnights (UTC µs) of a range whose S is Mar 20 00:00Z, as_of Jan 19 12:00Z: the span
+    # starts at S - 24 h = Mar 19 00:00Z and is empty (its end 1 µs before its start); as_of
+    # inside the range cuts it there as before.
+    us = 1_000_000
+    start = int(U(2023, 3, 20).timestamp()) * us
+    bounds = np.array([[start, start + 86_400 * us]], np.int64)
+    lo, hi = spans(bounds, int(U(2023, 1, 19, 12).timestamp()) * us)
+    assert (int(lo[0]), int(hi[0])) == (start - 86_400 * us, start - 86_400 * us - 1)
+    lo, hi = spans(bounds, start + 3_600 * us)
+    assert (int(lo[0]), int(hi[0])) == (start - 86_400 * us, start + 3_600 * us)
 
 
 # --------------------------------------------------------------------------------------------

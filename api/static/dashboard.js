@@ -755,12 +755,12 @@
     const first = table.cursors.length * table.limit + 1;
     const last = first + page.rows.length - 1;
     const total = Number(page.rows_total);
-    let info = plural(total, "row", "rows") + " in the report";
-    if (table.q) info += " · store ids starting with “" + table.q + "”";
-    setText($("rows-info"), info);
+    // rows_total counts the rows q lets through: the whole report without q.
+    setText($("rows-info"), plural(total, "row", "rows") + (table.q
+      ? " with a store id starting with “" + table.q + "”" : " in the report"));
     setText($("rows-page"), page.rows.length
       ? "Page " + (table.cursors.length + 1) + " · rows " + first.toLocaleString("en-US") + "–"
-        + last.toLocaleString("en-US") + (table.q ? "" : " of " + total.toLocaleString("en-US"))
+        + last.toLocaleString("en-US") + " of " + total.toLocaleString("en-US")
       : "Page " + (table.cursors.length + 1));
     $("rows-prev").disabled = table.cursors.length === 0;
     $("rows-next").disabled = !table.next;

@@ -5,10 +5,10 @@ These files are small; each ingest replaces the previous snapshot whole, in one 
 
 import csv
 import re
-import zoneinfo
 from collections.abc import Iterator
 from datetime import time
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import asyncpg
@@ -31,9 +31,27 @@ def parse_local_time(text: str) -> time:
     return time(hour, minute, second, int((match[4] or "0").ljust(6, "0")))
 
 
+# IANA's placeholder for a system whose zone was never set (offset 0, abbreviation "-00"): a
+# store "in" it has no known local time, and counting its hours as UTC would be a guess.
+_NOT_A_PLACE = {"Factory": "IANA's placeholder for an unset zone, not a place; leave it empty"}
+
+
 @cache
 def _known_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    """The zone names of the IANA database, as the pinned tzdata package lists them (links
+    such as US/Pacific included). Not zoneinfo.available_timezones(), which adds whatever the
+    host's zoneinfo directory holds (`localtime`, a link to the host's own zone), nor "does
+    ZoneInfo() load it", which also reads files by relative path."""
+    listed = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8")
+    return frozenset(listed.split()) - _NOT_A_PLACE.keys()
+
+
+def _zone_error(name: str) -> str | None:
+    """Why `name` (stripped, not empty) is no zone a store can be in; None when it is one."""
+    if name in _known_zones():
+        return None
+    why = _NOT_A_PLACE.get(name, "not an IANA time zone name, such as America/Chicago")
+    return f"unknown time zone {quoted(name)} ({why})"
 
 
 def _rows(source: CsvSource) -> Iterator[tuple[int, list[str]]]:
@@ -99,8 +117,8 @@ def read_timezones(path: Path) -> dict[str, str | None]:
     for line, fields in _rows(source):
         store_id = _store_id(source, line, fields[i_store])
         name = fields[i_zone].strip()
-        if name and name not in _known_zones():
-            raise source.error(line, f"unknown time zone {quoted(fields[i_zone])}")
+        if name and (why := _zone_error(name)):
+            raise source.error(line, why)
         zones.pop(store_id, None)  # re-insert so the later line also sets the order
         zones[store_id] = name or None
     return zones

@@ -59,7 +59,7 @@ def explain(as_of_us: int, store: Store, polls: Polls, periods: Range | None) ->
         },
         "observations": "business_hours" if timeline.inside.any() else "all_polls",
         "polls": [
-            {"at": _instant(t * TICKS_PER_US), "status": _status(a), "observation": bool(o)}
+            {"at": _instant(t * TICKS_PER_US), "status": _poll_status(a), "observation": bool(o)}
             for t, a, o in zip(
                 timeline.polls.ts.tolist(),
                 timeline.polls.active.tolist(),
@@ -142,7 +142,13 @@ def _days(hours: StoreHours, window: tuple[int, int]) -> list[dict[str, str]]:
 
 
 def _status(active: bool) -> str:
+    """A segment's status: the store was up or down through it."""
     return "up" if active else "down"
+
+
+def _poll_status(active: bool) -> str:
+    """A poll's status as the polls file says it (the spec's `active` / `inactive`)."""
+    return "active" if active else "inactive"
 
 
 def _instant(ticks_since_epoch: int) -> str:

@@ -40,7 +40,8 @@ class ZoneOffsets:
     """
 
     def __init__(self, tz: ZoneInfo, first_us: int, last_us: int) -> None:
-        samples = list(range(first_us, last_us + _SAMPLE_US, _SAMPLE_US))
+        # At least the offset at first_us, however the bounds come: the table is never empty.
+        samples = list(range(first_us, max(first_us, last_us) + _SAMPLE_US, _SAMPLE_US))
         offsets = [_offset_us(tz, u) for u in samples]
         utc_breaks: list[int] = []
         local_breaks: list[int] = []

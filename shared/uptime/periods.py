@@ -71,9 +71,11 @@ def local_midnights(hours: StoreHours, days: Sequence[date]) -> Ints:
 
 
 def spans(bounds: Ints, as_of_us: int) -> tuple[Ints, Ints]:
-    """Each store's span [S − 24 h, min(E, as_of)] from its period bounds."""
+    """Each store's span [S − 24 h, min(E, as_of)] from its period bounds. An as_of before
+    S − 24 h leaves it empty: [S − 24 h, S − 24 h − 1 µs], never an end before its start by
+    months, which nothing downstream (zone tables, local dates) is built for."""
     lo: Ints = bounds[:, 0] - US_PER_DAY
-    hi: Ints = np.minimum(bounds[:, -1], as_of_us)
+    hi: Ints = np.maximum(np.minimum(bounds[:, -1], as_of_us), lo - 1)
     return lo, hi
 
 
