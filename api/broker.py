@@ -26,7 +26,7 @@ class BrokerLink:
         self._task.add_done_callback(_report_failure)
 
     async def _connect(self) -> None:
-        session = await keep_trying("RabbitMQ", lambda: open_session(self._url))
+        session = await keep_trying("RabbitMQ", lambda: open_session(self._url), url=self._url)
         assert session is not None  # nothing stops it: close() cancels this task
         self._connection, self._channel = session.connection, session.channel
         log.info("connected to RabbitMQ")

@@ -6,6 +6,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from aio_pika.exceptions import AMQPConnectionError
 from aiormq.exceptions import ChannelAccessRefused, InvalidFrameError
@@ -25,6 +26,7 @@ UNREACHABLE = (
 )
 log = logging.getLogger(__name__)
 RECONNECT_MOST = 5.0  # seconds between tries at most: back within 5 s of a service's return
+ATTEMPT_TIMEOUT = 5.0  # seconds one attempt may take: a service that accepts and never answers
 
 
 def delay(attempt: int, first: float = 0.5, most: float = 30.0) -> float:
@@ -41,18 +43,33 @@ def describe(what: str, error: BaseException) -> str:
     return f"{what} unreachable ({type(error).__name__}: {error})"
 
 
+def where(url: str) -> str:
+    """host:port of a service's URL, for the log (never its credentials)."""
+    parts = urlsplit(url)
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    return f"{parts.hostname or 'localhost'}{port}"
+
+
 async def keep_trying(
-    what: str, connect: Callable[[], Awaitable[T]], stop: asyncio.Event | None = None
+    what: str,
+    connect: Callable[[], Awaitable[T]],
+    stop: asyncio.Event | None = None,
+    url: str | None = None,
+    timeout: float = ATTEMPT_TIMEOUT,
 ) -> T | None:
     """`connect()` until it succeeds, waiting `delay(1)`, `delay(2)`, … seconds (at most
-    RECONNECT_MOST) between attempts while the service is unreachable (one log line each, no
-    traceback); other errors propagate. None as soon as `stop` is set, even in the middle of
-    an attempt."""
+    RECONNECT_MOST) between attempts while the service is unreachable or an attempt takes
+    longer than `timeout` (one log line each, no traceback); other errors propagate. None as
+    soon as `stop` is set, even in the middle of an attempt. `url` names the service's
+    host:port in the log."""
     stop = stop or asyncio.Event()
     attempt = 0
     while not stop.is_set():
         attempt += 1
-        task = asyncio.ensure_future(connect())
+        task = asyncio.ensure_future(asyncio.wait_for(connect(), timeout))
         stopping = asyncio.ensure_future(stop.wait())
         try:
             await asyncio.wait([task, stopping], return_when=asyncio.FIRST_COMPLETED)
@@ -64,6 +81,15 @@ async def keep_trying(
             return None
         try:
             return task.result()
+        except TimeoutError:
+            wait = delay(attempt, most=RECONNECT_MOST)
+            at = f"{what} at {where(url)}" if url else what
+            log.warning(
+                "%s accepted the connection but did not answer within %g s; retrying in %.1f s",
+                at,
+                timeout,
+                wait,
+            )
         except UNREACHABLE as e:
             wait = delay(attempt, most=RECONNECT_MOST)
             log.warning("%s; retrying in %.1f s", describe(what, e), wait)

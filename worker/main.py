@@ -44,6 +44,7 @@ class Worker:
                 "PostgreSQL",
                 lambda: create_pool(self.settings.database_url, min_size=1, max_size=3),
                 self._stop,
+                self.settings.database_url,
             )
             if pool is None:
                 return
@@ -53,6 +54,7 @@ class Worker:
                 "RabbitMQ",
                 lambda: open_session(self.settings.amqp_url, PREFETCH, consumer.start),
                 self._stop,
+                self.settings.amqp_url,
             )
             if session is None:
                 return
