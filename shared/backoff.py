@@ -4,6 +4,7 @@ retry with exponential backoff, and give up at once when the process is asked to
 import asyncio
 import contextlib
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -29,9 +30,20 @@ RECONNECT_MOST = 5.0  # seconds between tries at most: back within 5 s of a serv
 ATTEMPT_TIMEOUT = 5.0  # seconds one attempt may take: a service that accepts and never answers
 
 
-def delay(attempt: int, first: float = 0.5, most: float = 30.0) -> float:
-    """Seconds before retry `attempt` (1, 2, …): first, 2·first, 4·first, … at most `most`."""
-    return float(min(first * 2 ** (attempt - 1), most))
+def delay(
+    attempt: int,
+    first: float = 0.5,
+    most: float = 30.0,
+    rand: Callable[[], float] = random.random,
+) -> float:
+    """Seconds before retry `attempt` (1, 2, …): the ceiling first, 2·first, 4·first, … at
+    most `most`, with "equal jitter" (AWS Architecture Blog, "Exponential Backoff And Jitter"):
+    half the ceiling plus a random part of the other half, so that workers failing together
+    (a broker restart, a database outage) do not all come back in the same instant, while every
+    wait keeps at least half its ceiling (full jitter could retry a failed job at once).
+    `rand()` is in [0, 1); tests pass their own."""
+    ceiling = float(min(first * 2 ** (attempt - 1), most))
+    return ceiling / 2 + ceiling / 2 * rand()
 
 
 def describe(what: str, error: BaseException) -> str:
