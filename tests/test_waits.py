@@ -6,11 +6,14 @@ import contextlib
 import os
 import signal
 import subprocess
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
 
+import aiohttp
 import pytest
 
+from shared.db import schema
 from tests.conftest import STOREMON
 from tests.services import free_port, logged, until
 
@@ -45,9 +48,8 @@ def start(command: str, log: Path, **env: str) -> subprocess.Popen[bytes]:
         )
 
 
-@pytest.mark.parametrize(
-    ("command", "what"), [("worker", "RabbitMQ"), ("worker", "PostgreSQL"), ("api", "RabbitMQ")]
-)
+@pytest.mark.parametrize("command", ["worker", "api"])
+@pytest.mark.parametrize("what", ["RabbitMQ", "PostgreSQL"])
 async def test_sigterm_ends_a_wait_on_a_service_that_never_answers(
     command: str, what: str, database_url: str, amqp_url: str, tmp_path: Path
 ) -> None:
@@ -70,3 +72,118 @@ async def test_sigterm_ends_a_wait_on_a_service_that_never_answers(
                 process.kill()
                 process.wait()
     assert "Traceback" not in log.read_text()
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(OSError):
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    writer.close()
+
+
+@contextlib.asynccontextmanager
+async def proxy_to_postgres(port: int) -> AsyncIterator[None]:
+    """127.0.0.1:`port` forwards to PostgreSQL on 127.0.0.1:5432 while the block runs."""
+    pipes: set[asyncio.Task[None]] = set()
+
+    async def forward(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", 5432)
+        for task in (_pipe(reader, up_writer), _pipe(up_reader, writer)):
+            pipes.add(asyncio.create_task(task))
+
+    server = await asyncio.start_server(forward, "127.0.0.1", port)
+    try:
+        yield
+    finally:
+        server.close()
+        for task in pipes:
+            task.cancel()
+        await asyncio.gather(*pipes, return_exceptions=True)
+
+
+async def test_the_api_starts_without_postgresql_and_serves_once_it_answers(
+    database_url: str, amqp_url: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "api.log"
+    db_port, api_port = free_port(), free_port()  # nothing listens on db_port yet
+    through_proxy = database_url.replace("127.0.0.1:5432", f"127.0.0.1:{db_port}")
+    assert through_proxy != database_url
+    process = start(
+        "api",
+        log,
+        DATABASE_URL=through_proxy,
+        AMQP_URL=amqp_url,
+        REPORTS_DIR=str(tmp_path),
+        PORT=str(api_port),
+    )
+    base = f"http://127.0.0.1:{api_port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+
+            async def status(path: str) -> int:
+                try:
+                    async with http.get(base + path) as response:
+                        return response.status
+                except aiohttp.ClientConnectionError:
+                    return 0
+
+            await until(lambda: _is(status("/healthz"), 200), "the API to be alive")
+            async with http.get(f"{base}/api/reports") as response:
+                assert response.status == 503
+                assert response.content_type == "application/json"
+                assert "database unavailable" in (await response.json())["error"]
+            async with http.get(f"{base}/readyz") as response:
+                assert response.status == 503
+                assert (await response.json())["postgres"] == "down"
+            assert logged(log, "PostgreSQL unreachable")
+            async with proxy_to_postgres(db_port):
+                await until(lambda: _is(status("/readyz"), 200), "the API to reach PostgreSQL")
+                async with http.get(f"{base}/api/reports") as response:
+                    assert response.status == 200
+                    assert response.content_type == "application/json"
+                assert logged(log, "connected to PostgreSQL")
+                process.send_signal(signal.SIGTERM)
+                assert await asyncio.to_thread(process.wait, EXIT_WITHIN) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+async def _is(status: "asyncio.Future[int] | Coroutine[None, None, int]", want: int) -> bool:
+    return await status == want
+
+
+async def test_the_api_started_without_postgresql_stops_on_an_old_schema(
+    database_url: str, amqp_url: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "api.log"
+    db_port = free_port()
+    old = database_url.rsplit("/", 1)[0] + f"/storemon_old_{uuid.uuid4().hex[:8]}"
+    await schema.ensure_database(old)  # created, never migrated
+    try:
+        process = start(
+            "api",
+            log,
+            DATABASE_URL=old.replace("127.0.0.1:5432", f"127.0.0.1:{db_port}"),
+            AMQP_URL=amqp_url,
+            REPORTS_DIR=str(tmp_path),
+        )
+        try:
+            await until(
+                lambda: asyncio.to_thread(logged, log, "PostgreSQL unreachable"),
+                "the API to wait for PostgreSQL",
+            )
+            assert process.poll() is None  # started all the same
+            async with proxy_to_postgres(db_port):
+                assert await asyncio.to_thread(process.wait, 15) == 2
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    finally:
+        await schema.drop_database(old)
+    text = log.read_text()
+    assert "run `storemon migrate`" in text
+    assert logged(log, "cannot run on PostgreSQL: database schema is at version 0")
