@@ -74,32 +74,79 @@ async def test_sigterm_ends_a_wait_on_a_service_that_never_answers(
     assert "Traceback" not in log.read_text()
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, flowing: asyncio.Event
+) -> None:
     with contextlib.suppress(OSError):
         while data := await reader.read(65536):
+            await flowing.wait()  # frozen: the bytes are held, the connection stays open
             writer.write(data)
             await writer.drain()
     writer.close()
 
 
 @contextlib.asynccontextmanager
-async def proxy_to_postgres(port: int) -> AsyncIterator[None]:
-    """127.0.0.1:`port` forwards to PostgreSQL on 127.0.0.1:5432 while the block runs."""
+async def proxy(port: int, upstream: int = 5432) -> AsyncIterator[asyncio.Event]:
+    """127.0.0.1:`port` forwards to 127.0.0.1:`upstream` while the block runs, as long as the
+    event it yields is set (clear it to freeze every connection, as a hung service does)."""
     pipes: set[asyncio.Task[None]] = set()
+    writers: list[asyncio.StreamWriter] = []
+    flowing = asyncio.Event()
+    flowing.set()
 
     async def forward(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", 5432)
-        for task in (_pipe(reader, up_writer), _pipe(up_reader, writer)):
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", upstream)
+        writers.extend((writer, up_writer))
+        for task in (_pipe(reader, up_writer, flowing), _pipe(up_reader, writer, flowing)):
             pipes.add(asyncio.create_task(task))
 
     server = await asyncio.start_server(forward, "127.0.0.1", port)
     try:
-        yield
+        yield flowing
     finally:
         server.close()
         for task in pipes:
             task.cancel()
         await asyncio.gather(*pipes, return_exceptions=True)
+        for writer in writers:
+            writer.close()
+        await server.wait_closed()
+
+
+def proxy_to_postgres(port: int) -> contextlib.AbstractAsyncContextManager[asyncio.Event]:
+    return proxy(port, 5432)
+
+
+@pytest.mark.parametrize(
+    ("command", "connected"), [("worker", "worker consuming"), ("api", "connected to RabbitMQ")]
+)
+async def test_sigterm_ends_a_process_whose_broker_hangs_after_it_connected(
+    command: str, connected: str, database_url: str, amqp_url: str, tmp_path: Path
+) -> None:
+    log = tmp_path / f"{command}.log"
+    port = free_port()
+    async with proxy(port, 5672) as flowing:
+        process = start(
+            command,
+            log,
+            DATABASE_URL=database_url,
+            AMQP_URL=amqp_url.replace("127.0.0.1:5672", f"127.0.0.1:{port}"),
+            REPORTS_DIR=str(tmp_path),
+        )
+        try:
+            await until(
+                lambda: asyncio.to_thread(logged, log, connected), f"{command}: {connected}"
+            )
+            flowing.clear()  # the broker stops answering; the connection stays open
+            await asyncio.sleep(1)
+            process.send_signal(signal.SIGTERM)
+            # Each step of closing (cancel the consumer, close the connection) may wait 2 s.
+            assert await asyncio.to_thread(process.wait, EXIT_WITHIN + 2) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert command == "api" or logged(log, "worker stopped")
 
 
 async def test_the_api_starts_without_postgresql_and_serves_once_it_answers(
