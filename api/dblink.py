@@ -22,6 +22,7 @@ from shared.db.connections import create_pool
 from shared.errors import Unavailable
 
 log = logging.getLogger(__name__)
+CLOSE_TIMEOUT = 2.0  # seconds closing the pool gracefully may take at shut-down
 FIRST_WAIT = 2.0  # seconds start-up waits for the database, to refuse an old schema at once
 
 
@@ -74,7 +75,11 @@ class DatabaseLink:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self._task
         if self._pool is not None:
-            await self._pool.close()
+            try:  # a database that stopped answering must not keep the API from exiting
+                async with asyncio.timeout(CLOSE_TIMEOUT):
+                    await self._pool.close()
+            except Exception:
+                self._pool.terminate()
 
     def _report_failure(self, task: asyncio.Task[None]) -> None:
         """An error keep_trying does not retry (an out-of-date schema, a refused login) found

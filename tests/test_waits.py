@@ -118,26 +118,30 @@ def proxy_to_postgres(port: int) -> contextlib.AbstractAsyncContextManager[async
 
 
 @pytest.mark.parametrize(
-    ("command", "connected"), [("worker", "worker consuming"), ("api", "connected to RabbitMQ")]
+    ("command", "what", "connected"),
+    [
+        ("worker", "RabbitMQ", "worker consuming"),
+        ("worker", "PostgreSQL", "worker consuming"),
+        ("api", "RabbitMQ", "connected to RabbitMQ"),
+        ("api", "PostgreSQL", "connected to PostgreSQL"),
+    ],
 )
-async def test_sigterm_ends_a_process_whose_broker_hangs_after_it_connected(
-    command: str, connected: str, database_url: str, amqp_url: str, tmp_path: Path
+async def test_sigterm_ends_a_process_whose_service_hangs_after_it_connected(
+    command: str, what: str, connected: str, database_url: str, amqp_url: str, tmp_path: Path
 ) -> None:
     log = tmp_path / f"{command}.log"
     port = free_port()
-    async with proxy(port, 5672) as flowing:
-        process = start(
-            command,
-            log,
-            DATABASE_URL=database_url,
-            AMQP_URL=amqp_url.replace("127.0.0.1:5672", f"127.0.0.1:{port}"),
-            REPORTS_DIR=str(tmp_path),
-        )
+    env = {"DATABASE_URL": database_url, "AMQP_URL": amqp_url, "REPORTS_DIR": str(tmp_path)}
+    key, upstream = ("AMQP_URL", 5672) if what == "RabbitMQ" else ("DATABASE_URL", 5432)
+    env[key] = env[key].replace(f"127.0.0.1:{upstream}", f"127.0.0.1:{port}")
+    assert env[key].count(str(port)) == 1
+    async with proxy(port, upstream) as flowing:
+        process = start(command, log, **env)
         try:
             await until(
                 lambda: asyncio.to_thread(logged, log, connected), f"{command}: {connected}"
             )
-            flowing.clear()  # the broker stops answering; the connection stays open
+            flowing.clear()  # the service stops answering; its connections stay open
             await asyncio.sleep(1)
             process.send_signal(signal.SIGTERM)
             # Each step of closing (cancel the consumer, close the connection) may wait 2 s.
