@@ -7,6 +7,7 @@ from aiohttp import web
 from api.auth import auth_middleware
 from api.broker import BrokerLink
 from api.dashboard import routes as dashboard_routes
+from api.dblink import DatabaseLink
 from api.errors import answer_protocol_errors_in_json, error_middleware
 from api.health import routes as health_routes
 from api.inside import routes as inside_routes
@@ -15,11 +16,15 @@ from api.metrics import routes as metrics_routes
 from api.openapi import openapi_json
 from api.routes import routes
 from shared.config import Settings
-from shared.db.connections import create_pool
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
-    app[POOL] = await create_pool(app[SETTINGS].database_url, min_size=1, max_size=10)
+    app[POOL] = DatabaseLink(app[SETTINGS].database_url, min_size=1, max_size=10)
+    try:
+        await app[POOL].started()
+    except BaseException:
+        await app[POOL].close()
+        raise
     yield
     await app[POOL].close()
 
@@ -49,3 +54,8 @@ def create_app(settings: Settings) -> web.Application:
     app.add_routes(dashboard_routes)
     app.middlewares.append(auth_middleware)  # innermost; a no-op unless API_TOKEN is set
     return app
+
+
+def fatal_error(app: web.Application) -> BaseException | None:
+    """Why a running API stopped on its own (an out-of-date schema found after start-up)."""
+    return app[POOL].fatal if POOL in app else None

@@ -13,6 +13,7 @@ from shared.messages import JOB_QUEUE, Job, open_session, publish_job
 
 log = logging.getLogger(__name__)
 PUBLISH_TIMEOUT = 5.0  # seconds to wait for the broker's confirm
+CLOSE_TIMEOUT = 2.0  # seconds closing the connection may take at shut-down
 
 
 class BrokerLink:
@@ -26,7 +27,7 @@ class BrokerLink:
         self._task.add_done_callback(_report_failure)
 
     async def _connect(self) -> None:
-        session = await keep_trying("RabbitMQ", lambda: open_session(self._url))
+        session = await keep_trying("RabbitMQ", lambda: open_session(self._url), url=self._url)
         assert session is not None  # nothing stops it: close() cancels this task
         self._connection, self._channel = session.connection, session.channel
         log.info("connected to RabbitMQ")
@@ -68,7 +69,10 @@ class BrokerLink:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self._task
         if self._connection is not None:
-            await self._connection.close()
+            # A broker that stopped answering must not keep the API from exiting.
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(CLOSE_TIMEOUT):
+                    await self._connection.close()
 
 
 def _report_failure(task: asyncio.Task[None]) -> None:

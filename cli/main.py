@@ -82,11 +82,14 @@ def _generate(settings: Settings, args: argparse.Namespace) -> int:
 def _api(settings: Settings, args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from api.app import create_app
+    from api.app import create_app, fatal_error
 
     if args.port is not None:
         settings = Settings(**{**settings.__dict__, "port": args.port})
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    app = create_app(settings)
+    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    if (error := fatal_error(app)) is not None:
+        raise error
     return 0
 
 

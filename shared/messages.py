@@ -30,6 +30,7 @@ RETRY_QUEUE = "storemon.jobs.retry"
 DEAD_LETTER_QUEUE = "storemon.jobs.dead"
 DELIVERY_LIMIT = 5  # deliveries of one message before the broker dead-letters it
 MAX_ATTEMPTS = 5  # failed attempts of a job before it is given up
+CONNECT_TIMEOUT = 5.0  # seconds for the broker to answer a new connection
 ATTEMPT_HEADER = "storemon-attempt"  # 1 for a job's first run, then 2, 3, … on its retries
 
 
@@ -156,8 +157,11 @@ async def open_session(
     or nothing. A close anywhere on the way (a broker restarting; a quorum queue on a fresh
     vhost not ready yet for a consumer) fails the whole attempt, for `keep_trying` to repeat,
     instead of leaving a connection without its queues or consumer."""
-    connection = await aio_pika.connect_robust(url)
+    connection = aio_pika.RobustConnection(aio_pika.connection.make_url(url))
     try:
+        # The timeout bounds each of the robust connection's own reconnects too: a broker that
+        # accepts TCP and never answers AMQP does not hold a reconnect forever.
+        await connection.connect(timeout=CONNECT_TIMEOUT)
         channel = await connection.channel(publisher_confirms=True)
         if prefetch is not None:
             await channel.set_qos(prefetch_count=prefetch)
@@ -165,6 +169,8 @@ async def open_session(
         if then is not None:
             await then(session)
     except BaseException:
+        # Also when cancelled or timed out mid-connect: closing ends the robust connection's
+        # own reconnecting task, which would otherwise outlive us and keep the process alive.
         await connection.close()
         raise
     return session

@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 from aio_pika.abc import AbstractIncomingMessage
@@ -20,6 +21,7 @@ from worker.job import JobContext
 log = logging.getLogger(__name__)
 PREFETCH = 1  # one job at a time per worker: the others stay queued for other workers
 SHUTDOWN_GRACE = 60.0  # seconds SIGTERM waits for the job in hand before handing it back
+CLOSE_TIMEOUT = 2.0  # seconds a service that no longer answers may hold each step of closing
 
 
 class Worker:
@@ -44,19 +46,23 @@ class Worker:
                 "PostgreSQL",
                 lambda: create_pool(self.settings.database_url, min_size=1, max_size=3),
                 self._stop,
+                self.settings.database_url,
             )
             if pool is None:
                 return
-            stack.push_async_callback(pool.close)
+            stack.push_async_callback(_bounded, "close the PostgreSQL pool", pool.close)
             consumer = _Consumer(self, pool, self._stop)
             session = await keep_trying(
                 "RabbitMQ",
                 lambda: open_session(self.settings.amqp_url, PREFETCH, consumer.start),
                 self._stop,
+                self.settings.amqp_url,
             )
             if session is None:
                 return
-            stack.push_async_callback(session.connection.close)
+            stack.push_async_callback(
+                _bounded, "close the RabbitMQ connection", session.connection.close
+            )
             upkeep = asyncio.create_task(
                 housekeeping.run(pool, consumer.publish, self.settings, self._stop)
             )
@@ -65,8 +71,8 @@ class Worker:
             if ready is not None:
                 ready.set()
             await self._stop.wait()
-            with contextlib.suppress(Exception):  # the broker may be gone: nothing to cancel
-                await session.jobs.cancel(consumer.tag)
+            # The broker may be gone (nothing to cancel) or hung (no answer to wait for).
+            await _bounded("cancel the consumer", lambda: session.jobs.cancel(consumer.tag))
             await self._finish_current()
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(self.outcomes.items()))
         log.info("worker stopped: %s", summary or "no jobs")
@@ -116,6 +122,16 @@ class _Consumer:
             await self._worker.run_one(delivery, message)
 
         self.tag = await session.jobs.consume(on_message)
+
+
+async def _bounded(what: str, step: Callable[[], Awaitable[object]]) -> None:
+    """One step of shutting down, given up (with a log line) after CLOSE_TIMEOUT or an error:
+    a service that stopped answering must not keep the process from exiting."""
+    try:
+        async with asyncio.timeout(CLOSE_TIMEOUT):
+            await step()
+    except Exception as e:
+        log.warning("could not %s (%s); going on", what, type(e).__name__)
 
 
 async def _cancel(task: asyncio.Task[None]) -> None:
