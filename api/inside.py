@@ -8,6 +8,7 @@ import asyncpg
 import numpy as np
 from aiohttp import web
 
+from api import views
 from api.database import read
 from api.errors import json_response
 from api.keys import SETTINGS
@@ -33,7 +34,7 @@ async def _complete(request: web.Request) -> reports.Report | web.Response:
     if report is None:
         return not_found(report_id)
     if report["status"] != "Complete":
-        return json_response(reports.status_json(report), 409)
+        return json_response(views.status_json(report), 409)
     return report
 
 

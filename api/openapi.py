@@ -13,7 +13,8 @@ import orjson
 import yaml
 from aiohttp import web
 
-from shared.csvfile import HEADER, PERIOD_HEADER, REPORT_ID_PATTERN
+from shared.csvfile import HEADER, PERIOD_HEADER
+from shared.reportids import REPORT_ID_PATTERN
 
 PLACEHOLDER = "(set by api/openapi.py)"
 FILLED: dict[str, str] = {  # JSON Pointer (RFC 6901) in the document: its value

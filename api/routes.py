@@ -10,15 +10,17 @@ import asyncpg
 import orjson
 from aiohttp import web
 
+from api import views
 from api.database import read, write
 from api.errors import json_response
 from api.keys import BROKER, SETTINGS
 from shared import cursors, reportfiles
-from shared.csvfile import is_report_id, report_path
+from shared.csvfile import report_path
 from shared.db import idempotency, reports
 from shared.errors import BadInput, Conflict, Unavailable
 from shared.logs import REPORT_ID
 from shared.messages import Job
+from shared.reportids import is_report_id
 from shared.requests import ReportRequest, parse_request
 
 routes = web.RouteTableDef()
@@ -46,7 +48,7 @@ async def trigger_report(request: web.Request) -> web.Response:
         error = f"job could not be queued: {e}"
         await write(request, lambda conn: _not_queued(conn, report_id, error, key))
         raise Unavailable(f"{e}; report {report_id} not queued") from e
-    response = json_response(reports.accepted_json(report), 202)
+    response = json_response(views.accepted_json(report), 202)
     response.headers["Location"] = f"/get_report/{report_id}"
     response.headers["Retry-After"] = RETRY_AFTER
     return response
@@ -118,7 +120,7 @@ async def get_report(request: web.Request) -> web.StreamResponse:
 
 def _status_response(report: reports.Report, status: int) -> web.Response:
     """The report's status JSON; a Running one says when to ask again."""
-    response = json_response(reports.status_json(report), status)
+    response = json_response(views.status_json(report), status)
     if report["status"] == "Running":
         response.headers["Retry-After"] = RETRY_AFTER
     return response
@@ -218,7 +220,7 @@ async def list_reports(request: web.Request) -> web.Response:
     last = rows[limit - 1] if more else None
     return json_response(
         {
-            "reports": [reports.status_json(row) for row in rows[:limit]],
+            "reports": [views.status_json(row) for row in rows[:limit]],
             "next_cursor": None if last is None else _list_cursor(last, status),
         }
     )

@@ -12,6 +12,7 @@ from typing import BinaryIO, Self
 import numpy as np
 
 from shared.errors import ConfigError
+from shared.reportids import is_report_id
 from shared.uptime.model import PeriodRow, ReportRow
 from shared.uptime.polls import Ints
 from shared.uptime.table import Table
@@ -19,14 +20,6 @@ from shared.uptime.table import Table
 HEADER = ReportRow._fields  # the standard report
 PERIOD_HEADER = PeriodRow._fields  # a period report
 _SPECIAL = re.compile(r'[,"\n\r]')
-REPORT_ID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-"""A report id: a lowercase canonical UUID (the one definition; the OpenAPI document uses it)."""
-_REPORT_ID = re.compile(REPORT_ID_PATTERN)
-
-
-def is_report_id(text: str) -> bool:
-    """True for a lowercase canonical UUID, the only form of report id."""
-    return _REPORT_ID.fullmatch(text) is not None
 
 
 def require_reports_dir(path: Path) -> None:

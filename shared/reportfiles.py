@@ -5,7 +5,8 @@ which reports have files, and removing them (housekeeping, a cancel)."""
 import shutil
 from pathlib import Path
 
-from shared.csvfile import is_report_id, report_path
+from shared.csvfile import report_path
+from shared.reportids import is_report_id
 from shared.rowsindex import ROWS_DIR, index_path
 
 PARTS_DIR = ".parts"

@@ -9,10 +9,11 @@ import pytest
 
 from shared import reportparts, rowsindex
 from shared.config import Settings
-from shared.csvfile import HEADER, AtomicFile, csv_lines, is_report_id, report_path
+from shared.csvfile import HEADER, AtomicFile, csv_lines, report_path
 from shared.errors import BadInput
 from shared.instants import parse_as_of
 from shared.messages import Compaction, Job, parse, to_message
+from shared.reportids import is_report_id
 from shared.uptime.model import ReportRow
 from shared.uptime.summary import Summary
 from shared.uptime.table import Table, hundredths_column
