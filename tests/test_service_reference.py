@@ -18,6 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from api.app import create_app
 from shared.config import Settings
 from shared.ingest import ingest_hours, ingest_polls, ingest_timezones
+from shared.pollchunks import STORE_BLOCK
 from shared.uptime.model import StoreMeta
 from tests.conftest import TABLES, until_ready
 from tests.inputfiles import Poll, write_metadata, write_polls
@@ -39,7 +40,7 @@ from tests.test_report_reference import (
 
 SEED = 19
 STORES = 160  # stores with polls (several hundred at most: the reference is slow)
-SHARD_STORES = "5"  # many shards
+SHARD_STORES = "7"  # many shards
 WORKERS = 2
 ZONES: list[str | None] = sorted(set(ALL_ZONES) | set(PERIOD_ZONES), key=str)
 # Polls around the EU / Beirut fall-back (2023-10-29), the US one (2023-11-05) and over
@@ -82,6 +83,9 @@ def generate() -> tuple[list[Poll], dict[str, StoreMeta]]:
 
 
 POLLS, STORE_META = generate()
+FILLER: list[Poll] = [
+    (f"filler-{n:04d}", datetime(2023, 9, 1, 12, tzinfo=UTC), True) for n in range(STORE_BLOCK)
+]
 
 
 def parse_instant(text: str) -> datetime:
@@ -140,12 +144,19 @@ async def run(
         await ingest_hours(conn, hours)
         half = len(POLLS) // 2  # two files: the second adds to the first, its lines win
         await ingest_polls(conn, write_polls(rng, tmp / "polls-1.csv", POLLS[:half]))
+        # Stores with one poll before every span: the second file's stores get keys past the
+        # first block of keys (shared/pollchunks.STORE_BLOCK), so lists span two blocks.
+        await ingest_polls(conn, write_polls(rng, tmp / "filler.csv", FILLER))
         await ingest_polls(conn, write_polls(rng, tmp / "polls-2.csv", POLLS[half:]))
         keyed = [r["store_id"] for r in await conn.fetch("SELECT store_id FROM stores ORDER BY id")]
+        assert keyed.index(POLLS[-1][0]) >= STORE_BLOCK  # the second file's keys
         bodies: dict[str, dict[str, Any]] = {"standard": {}, "standard-earlier": {"as_of": EARLIER}}
         bodies |= {name: dict(body) for name, body in PERIODS.items()}
         for name, of in LISTS.items():
-            chosen = rng.sample(keyed, rng.randint(2, 25))  # spread over the keys
+            real = [store_id for store_id in keyed if not store_id.startswith("filler-")]
+            chosen = rng.sample(real, rng.randint(2, 25))  # spread over the keys
+            chosen += rng.sample(real[len(real) // 2 :], 3)  # keys past the first block
+            chosen += rng.sample(FILLER, 1)[0][:1]  # known, no poll in the span
             chosen += rng.sample(sorted(STORE_META), 3)  # perhaps without polls
             chosen += rng.choices(chosen, k=3)  # repeated
             chosen += [f"unknown-{rng.getrandbits(32):x}", "nope"]
