@@ -32,6 +32,7 @@ import numpy as np
 from bench import duckdb_report
 from bench.processes import running
 from sampledata.generate import generate_dataset
+from shared.csvfile import report_path
 from shared.db import ingests, polls, reports, schema, stores
 from shared.ingest import ingest_hours, ingest_polls, ingest_timezones
 from shared.instants import to_us
@@ -289,6 +290,25 @@ async def _report(
         await asyncio.sleep(0.005)
 
 
+def _check_same_rows(what: str, csv_file: Path, duck: list[tuple[str, ...]]) -> None:
+    """The service's CSV must hold DuckDB's rows, row for row (the columns DuckDB gives);
+    otherwise the bench stops, non-zero, showing the first rows that differ."""
+    service = [line.split(",") for line in csv_file.read_text().splitlines()[1:]]
+    differ = [
+        (n, ",".join(mine), ",".join(theirs))
+        for n, (mine, theirs) in enumerate(zip(service, duck, strict=False), start=2)
+        if tuple(mine[: len(theirs)]) != tuple(theirs)
+    ]
+    if differ or len(service) != len(duck):
+        shown = "\n".join(
+            f"  line {n}: service {a!r}\n          DuckDB  {b!r}" for n, a, b in differ[:5]
+        )
+        raise SystemExit(
+            f"{what}: the service's CSV ({len(service):,} rows) differs from DuckDB's "
+            f"({len(duck):,} rows) on {len(differ):,} rows:\n{shown}"
+        )
+
+
 def _duckdb(data: Path) -> tuple[duckdb.DuckDBPyConnection, float]:
     con = duckdb.connect()
     start = time.perf_counter()
@@ -320,6 +340,11 @@ async def bench_report(cfg: BenchConfig, data: Path, url: str, out: Results) -> 
                         ducks.append(
                             _duckdb_timed(lambda: duckdb_report.standard_report(con, as_of))
                         )
+                    _check_same_rows(
+                        "standard report",
+                        report_path(cfg.data_dir / "reports", report_id),
+                        duckdb_report.standard_report(con, as_of),
+                    )
                     if workers == cfg.workers[0]:
                         await _pages(http, report_id, out)
                 report, duck = _median(times), _median(ducks)
@@ -408,7 +433,8 @@ async def bench_period(cfg: BenchConfig, url: str, out: Results) -> None:
                 standard, period, ducks = [], [], []
                 for _ in range(cfg.runs):
                     standard.append((await _report(http, conn, {}))[1])
-                    period.append((await _report(http, conn, body))[1])
+                    report_id, took = await _report(http, conn, body)
+                    period.append(took)
                     ducks.append(
                         _duckdb_timed(
                             lambda: duckdb_report.period_report(
@@ -416,6 +442,11 @@ async def bench_period(cfg: BenchConfig, url: str, out: Results) -> None:
                             )
                         )
                     )
+                _check_same_rows(
+                    "30-day daily period report",
+                    report_path(reports_dir, report_id),
+                    duckdb_report.period_report(con, periods.first, periods.last, "day", as_of),
+                )
             s, p, d = _median(standard), _median(period), _median(ducks)
             note = f"{cfg.stores:,} stores, 30 days of polls"
             out.add(f"standard report on 30 days of polls ({label})", f"{s:.3f} s", note)

@@ -336,3 +336,21 @@ def reference_period_report(
         meta = stores.get(store_id, StoreMeta())
         rows += store_period_rows(store_id, now, by_store[store_id], meta, first, last, interval)
     return rows
+
+
+def period_polls(
+    as_of: datetime,
+    polls: list[tuple[str, datetime, bool]],
+    stores: dict[str, StoreMeta],
+    store_id: str,
+    period_first: date,
+    period_last: date,
+) -> int:
+    """The period CSV's `polls` column: the store's polls (distinct instants) with local
+    period_first 00:00 ≤ t < local (period_last + 1 day) 00:00 and t ≤ as_of."""
+    zone = stores.get(store_id, StoreMeta()).timezone or DEFAULT_TIMEZONE
+    lo = local_to_ticks(period_first, time(0), zone)
+    hi = local_to_ticks(period_last + timedelta(days=1), time(0), zone)
+    now = to_ticks(as_of)
+    instants = {to_ticks(m) for s, m, _ in polls if s == store_id}
+    return sum(1 for t in instants if lo <= t < hi and t <= now)

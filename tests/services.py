@@ -5,9 +5,12 @@ workers in the middle of a shard."""
 import asyncio
 import contextlib
 import json
+import os
 import socket
+import subprocess
+import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,7 @@ import aio_pika
 import asyncpg
 from asyncpg.transaction import Transaction
 
+from shared.config import Settings
 from shared.messages import DEAD_LETTER_QUEUE, JOB_QUEUE, RETRY_QUEUE, declare_queues
 
 POLL_SECONDS = 0.05
@@ -136,3 +140,31 @@ def log_lines(path: Path) -> list[dict[str, Any]]:
 def logged(path: Path, text: str) -> bool:
     """Whether a message logged to `path` holds `text`."""
     return any(text in str(line.get("msg", line.get("raw", ""))) for line in log_lines(path))
+
+
+@contextlib.contextmanager
+def start_workers(settings: Settings, logs: Path, count: int, **env: str) -> Iterator[None]:
+    """`count` `storemon worker` processes on `settings` (their logs in `logs`), stopped after."""
+    started = []
+    for n in range(count):
+        with (logs / f"worker-{n}.log").open("ab") as stderr:
+            started.append(
+                subprocess.Popen(
+                    [str(Path(sys.executable).with_name("storemon")), "worker"],
+                    env={
+                        **os.environ,
+                        "DATABASE_URL": settings.database_url,
+                        "AMQP_URL": settings.amqp_url,
+                        "REPORTS_DIR": str(settings.reports_dir),
+                        **env,
+                    },
+                    stderr=stderr,
+                )
+            )
+    try:
+        yield
+    finally:
+        for process in started:
+            process.terminate()
+        for process in started:
+            process.wait(30)
