@@ -12,6 +12,7 @@ import pytest
 from shared.csvfile import AtomicFile
 from worker import compute
 from worker.child import Child, ChildDied
+from worker.timelimit import TimeLimitExceeded, time_limited
 
 
 def pid_and_sum(numbers: list[int]) -> tuple[int, int]:
@@ -93,3 +94,18 @@ async def test_a_child_that_dies_is_a_failed_call_and_is_replaced(child: Child) 
         await child.call(die)
     assert (await child.call(pid_and_sum, [5]))[1] == 5
     assert child.started == 2
+
+
+async def test_the_time_limit_stops_a_computing_job_and_names_itself(child: Child) -> None:
+    await child.call(pid_and_sum, [])
+    first = child.pid
+    with pytest.raises(TimeLimitExceeded, match=r"JOB_TIMEOUT_SECONDS=0\.5"):
+        await time_limited(0.5, child.call(compute.burn, 30.0))
+    assert child.pid is None and child.started == 1  # killed; the next call starts another
+
+    async def times_out_itself() -> None:
+        raise TimeoutError("the job's own")
+
+    with pytest.raises(TimeoutError, match="the job's own"):  # not the limit's: kept as it is
+        await time_limited(5, times_out_itself())
+    assert first is not None
