@@ -31,6 +31,14 @@ def with_app(url: str, app: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}application_name={app}"
 
 
+def _children(pid: int) -> list[int]:
+    """The child processes of a live process (Linux)."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 def proc_rss_mb(pid: int, field: str = "VmRSS") -> float | None:
     """Resident memory of a live process in MB (None when it is gone); `field` "VmHWM" for its
     peak so far."""
@@ -198,9 +206,15 @@ class Running:
     workers: list[Service]
 
     def worker_peak_rss_mb(self) -> float:
-        """The largest peak resident memory (VmHWM) of the workers' current incarnations."""
-        peaks = [proc_rss_mb(w.pid, "VmHWM") for w in self.workers if w.pid is not None]
-        return max((p for p in peaks if p is not None), default=float("nan"))
+        """The largest peak resident memory (VmHWM) of the workers' current incarnations, each
+        with its child processes (the computing child: the sum of their peaks)."""
+        peaks = []
+        for w in self.workers:
+            if w.pid is None:
+                continue
+            mine = [proc_rss_mb(pid, "VmHWM") for pid in (w.pid, *_children(w.pid))]
+            peaks.append(sum(p for p in mine if p is not None))
+        return max(peaks, default=float("nan"))
 
 
 @contextlib.asynccontextmanager

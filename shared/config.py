@@ -44,6 +44,10 @@ class Settings:
     report_retention_days: float = 30.0  # then a report Expires: its files go, its row stays
     polls_retention_days: float = 90.0  # polls older than this before the latest are dropped
     report_stall_seconds: float = 600.0  # a Running report without progress so long: stalled
+    # Test hooks, not for production: a worker's computing child spins the CPU this long
+    # before each shard (0: never), for its first `test_burn_jobs` shards (0: every one).
+    test_burn_seconds: float = 0.0
+    test_burn_jobs: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -84,4 +88,6 @@ class Settings:
             report_stall_seconds=get(
                 "REPORT_STALL_SECONDS", d.report_stall_seconds, _positive(float)
             ),
+            test_burn_seconds=get("STOREMON_TEST_BURN_SECONDS", d.test_burn_seconds, float),
+            test_burn_jobs=get("STOREMON_TEST_BURN_JOBS", d.test_burn_jobs, int),
         )

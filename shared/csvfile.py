@@ -3,6 +3,8 @@
 import contextlib
 import os
 import re
+import shutil
+import socket
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -70,7 +72,8 @@ class AtomicFile:
     """A file that appears whole or not at all: written to a temp name in the same directory,
     then on `commit()` fsynced, renamed to `target` and the directory fsynced. Without a
     commit (an error, a crash) `target` does not change; the temp name starts with a dot and
-    ends in `.tmp`, so it never looks like `<report_id>.csv`. Its mode is what the process's
+    ends in `.tmp`, so it never looks like `<report_id>.csv`, and names its writer
+    (`writer_tag`: whoever kills a writer removes what it left). Its mode is what the process's
     umask gives a new file (0644 by default: the API may run as another user than the
     workers). An OSError names the file it failed on."""
 
@@ -78,7 +81,9 @@ class AtomicFile:
         self.path = target
         with _naming(target.parent):
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".tmp")
+            fd, tmp = tempfile.mkstemp(
+                dir=target.parent, prefix=temp_prefix(target.stem), suffix=TEMP
+            )
             os.fchmod(fd, FILE_MODE)  # mkstemp makes it 0600
         self._tmp = Path(tmp)
         self._file: BinaryIO = os.fdopen(fd, "wb")
@@ -110,6 +115,44 @@ class AtomicFile:
         if not self._file.closed:
             self._file.close()
         self._tmp.unlink(missing_ok=True)
+
+
+TEMP = ".tmp"  # the end of every temporary name
+
+
+def writer_tag(pid: int | None = None) -> str:
+    """What names a writing process (this one by default) in its temporary files: host and pid
+    (REPORTS_DIR may be shared by hosts)."""
+    return f"{socket.gethostname()}-{os.getpid() if pid is None else pid}"
+
+
+def temp_prefix(name: str) -> str:
+    """The start of a temporary name for `name` written by this process (never a report id's
+    form: it starts with a dot)."""
+    return f".{name}.{writer_tag()}."
+
+
+def remove_temps(directory: Path, writer: str) -> int:
+    """Remove the temporary files and directories that `writer` (a `writer_tag`) left in
+    `directory` (it was killed while writing); how many."""
+    removed = 0
+    for path in directory.glob(f".*.{writer}.*{TEMP}"):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+def fsync_file(path: Path) -> None:
+    """Make a file's content durable (before it is renamed into place)."""
+    with _naming(path):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def fsync_directory(directory: Path) -> None:

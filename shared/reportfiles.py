@@ -5,9 +5,10 @@ which reports have files, and removing them (housekeeping, a cancel)."""
 import shutil
 from pathlib import Path
 
+from shared import rowsindex
 from shared.csvfile import report_path
 from shared.reportids import is_report_id
-from shared.rowsindex import ROWS_DIR, index_path
+from shared.rowsindex import index_path
 
 PARTS_DIR = ".parts"
 KINDS = ("csv", "rows", "parts")
@@ -35,10 +36,11 @@ def with_files(reports_dir: Path) -> dict[str, set[str]]:
     for path in reports_dir.glob("*.csv"):
         if is_report_id(path.stem):
             found.setdefault(path.stem, set()).add("csv")
-    for kind, folder in (("rows", ROWS_DIR), ("parts", PARTS_DIR)):
-        for path in (reports_dir / folder).glob("*"):
-            if is_report_id(path.name):
-                found.setdefault(path.name, set()).add(kind)
+    for report_id in rowsindex.indexed(reports_dir):
+        found.setdefault(report_id, set()).add("rows")
+    for path in (reports_dir / PARTS_DIR).glob("*"):
+        if is_report_id(path.name):
+            found.setdefault(path.name, set()).add("parts")
     return found
 
 
@@ -46,6 +48,9 @@ def remove(reports_dir: Path, report_id: str, kinds: tuple[str, ...] = KINDS) ->
     """Remove the report's files of `kinds`; how many of those existed."""
     removed = 0
     for kind, path in paths(reports_dir, report_id).items():
+        if kind == "rows" and kind in kinds:
+            removed += rowsindex.remove(path)
+            continue
         if kind not in kinds or not path.exists():
             continue
         if path.is_dir():

@@ -1,7 +1,8 @@
 """The rows of a finished report, for browsing: an index beside its CSV, made when the report
 is assembled, read by the API a page at a time.
 
-The index of report R is a directory `REPORTS_DIR/.rows/R/` (never served itself): each CSV
+The index of report R is a directory `REPORTS_DIR/.rows/R/` (never served itself; a link to
+the version last written, see `write`): each CSV
 row's byte offset (`offsets.npy`), for each column but store_id the order of the rows sorted by
 that column (`order_<column>.npy`; by store_id they are already in order), and the report's
 summary (`summary.json`). The API maps the arrays (`numpy.load(mmap_mode="r")`): what a page
@@ -11,6 +12,7 @@ costs in memory does not grow with the report. A prefix of store_id is a contigu
 
 import csv
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -23,8 +25,15 @@ import numpy.typing as npt
 import orjson
 
 from shared import cursors
-from shared.csvfile import FILE_MODE
+from shared.csvfile import (
+    FILE_MODE,
+    TEMP,
+    fsync_directory,
+    fsync_file,
+    temp_prefix,
+)
 from shared.errors import BadInput
+from shared.reportids import is_report_id
 from shared.uptime.polls import Ints
 from shared.uptime.summary import Summary
 
@@ -45,12 +54,20 @@ def write(
     offsets: Ints | None,
     keys: npt.NDArray[np.int32] | None,
 ) -> None:
-    """Write the index of a report's rows (atomically: a directory renamed into place): the
-    byte offset of each row and where the last ends, and for each column after store_id the
-    rows' order by `keys` (rows × columns); without them (a report past MAX_ROWS rows), only
-    the summary."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    """Write the index of a report's rows: the byte offset of each row and where the last
+    ends, and for each column after store_id the rows' order by `keys` (rows × columns);
+    without them (a report past MAX_ROWS rows), only the summary.
+
+    Atomically, and safe beside a duplicate assembly of the same report: the files are written
+    and fsynced in a temporary directory, renamed to a version of their own
+    (`.<id>.<token>`), and `target` is a symbolic link to that version, replaced by a rename.
+    A reader (opening `target/…`) sees the old version or the new one, never none; the version
+    replaced is removed after (a reader that has it open keeps it). Two assemblies at once each
+    link their own and remove only what they replaced: the link never points to a removed
+    version (at worst a version nobody links is left, removed with the report's files)."""
+    rows_dir = target.parent
+    rows_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=rows_dir, prefix=temp_prefix(target.name), suffix=TEMP))
     try:
         (tmp / "summary.json").write_bytes(orjson.dumps(summary.to_json()))
         if offsets is not None and keys is not None:
@@ -59,13 +76,59 @@ def write(
                 np.save(tmp / f"order_{column}.npy", order_of(keys[:, n]))
         for path in tmp.iterdir():
             os.chmod(path, FILE_MODE)
+            fsync_file(path)
         os.chmod(tmp, FILE_MODE | 0o111)  # mkdtemp makes it 0700
-        if target.exists():  # a second assembly after a crash: replace the first
-            shutil.rmtree(target)
-        os.replace(tmp, target)
+        fsync_directory(tmp)
+        version = rows_dir / f".{target.name}.{secrets.token_hex(8)}"
+        os.rename(tmp, version)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    link = rows_dir / f"{temp_prefix(target.name)}{secrets.token_hex(8)}{TEMP}"
+    os.symlink(version.name, link)  # relative: the API may mount REPORTS_DIR elsewhere
+    replaced = _replaced(target)
+    os.replace(link, target)
+    fsync_directory(rows_dir)
+    if replaced is not None and replaced != version:
+        shutil.rmtree(replaced, ignore_errors=True)
+
+
+def _replaced(target: Path) -> Path | None:
+    """The version `target` links to now (None: no index yet). An index of an earlier format
+    (a directory itself) is renamed aside first, to be removed as a version is."""
+    if target.is_symlink():
+        return target.parent / os.readlink(target)
+    if not target.exists():
+        return None
+    aside = target.parent / f".{target.name}.{secrets.token_hex(8)}"
+    os.rename(target, aside)
+    return aside
+
+
+def remove(target: Path) -> bool:
+    """Remove a report's index: the link and every version of it; whether there was any."""
+    found = False
+    for version in target.parent.glob(f".{target.name}.*"):
+        if not version.name.endswith(TEMP):  # a writer's, removed by whoever stops it
+            shutil.rmtree(version, ignore_errors=True)
+            found = True
+    if target.is_symlink() or target.is_file():
+        target.unlink(missing_ok=True)
+        found = True
+    elif target.is_dir():  # an index of an earlier format
+        shutil.rmtree(target, ignore_errors=True)
+        found = True
+    return found
+
+
+def indexed(reports_dir: Path) -> set[str]:
+    """The reports that have an index, or a version of one left behind."""
+    found = set()
+    for path in (reports_dir / ROWS_DIR).glob("*"):
+        name = path.name[1:].split(".", 1)[0] if path.name.startswith(".") else path.name
+        if is_report_id(name) and not path.name.endswith(TEMP):
+            found.add(name)
+    return found
 
 
 def order_of(keys: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:

@@ -7,11 +7,13 @@ sleeps: a shard is held in a worker's hands by locking a table it reads (tests/s
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aio_pika
@@ -26,6 +28,7 @@ from tests.services import (
     database_outage,
     free_port,
     holding_shards,
+    log_lines,
     logged,
     until,
     until_waiting,
@@ -392,3 +395,106 @@ async def test_while_the_database_is_down_every_database_route_answers_503(
         assert (await client.get("/readyz")).status == 503
     for method, path in routes[:-1]:
         assert (await client.request(method, path)).status in (200, 404), (method, path)
+
+
+# --- CPU-bound jobs: the computing child (worker/child.py) -------------------------------------
+
+
+def logged_at(path: Path, text: str) -> datetime | None:
+    """When a message holding `text` was first logged to `path`."""
+    for line in log_lines(path):
+        if text in str(line.get("msg", "")):
+            return datetime.fromisoformat(line["ts"])
+    return None
+
+
+async def until_computing(conn: asyncpg.Connection, report_id: str) -> datetime:
+    """Wait until a shard of the report has begun (its polls read next, then computed): when."""
+
+    async def begun() -> bool:
+        return bool(
+            await conn.fetchval(
+                "SELECT count(*) FROM report_shards WHERE report_id = $1 "
+                "AND started_at IS NOT NULL",
+                uuid.UUID(report_id),
+            )
+        )
+
+    await until(begun, f"a shard of {report_id} to begin")
+    return datetime.now(UTC)
+
+
+def temporary_files(reports_dir: Path) -> list[Path]:
+    return [p for p in reports_dir.rglob(".*") if p.name.endswith(".tmp")]
+
+
+async def test_a_cpu_bound_job_past_its_time_limit_is_stopped_and_retried(farm: Farm) -> None:
+    """A shard spinning the CPU for 60 s under JOB_TIMEOUT_SECONDS=2: the attempt ends as a
+    failed one within the limit + 5 s, its child killed; the retry (no spinning) completes."""
+    await load_sample(farm.conn, farm.tmp_path)
+    await farm.worker(
+        JOB_TIMEOUT_SECONDS="2", STOREMON_TEST_BURN_SECONDS="60", STOREMON_TEST_BURN_JOBS="1"
+    )
+    report_id = await trigger(farm.client)
+    began = await until_computing(farm.conn, report_id)
+    failure = "attempt 1 of 5 failed: took longer than JOB_TIMEOUT_SECONDS=2"
+    await until(
+        lambda: asyncio.to_thread(logged, farm.log(), failure), "the job's time limit", 2 + 5
+    )
+    failed_at = logged_at(farm.log(), failure)
+    assert failed_at is not None and (failed_at - began).total_seconds() < 2 + 5
+    killed = [line["msg"] for line in log_lines(farm.log()) if "killed" in str(line.get("msg", ""))]
+    assert len(killed) == 1 and "its job was stopped" in killed[0], killed
+    pid = int(killed[0].split()[2])
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # no longer spinning beside the retry
+    assert await farm.csv(report_id) == EXPECTED  # the retry went through
+    assert not temporary_files(farm.tmp_path / "reports")
+
+
+async def test_a_long_cpu_bound_job_keeps_its_broker_connection(farm: Farm) -> None:
+    """Heartbeats every 2 s, a shard computing for 7 s: the worker's connection stays up (the
+    loop answers heartbeats while the child computes), the job completes on its first delivery."""
+    await load_sample(farm.conn, farm.tmp_path)
+    url = f"amqp://guest:guest@127.0.0.1:5672/{farm.vhost}?heartbeat=2"
+    await farm.worker(AMQP_URL=url, STOREMON_TEST_BURN_SECONDS="7", STOREMON_TEST_BURN_JOBS="1")
+    before = connections(farm.vhost)
+    report_id = await trigger(farm.client)
+    await until_computing(farm.conn, report_id)
+    assert await farm.csv(report_id) == EXPECTED
+    assert connections(farm.vhost) == before
+    for text in ("lost the broker", "returned", "attempt 1 of", "killed"):
+        assert not logged(farm.log(), text), text
+
+
+async def test_sigterm_during_a_long_cpu_bound_job_is_handled_at_once(farm: Farm) -> None:
+    """SIGTERM while the child spins for 8 s: the worker logs it at once (its loop is free),
+    finishes the shard within SHUTDOWN_GRACE and exits; the rest waits for the next worker."""
+    await load_sample(farm.conn, farm.tmp_path)
+    worker = await farm.worker(STOREMON_TEST_BURN_SECONDS="8", STOREMON_TEST_BURN_JOBS="1")
+    report_id = await trigger(farm.client)
+    await until_computing(farm.conn, report_id)
+    await asyncio.sleep(1)  # well into the spinning (not a synchronisation: a margin)
+    signalled = datetime.now(UTC)
+    worker.send_signal(signal.SIGTERM)
+    await until(
+        lambda: asyncio.to_thread(logged, farm.log(), "asked to stop"), "the worker to stop", 3
+    )
+    stopped_at = logged_at(farm.log(), "asked to stop")
+    assert stopped_at is not None and (stopped_at - signalled).total_seconds() < 1
+    assert await asyncio.to_thread(worker.wait, 30) == 0
+    exited = datetime.now(UTC)
+    assert (exited - signalled).total_seconds() > 5  # it finished the shard in hand first
+    done = await farm.conn.fetchval(
+        "SELECT count(*) FROM report_shards WHERE report_id = $1 AND done_at IS NOT NULL",
+        uuid.UUID(report_id),
+    )
+    assert done == 1
+    await farm.worker()
+    assert await farm.csv(report_id) == EXPECTED
+
+
+def connections(vhost: str) -> set[str]:
+    """The names of the broker's connections to `vhost` (client address and port)."""
+    out = rabbitmqctl("list_connections", "-p", vhost, "name", "vhost", "--formatter", "json")
+    return {c["name"] for c in json.loads(out) if c["vhost"] == vhost}

@@ -1,13 +1,15 @@
 """Configuration, the CSV file, the job message and as_of parsing."""
 
 import itertools
+import os
+import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from shared import reportparts, rowsindex
+from shared import reportfiles, reportparts, rowsindex
 from shared.config import Settings
 from shared.csvfile import HEADER, AtomicFile, csv_lines, report_path
 from shared.errors import BadInput
@@ -213,3 +215,65 @@ def test_fleet_figures_do_not_overflow() -> None:
     assert answer["business_hours"] == 23_520_000.0
     assert answer["windows"][0]["uptime_hours"] == 17_640_000.0
     assert answer["windows"][0]["downtime_hours"] == 5_880_000.0
+
+
+def _index_files(target: Path, rows: int, seed: int) -> None:
+    keys = np.random.default_rng(seed).integers(0, 100, (rows, len(HEADER) - 1), dtype=np.int32)
+    offsets = np.arange(rows + 1, dtype=np.int64) * 10
+    rowsindex.write(target, HEADER, Summary("standard"), offsets, keys)
+
+
+def test_the_rows_index_stays_whole_under_concurrent_duplicate_assemblies(
+    tmp_path: Path,
+) -> None:
+    """Two assemblies of one report writing its index at once (a timed-out one and its retry),
+    a reader meanwhile: the reader always finds a whole index, and at the end one version
+    is left, linked, and no temporary name."""
+    target = rowsindex.index_path(tmp_path, RID)
+    _index_files(target, 1000, 0)  # the first assembly's, already there
+    stop = threading.Event()
+    seen: list[str] = []
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                offsets = np.load(target / "offsets.npy")
+                order = np.load(target / "order_uptime_last_week.npy")
+                rowsindex.Index.summary(target)
+                seen.append("whole" if len(offsets) == 1001 and len(order) == 1000 else "torn")
+            except (OSError, ValueError) as e:
+                seen.append(f"{type(e).__name__}: {e}")
+
+    def assemble(seed: int) -> None:
+        for _ in range(30):
+            _index_files(target, 1000, seed)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    writers = [threading.Thread(target=assemble, args=(n,)) for n in (1, 2)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    stop.set()
+    reader.join()
+    assert seen and set(seen) == {"whole"}, sorted(set(seen))[:3]
+    assert target.is_symlink() and (target / "offsets.npy").is_file()
+    left = sorted(p.name for p in target.parent.iterdir())
+    assert not [name for name in left if name.endswith(".tmp")]
+    assert f".{RID}." in os.readlink(target) or os.readlink(target).startswith(f".{RID}.")
+    # Each assembly removes what it replaced: versions nobody links may be left by a race,
+    # never the linked one; removing the report's files takes them all.
+    assert reportfiles.with_files(tmp_path) == {RID: {"rows"}}
+    assert reportfiles.remove(tmp_path, RID) == 1
+    assert list(target.parent.iterdir()) == []
+    assert reportfiles.with_files(tmp_path) == {}
+
+
+def test_a_rows_index_of_the_earlier_form_is_replaced(tmp_path: Path) -> None:
+    target = rowsindex.index_path(tmp_path, RID)
+    target.mkdir(parents=True)  # a directory itself, as earlier versions wrote it
+    (target / "summary.json").write_text("{}")
+    _index_files(target, 3, 0)
+    assert target.is_symlink() and len(np.load(target / "offsets.npy")) == 4
+    assert [p.name for p in target.parent.iterdir() if not p.is_symlink()] == [os.readlink(target)]

@@ -6,7 +6,7 @@ worker that finds every shard done merges the parts into `<report_id>.csv` and m
 Complete. Every step may run twice (a redelivery after a crash) and still do the work once.
 """
 
-import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,19 +15,20 @@ from pathlib import Path
 import asyncpg
 import numpy as np
 
-from shared import reportfiles, reportparts, rowsindex
+from shared import reportfiles, rowsindex
 from shared.config import Settings
-from shared.csvfile import HEADER, PERIOD_HEADER, AtomicFile, csv_lines, report_path
+from shared.csvfile import HEADER, PERIOD_HEADER
 from shared.db import polls, reports, shards, stores
 from shared.db.shards import Shard
 from shared.instants import to_us
 from shared.messages import AnyJob, Compaction, Job
-from shared.pollchunks import STORE_BLOCK, across_days, merge
+from shared.pollchunks import STORE_BLOCK
 from shared.reportfiles import part_path
-from shared.uptime.compute import Standard, standard_figures
 from shared.uptime.hours import StoreHours
-from shared.uptime.periods import Periods, days_read, period_figures
+from shared.uptime.periods import days_read
 from shared.uptime.polls import Polls
+from worker import compute
+from worker.child import Child
 from worker.hours_cache import HoursCache
 
 log = logging.getLogger(__name__)
@@ -43,12 +44,24 @@ class UnknownReport(Exception):
 
 @dataclass(frozen=True)
 class JobContext:
-    """What a job needs: the database, the settings, and a way to publish more jobs."""
+    """What a job needs: the database, the settings, a way to publish more jobs, and the
+    child process that computes (started on first use unless the worker passes its own)."""
 
     pool: asyncpg.Pool
     settings: Settings
     publish: Callable[[AnyJob], Awaitable[None]]
     hours: HoursCache = field(default_factory=HoursCache)
+    child: Child = field(default_factory=Child)
+    burns: list[int] = field(default_factory=lambda: [0])  # shards burnt (the test hook)
+
+    def burn_seconds(self) -> float:
+        """The test hook: CPU seconds the next shard spends first (STOREMON_TEST_BURN_SECONDS,
+        for the first STOREMON_TEST_BURN_JOBS shards this worker computes; 0: none)."""
+        limit = self.settings.test_burn_jobs
+        if self.settings.test_burn_seconds <= 0 or (limit and self.burns[0] >= limit):
+            return 0.0
+        self.burns[0] += 1
+        return self.settings.test_burn_seconds
 
 
 async def run_job(ctx: JobContext, job: AnyJob) -> bool:
@@ -113,25 +126,52 @@ async def _run_shard(ctx: JobContext, report_id: str, number: int) -> bool:
             shard = Shard(report_id, number, row["lo"], row["hi"])
             await shards.begin(conn, shard)
             path = part_path(ctx.settings.reports_dir, report_id, number)
-            figures, names = await _compute(ctx, conn, report, shard)
-            rows = await asyncio.to_thread(
-                reportparts.write, path, figures.table(), names, figures.summary()
+            rows = await ctx.child.call(
+                compute.shard_part,
+                await _read(ctx, conn, report, shard),
+                path,
+                ctx.burn_seconds(),
+                writes_in=[path.parent],
             )
-            await shards.finish(conn, shard, rows)
+            async with conn.transaction():  # a cancel meanwhile waits for this, or we for it
+                status = await reports.lock_status(conn, report_id)
+                if status == "Running":
+                    await shards.finish(conn, shard, rows)
+            if status != "Running":  # cancelled (or failed) while computing: the part is moot
+                _discard(ctx, report_id, status, path)
+                log.info(
+                    "report %s shard %d: report %s meanwhile, part removed",
+                    report_id,
+                    number,
+                    status,
+                )
+                return False
             log.info("report %s shard %d: %d rows", report_id, number, rows)
     return await _assemble(ctx, report_id)
 
 
-async def _compute(
+def _discard(ctx: JobContext, report_id: str, status: str | None, part: Path) -> None:
+    """Remove a part written for a report that is no longer Running: a Cancelled report's
+    parts all (as assembly would), else this one."""
+    if status == "Cancelled":
+        reportfiles.remove(ctx.settings.reports_dir, report_id, ("parts",))
+        return
+    part.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # other shards' parts are there: housekeeping's
+        part.parent.rmdir()
+
+
+async def _read(
     ctx: JobContext, conn: asyncpg.Connection, report: reports.Report, shard: Shard
-) -> tuple[Standard | Periods, list[str]]:
-    """The figures of the shard's stores, in store_id order, from one repeatable-read
-    snapshot; those stores' ids."""
+) -> compute.ShardInput:
+    """What computing the shard's stores needs, read from one repeatable-read snapshot: the
+    stores' ids in store_id order, their hours, their polls as stored."""
     as_of = report["as_of"]
     periods = reports.periods_of(report)
     names: list[str] = []
     hours = NO_STORES
-    span = Polls.empty()
+    days: list[list[Polls]] = []
+    rank_of_key = np.empty(0, np.int64)
     if as_of is not None:  # else there were no polls at all when it was requested: no rows
         first, last = days_read(as_of, periods)
         async with conn.transaction(isolation="repeatable_read", readonly=True):
@@ -149,26 +189,8 @@ async def _compute(
                     report["timezones_snapshot"],
                 )
                 days = await polls.read_keys(conn, keys, first, last)
-                span = across_days([merge(chunks) for chunks in days], rank_of_key, shard.lo)
     as_of_us = 0 if as_of is None else to_us(as_of)
-    if periods is None:
-        return standard_figures(as_of_us, hours, span), names
-    return period_figures(as_of_us, hours, span, periods), names
-
-
-def _merge(reports_dir: Path, report_id: str, header: Sequence[str], parts: list[Path]) -> int:
-    """The report's CSV from its parts, then the index of its rows and its summary; rows."""
-    kind = "standard" if header == HEADER else "period"
-    head = csv_lines([header])
-    with AtomicFile(report_path(reports_dir, report_id)) as csv:
-        csv.write(head)
-        done = reportparts.assemble(parts, csv, rowsindex.MAX_ROWS, kind)
-        csv.commit()
-    offsets = None if done.offsets is None else done.offsets + len(head)
-    rowsindex.write(
-        rowsindex.index_path(reports_dir, report_id), header, done.summary, offsets, done.keys
-    )
-    return done.rows
+    return compute.ShardInput(as_of_us, periods, names, hours, days, rank_of_key, shard.lo)
 
 
 async def _assemble(ctx: JobContext, report_id: str) -> bool:
@@ -196,8 +218,14 @@ async def _assemble(ctx: JobContext, report_id: str) -> bool:
             await shards.redo(conn, report_id, lost)
         else:
             header = HEADER if reports.periods_of(report) is None else PERIOD_HEADER
-            rows = await asyncio.to_thread(
-                _merge, ctx.settings.reports_dir, report_id, header, parts
+            reports_dir = ctx.settings.reports_dir
+            rows = await ctx.child.call(
+                compute.assemble,
+                reports_dir,
+                report_id,
+                header,
+                parts,
+                writes_in=[reports_dir, rowsindex.index_path(reports_dir, report_id).parent],
             )
             await reports.complete(conn, report_id, rows)
     if lost:  # published once the shards show as not done

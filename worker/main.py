@@ -15,6 +15,7 @@ from shared.csvfile import require_reports_dir
 from shared.db.connections import create_pool
 from shared.messages import AnyJob, Session, open_session, publish_job
 from worker import housekeeping, metrics
+from worker.child import Child
 from worker.delivery import Delivery
 from worker.job import JobContext
 
@@ -32,9 +33,15 @@ class Worker:
         self.outcomes: dict[str, int] = {}
         self._stop = asyncio.Event()
         self._current: asyncio.Task[None] | None = None
+        self.child = Child()  # computes the jobs, beside this loop
 
     def stop(self) -> None:
         """Stop taking jobs; the one in hand finishes first (or is handed back after a grace)."""
+        if not self._stop.is_set():
+            busy = (
+                "" if self._current is None else f", the job in hand within {SHUTDOWN_GRACE:.0f} s"
+            )
+            log.info("asked to stop: stopping%s", busy)
         self._stop.set()
 
     async def run(self, ready: asyncio.Event | None = None) -> None:
@@ -42,6 +49,8 @@ class Worker:
         PostgreSQL or RabbitMQ to come up ends at once on stop()."""
         require_reports_dir(self.settings.reports_dir)
         async with contextlib.AsyncExitStack() as stack:
+            self.child.start()  # it imports NumPy while the worker connects
+            stack.callback(self.child.close)
             pool = await keep_trying(
                 "PostgreSQL",
                 lambda: create_pool(self.settings.database_url, min_size=1, max_size=3),
@@ -115,7 +124,9 @@ class _Consumer:
     async def start(self, session: Session) -> None:
         """Consume the job queue of `session` (the last step of opening it)."""
         self._session = session
-        context = JobContext(self._pool, self._worker.settings, self.publish)
+        context = JobContext(
+            self._pool, self._worker.settings, self.publish, child=self._worker.child
+        )
         delivery = Delivery(context, session.channel, self._stop)
 
         async def on_message(message: AbstractIncomingMessage) -> None:
