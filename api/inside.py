@@ -33,19 +33,19 @@ async def _complete(request: web.Request) -> reports.Report | web.Response:
     report = await find_report(request, report_id)
     if report is None:
         return not_found(report_id)
-    if report["status"] != "Complete":
+    if report.status != "Complete":
         return json_response(views.status_json(report), 409)
     return report
 
 
 def _index(request: web.Request, report: reports.Report) -> rowsindex.Index | web.Response:
-    report_id = str(report["id"])
+    report_id = report.id
     reports_dir = request.app[SETTINGS].reports_dir
     directory = rowsindex.index_path(reports_dir, report_id)
-    header = HEADER if reports.periods_of(report) is None else PERIOD_HEADER
+    header = HEADER if report.periods is None else PERIOD_HEADER
     if not (directory / "offsets.npy").is_file():
         error = (
-            f"report {report_id} has {report['rows']:,} rows, more than can be browsed "
+            f"report {report_id} has {report.rows:,} rows, more than can be browsed "
             f"({rowsindex.MAX_ROWS:,}): download its CSV"
         )
         return json_response({"error": error}, 409)
@@ -57,9 +57,9 @@ async def summary(request: web.Request) -> web.Response:
     report = await _complete(request)
     if isinstance(report, web.Response):
         return report
-    directory = rowsindex.index_path(request.app[SETTINGS].reports_dir, str(report["id"]))
+    directory = rowsindex.index_path(request.app[SETTINGS].reports_dir, report.id)
     found = rowsindex.Index.summary(directory).answer()
-    return json_response({"report_id": str(report["id"]), **found})
+    return json_response({"report_id": report.id, **found})
 
 
 @routes.get("/reports/{report_id}/rows")
@@ -76,7 +76,7 @@ async def rows(request: web.Request) -> web.Response:
     page = index.page(sort or index.header[0], order, q, limit, _one(query, "cursor", "") or None)
     return json_response(
         {
-            "report_id": str(report["id"]),
+            "report_id": report.id,
             "rows_total": page.matching,  # with q, the rows it lets through
             "sort": sort or index.header[0],
             "order": order,
@@ -108,11 +108,11 @@ async def store(request: web.Request) -> web.Response:
         return index
     found = index.rows_of(store_id)
     if not found:
-        error = f"store {store_id[:80]!r} has no row in report {report['id']}"
+        error = f"store {store_id[:80]!r} has no row in report {report.id}"
         return json_response({"error": error, "status": "Not Found"}, 404)
     explained = await read(request, lambda conn: _explain(conn, report, store_id))
-    body = {"report_id": str(report["id"]), "store_id": store_id, **explained}
-    if reports.periods_of(report) is None:
+    body = {"report_id": report.id, "store_id": store_id, **explained}
+    if report.periods is None:
         body["row"] = found[0]
     else:
         body["rows"] = found
@@ -123,13 +123,14 @@ async def _explain(
     conn: asyncpg.Connection, report: reports.Report, store_id: str
 ) -> dict[str, Any]:
     """The store's explanation, from its polls and the report's snapshots, in one snapshot."""
-    as_of, periods = report["as_of"], reports.periods_of(report)
+    as_of, periods = report.as_of, report.periods
+    assert as_of is not None  # it has a row: there were polls
     first, last = days_read(as_of, periods)
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         key = await stores.key(conn, store_id)
         assert key is not None  # it has a row
         meta = await snapshots.store_meta(
-            conn, store_id, report["hours_snapshot"], report["timezones_snapshot"]
+            conn, store_id, report.hours_snapshot, report.timezones_snapshot
         )
         days = await polls.read(conn, key, key + 1, first, last)
     mine = across_days([merge(chunks) for chunks in days], np.zeros(1, np.int64), key)

@@ -36,7 +36,7 @@ async def trigger_report(request: web.Request) -> web.Response:
     if not request.app[BROKER].ready:  # refuse before recording anything
         raise Unavailable("message broker unavailable: no report was created")
     report, new = await write(request, lambda conn: _record(conn, asked, key))
-    report_id = str(report["id"])
+    report_id = report.id
     REPORT_ID.set(report_id)
     if not new:  # the same key and request again: the first report, nothing created
         return _status_response(report, 200)
@@ -78,7 +78,7 @@ async def _record(
             return first, False
         report = await reports.create(conn, asked)
         if key is not None:
-            await idempotency.attach(conn, key, str(report["id"]))
+            await idempotency.attach(conn, key, report.id)
         return report, True
 
 
@@ -121,7 +121,7 @@ async def get_report(request: web.Request) -> web.StreamResponse:
 def _status_response(report: reports.Report, status: int) -> web.Response:
     """The report's status JSON; a Running one says when to ask again."""
     response = json_response(views.status_json(report), status)
-    if report["status"] == "Running":
+    if report.status == "Running":
         response.headers["Retry-After"] = RETRY_AFTER
     return response
 
@@ -129,9 +129,9 @@ def _status_response(report: reports.Report, status: int) -> web.Response:
 def _csv_or_status(request: web.Request, report: reports.Report) -> web.StreamResponse:
     """The CSV of a Complete report; the status JSON of another: 202 while it is Running,
     410 once Expired (its file is gone), 409 otherwise (Failed, Cancelled)."""
-    if report["status"] == "Complete":
-        return _csv_file(request, str(report["id"]))
-    return _status_response(report, {"Running": 202, "Expired": 410}.get(report["status"], 409))
+    if report.status == "Complete":
+        return _csv_file(request, report.id)
+    return _status_response(report, {"Running": 202, "Expired": 410}.get(report.status, 409))
 
 
 @routes.post("/reports/{report_id}/cancel")
@@ -151,7 +151,7 @@ async def cancel(request: web.Request) -> web.Response:
         # (parts are the workers' and housekeeping's to remove: one may be writing one).
         reportfiles.remove(request.app[SETTINGS].reports_dir, report_id, ("csv", "rows"))
         return _status_response(report, 202)
-    return _status_response(report, 200 if report["status"] == "Cancelled" else 409)
+    return _status_response(report, 200 if report.status == "Cancelled" else 409)
 
 
 @routes.get("/reports/{filename:.*}")
@@ -230,8 +230,8 @@ _LIST_FIELDS: dict[str, cursors.Types] = {"t": str, "i": str, "s": (str, type(No
 
 
 def _list_cursor(last: reports.Report, status: str | None) -> str:
-    at = last["requested_at"].isoformat()
-    return cursors.encode("reports", {"t": at, "i": str(last["id"]), "s": status})
+    at = last.requested_at.isoformat()
+    return cursors.encode("reports", {"t": at, "i": last.id, "s": status})
 
 
 def _list_position(cursor: str, status: str | None) -> tuple[datetime, uuid.UUID]:

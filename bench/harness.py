@@ -283,10 +283,10 @@ async def _report(
     while True:
         report = await reports.get(conn, report_id)
         assert report is not None
-        if report["status"] == "Complete":
-            return report_id, (report["finished_at"] - report["requested_at"]).total_seconds()
-        if report["status"] != "Running":
-            raise RuntimeError(f"report {report['status']}: {report['error']}")
+        if report.status == "Complete" and report.finished_at is not None:
+            return report_id, (report.finished_at - report.requested_at).total_seconds()
+        if report.status != "Running":
+            raise RuntimeError(f"report {report.status}: {report.error}")
         await asyncio.sleep(0.005)
 
 

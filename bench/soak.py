@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import base64
 import contextlib
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -1027,9 +1028,9 @@ _VARIABLE = re.compile(r"[0-9a-f]{8}-[0-9a-f-]{27}|\d+(\.\d+)?")
 
 def _outcome(report: Report) -> dict[str, Any]:
     """What the checks read of a report: its id as text, and seconds from trigger to end."""
-    finished = report["finished_at"]
-    seconds = None if finished is None else (finished - report["requested_at"]).total_seconds()
-    return {**dict(report), "id": str(report["id"]), "seconds": seconds}
+    finished = report.finished_at
+    seconds = None if finished is None else (finished - report.requested_at).total_seconds()
+    return {**dataclasses.asdict(report), "seconds": seconds}
 
 
 def _shape(message: str) -> str:

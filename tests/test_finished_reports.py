@@ -202,8 +202,8 @@ async def test_finished_reports_shard_rows_are_pruned_and_nothing_shown_changes(
     async def planned() -> tuple[str, list[AnyJob]]:
         report = await reports.create(conn, ReportRequest(as_of=parse_as_of(AS_OF)))
         published.clear()
-        assert not await run_job(context, Job(str(report["id"])))
-        return str(report["id"]), list(published)
+        assert not await run_job(context, Job(report.id))
+        return report.id, list(published)
 
     pool = await create_pool(settings.database_url, min_size=1, max_size=2)
     try:
@@ -244,7 +244,7 @@ async def test_finished_reports_shard_rows_are_pruned_and_nothing_shown_changes(
         assert (await housekeeping_pass(settings))["shard_rows_pruned"] == 0  # done once
         for report_id, shards_done in ((complete, n), (cancelled, 1)):
             report = await reports.get(conn, report_id)
-            assert report is not None and report["shards_done"] == shards_done
+            assert report is not None and report.shards_done == shards_done
 
         for i in ids:  # every status reads as before, the listing too
             assert await (await client.get(f"/get_report/{i}")).json() == before[i]

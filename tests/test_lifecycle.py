@@ -341,7 +341,7 @@ async def test_a_done_shard_whose_part_is_gone_is_computed_again(
     try:
         context = JobContext(pool, one_store_shards, publish)
         report = await reports.create(conn, ReportRequest(as_of=parse_as_of(AS_OF)))
-        report_id = str(report["id"])
+        report_id = report.id
         assert not await run_job(context, Job(report_id))  # the plan
         shards = list(published)
         assert len(shards) > 1 and all(
@@ -355,12 +355,12 @@ async def test_a_done_shard_whose_part_is_gone_is_computed_again(
         assert not await run_job(context, shards[-1])  # the last: shard 0 is to be redone
         assert published == [Job(report_id, 0)]
         report = await reports.get(conn, report_id)
-        assert report is not None and report["shards_done"] == len(shards) - 1
+        assert report is not None and report.shards_done == len(shards) - 1
         assert await run_job(context, Job(report_id, 0))  # now it completes
     finally:
         await pool.close()
     report = await reports.get(conn, report_id)
-    assert report is not None and report["status"] == "Complete"
+    assert report is not None and report.status == "Complete"
     csv = report_path(settings.reports_dir, report_id).read_text()
     assert csv == EXPECTED
     assert not reportfiles.parts_dir(settings.reports_dir, report_id).exists()

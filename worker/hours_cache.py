@@ -19,7 +19,7 @@ ENTRIES = 40  # shards kept (about 1 MB each): a 10× data set's 35 shards
 class HoursCache:
     def __init__(self, entries: int = ENTRIES) -> None:
         self._entries = entries
-        self._kept: OrderedDict[tuple[int, int, bytes], StoreHours] = OrderedDict()
+        self._kept: OrderedDict[tuple[int | None, int | None, bytes], StoreHours] = OrderedDict()
 
     async def get(
         self,
@@ -27,8 +27,8 @@ class HoursCache:
         keys: npt.NDArray[np.int64],
         rank_of_key: npt.NDArray[np.int64],
         lo: int,
-        hours_snapshot: int,
-        zones_snapshot: int,
+        hours_snapshot: int | None,
+        zones_snapshot: int | None,
     ) -> StoreHours:
         """`snapshots.store_hours`, read once per snapshots and set of stores (the ranks
         follow from the set: store_id order)."""

@@ -102,9 +102,9 @@ async def _stalls(
 ) -> dict[str, int]:
     done = {"stalls_replanned": 0, "stalls_failed": 0}
     for report in await reports.running(conn):
-        if now - report["moved_at"] < timedelta(seconds=seconds):
+        if report.moved_at is None or now - report.moved_at < timedelta(seconds=seconds):
             continue
-        report_id = str(report["id"])
+        report_id = report.id
         stalls = await reports.stalled(conn, report_id)
         if stalls >= MAX_STALLS:
             error = f"stalled {stalls} times (no progress for {seconds:g} s): its jobs were lost"
@@ -124,8 +124,8 @@ async def _old_polls(conn: asyncpg.Connection, days: float) -> int:
         return 0
     cutoff = (latest - timedelta(days=days)).date()
     for report in await reports.running(conn):
-        if report["as_of"] is not None:
-            cutoff = min(cutoff, days_read(report["as_of"], reports.periods_of(report))[0])
+        if report.as_of is not None:
+            cutoff = min(cutoff, days_read(report.as_of, report.periods)[0])
     return await polls.drop_before(conn, cutoff)
 
 

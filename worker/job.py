@@ -96,11 +96,11 @@ async def _shards(conn: asyncpg.Connection, report: reports.Report, size: int) -
     """The report's shards not done yet, made on the first call (later calls, after a
     redelivery, find them). Shards are ranges of store keys none straddling two blocks; a
     long period report's hold fewer stores, so that a shard's polls still fit in memory."""
-    report_id = str(report["id"])
+    report_id = report.id
     async with conn.transaction():
         await reports.lock_status(conn, report_id)
         if not await shards.count(conn, report_id):
-            periods = reports.periods_of(report)
+            periods = report.periods
             if periods is not None:
                 size = min(size, max(1, SHARD_STORE_DAYS // (periods.dates + 1)))
             only = await reports.store_ids(conn, report_id)
@@ -120,7 +120,7 @@ async def _run_shard(ctx: JobContext, report_id: str, number: int) -> bool:
         row = await shards.get(conn, report_id, number)
         if report is None or row is None:
             raise UnknownReport(f"{report_id} shard {number}")
-        if report["status"] != "Running":
+        if report.status != "Running":
             return False
         if row["done_at"] is None:
             shard = Shard(report_id, number, row["lo"], row["hi"])
@@ -166,8 +166,8 @@ async def _read(
 ) -> compute.ShardInput:
     """What computing the shard's stores needs, read from one repeatable-read snapshot: the
     stores' ids in store_id order, their hours, their polls as stored."""
-    as_of = report["as_of"]
-    periods = reports.periods_of(report)
+    as_of = report.as_of
+    periods = report.periods
     names: list[str] = []
     hours = NO_STORES
     days: list[list[Polls]] = []
@@ -185,8 +185,8 @@ async def _read(
                     keys,
                     rank_of_key,
                     shard.lo,
-                    report["hours_snapshot"],
-                    report["timezones_snapshot"],
+                    report.hours_snapshot,
+                    report.timezones_snapshot,
                 )
                 days = await polls.read_keys(conn, keys, first, last)
     as_of_us = 0 if as_of is None else to_us(as_of)
@@ -209,7 +209,7 @@ async def _assemble(ctx: JobContext, report_id: str) -> bool:
             return False
         report = await reports.get(conn, report_id)
         assert report is not None
-        if report["shards_total"] is None or report["shards_done"] < report["shards_total"]:
+        if report.shards_total is None or report.shards_done < report.shards_total:
             return False
         numbers = await shards.numbers(conn, report_id)
         parts = [part_path(ctx.settings.reports_dir, report_id, n) for n in numbers]
@@ -217,7 +217,7 @@ async def _assemble(ctx: JobContext, report_id: str) -> bool:
         if lost:
             await shards.redo(conn, report_id, lost)
         else:
-            header = HEADER if reports.periods_of(report) is None else PERIOD_HEADER
+            header = HEADER if report.periods is None else PERIOD_HEADER
             reports_dir = ctx.settings.reports_dir
             rows = await ctx.child.call(
                 compute.assemble,

@@ -1,8 +1,8 @@
 """The reports table: a report's lifecycle from request to Complete or Failed."""
 
 import uuid
-from datetime import datetime
-from typing import TypeAlias, cast
+from dataclasses import dataclass, fields
+from datetime import date, datetime
 
 import asyncpg
 
@@ -13,7 +13,45 @@ from shared.metrics import REPORT_BUCKETS, count_outcomes, histogram, observe
 from shared.requests import ReportRequest
 from shared.uptime.periods import Range
 
-Report: TypeAlias = asyncpg.Record
+
+@dataclass(frozen=True)
+class Report:
+    """A row of the reports table, as every statement here answers it."""
+
+    id: str
+    status: str
+    as_of: datetime | None  # None: no poll at all when it was requested
+    hours_snapshot: int | None
+    timezones_snapshot: int | None
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    shards_total: int | None
+    rows: int | None
+    error: str | None
+    date_from: date | None  # a period report's range (None: the standard report)
+    date_to: date | None
+    period: str | None
+    stalls: int
+    expired_from: str | None  # an Expired report: how it had ended
+    store_count: int | None = None  # how many store_ids it was asked for (None: every store)
+    shards_done: int = 0
+    moved_at: datetime | None = None  # `running` only: when it last made progress
+
+    @classmethod
+    def of(cls, row: asyncpg.Record) -> "Report":
+        """The report of a row holding at least the table's columns."""
+        found = {f.name: row[f.name] for f in fields(cls) if f.name in row}
+        return cls(**(found | {"id": str(row["id"])}))
+
+    @property
+    def periods(self) -> Range | None:
+        """The range of a period report (None: the standard report)."""
+        if self.date_from is None or self.date_to is None or self.period is None:
+            return None
+        return Range(self.date_from, self.date_to, self.period)
+
+
 # Every column but the store ids (up to 10,000): their count instead.
 _COLUMNS = (
     "r.id, r.status, r.as_of, r.hours_snapshot, r.timezones_snapshot, r.requested_at,"
@@ -44,14 +82,7 @@ async def create(conn: asyncpg.Connection, request: ReportRequest) -> Report:
         None if request.store_ids is None else list(request.store_ids),
     )
     assert row is not None
-    return cast(Report, row)
-
-
-def periods_of(report: Report) -> Range | None:
-    """The range of a period report (None: the standard report)."""
-    if report["date_from"] is None:
-        return None
-    return Range(report["date_from"], report["date_to"], report["period"])
+    return Report.of(row)
 
 
 async def store_ids(conn: asyncpg.Connection, report_id: str) -> list[str] | None:
@@ -63,13 +94,8 @@ async def store_ids(conn: asyncpg.Connection, report_id: str) -> list[str] | Non
 
 
 async def get(conn: asyncpg.Connection, report_id: str) -> Report | None:
-    return cast(
-        Report | None,
-        await conn.fetchrow(
-            f"{_SELECT} WHERE r.id = $1",
-            uuid.UUID(report_id),
-        ),
-    )
+    row = await conn.fetchrow(f"{_SELECT} WHERE r.id = $1", uuid.UUID(report_id))
+    return None if row is None else Report.of(row)
 
 
 STATUSES = ("Running", "Complete", "Failed", "Cancelled", "Expired")
@@ -83,18 +109,16 @@ async def listing(
 ) -> list[Report]:
     """Reports newest first (by requested_at, then id), in the row shape of `get`: those of
     `status` if given, those after `before` (the last of the previous page) if given."""
-    return cast(
-        list[Report],
-        await conn.fetch(
-            f"{_SELECT} WHERE ($2::text IS NULL OR r.status = $2)"
-            " AND ($3::timestamptz IS NULL OR (r.requested_at, r.id) < ($3, $4))"
-            " ORDER BY r.requested_at DESC, r.id DESC LIMIT $1",
-            limit,
-            status,
-            None if before is None else before[0],
-            None if before is None else before[1],
-        ),
+    rows = await conn.fetch(
+        f"{_SELECT} WHERE ($2::text IS NULL OR r.status = $2)"
+        " AND ($3::timestamptz IS NULL OR (r.requested_at, r.id) < ($3, $4))"
+        " ORDER BY r.requested_at DESC, r.id DESC LIMIT $1",
+        limit,
+        status,
+        None if before is None else before[0],
+        None if before is None else before[1],
     )
+    return [Report.of(row) for row in rows]
 
 
 async def cancel(conn: asyncpg.Connection, report_id: str) -> bool:
@@ -132,14 +156,12 @@ async def statuses(conn: asyncpg.Connection, report_ids: list[str]) -> dict[str,
 async def running(conn: asyncpg.Connection) -> list[Report]:
     """Every Running report, with when it last made progress (`moved_at`): its request, its
     start, a shard's start or end, or its last stall."""
-    return cast(
-        list[Report],
-        await conn.fetch(
-            f"SELECT {_COLUMNS}, greatest(r.requested_at, r.started_at, r.stalled_at,"
-            " (SELECT max(greatest(s.started_at, s.done_at)) FROM report_shards s"
-            "  WHERE s.report_id = r.id)) AS moved_at FROM reports r WHERE r.status = 'Running'"
-        ),
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS}, greatest(r.requested_at, r.started_at, r.stalled_at,"
+        " (SELECT max(greatest(s.started_at, s.done_at)) FROM report_shards s"
+        "  WHERE s.report_id = r.id)) AS moved_at FROM reports r WHERE r.status = 'Running'"
     )
+    return [Report.of(row) for row in rows]
 
 
 async def stalled(conn: asyncpg.Connection, report_id: str) -> int:
@@ -154,14 +176,12 @@ async def stalled(conn: asyncpg.Connection, report_id: str) -> int:
 
 async def start(conn: asyncpg.Connection, report_id: str) -> Report | None:
     """Mark a Running report as started; None when it is unknown or already finished."""
-    return cast(
-        Report | None,
-        await conn.fetchrow(
-            "UPDATE reports SET started_at = coalesce(started_at, now()) "
-            "WHERE id = $1 AND status = 'Running' RETURNING *",
-            uuid.UUID(report_id),
-        ),
+    row = await conn.fetchrow(
+        "UPDATE reports SET started_at = coalesce(started_at, now()) "
+        "WHERE id = $1 AND status = 'Running' RETURNING *",
+        uuid.UUID(report_id),
     )
+    return None if row is None else Report.of(row)
 
 
 async def lock_status(conn: asyncpg.Connection, report_id: str) -> str | None:

@@ -64,8 +64,8 @@ async def store_hours(
     keys: npt.NDArray[np.int64],
     rank_of_key: npt.NDArray[np.int64],
     lo: int,
-    hours_snapshot: int,
-    zones_snapshot: int,
+    hours_snapshot: int | None,
+    zones_snapshot: int | None,
 ) -> StoreHours:
     """The business hours of the stores of `keys` (and of no other store) in the given
     snapshots, each store at its rank (`rank_of_key[key − lo]`)."""
@@ -93,7 +93,7 @@ async def store_hours(
 
 
 async def store_meta(
-    conn: asyncpg.Connection, store_id: str, hours_snapshot: int, zones_snapshot: int
+    conn: asyncpg.Connection, store_id: str, hours_snapshot: int | None, zones_snapshot: int | None
 ) -> StoreMeta:
     """One store's zone (None: none given) and business-hours rows in the given snapshots."""
     zone = await conn.fetchval(
