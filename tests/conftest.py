@@ -9,7 +9,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import asyncpg
 import pytest
@@ -21,7 +21,10 @@ from shared.db import schema
 from tests.services import purge_jobs, until
 from worker.main import Worker
 
+# The server the tests use (scripts/pg18.sh starts a PostgreSQL 18 one for `make test-pg18`).
 PG_URL = os.environ.get("TEST_DATABASE_SERVER", "postgresql://postgres@127.0.0.1:5432")
+PG_HOST = urlsplit(PG_URL).hostname or "127.0.0.1"
+PG_PORT = urlsplit(PG_URL).port or 5432
 AMQP_SERVER = os.environ.get("TEST_AMQP_SERVER", "amqp://guest:guest@127.0.0.1:5672")
 RUN_ID = uuid.uuid4().hex[:10]
 STOREMON = Path(sys.executable).with_name("storemon")
@@ -44,7 +47,7 @@ def _require(host: str, port: int, what: str) -> None:
 
 @pytest.fixture(scope="session")
 async def database_url() -> AsyncIterator[str]:
-    _require("127.0.0.1", 5432, "PostgreSQL")
+    _require(PG_HOST, PG_PORT, "PostgreSQL")
     url = f"{PG_URL}/storemon_test_{RUN_ID}"
     await schema.migrate(url)
     yield url

@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from shared.db import schema
-from tests.conftest import STOREMON
+from tests.conftest import PG_PORT, STOREMON
 from tests.services import free_port, logged, until
 
 EXIT_WITHIN = 5.0  # seconds from SIGTERM to exit
@@ -86,7 +86,7 @@ async def _pipe(
 
 
 @contextlib.asynccontextmanager
-async def proxy(port: int, upstream: int = 5432) -> AsyncIterator[asyncio.Event]:
+async def proxy(port: int, upstream: int = PG_PORT) -> AsyncIterator[asyncio.Event]:
     """127.0.0.1:`port` forwards to 127.0.0.1:`upstream` while the block runs, as long as the
     event it yields is set (clear it to freeze every connection, as a hung service does)."""
     pipes: set[asyncio.Task[None]] = set()
@@ -114,7 +114,7 @@ async def proxy(port: int, upstream: int = 5432) -> AsyncIterator[asyncio.Event]
 
 
 def proxy_to_postgres(port: int) -> contextlib.AbstractAsyncContextManager[asyncio.Event]:
-    return proxy(port, 5432)
+    return proxy(port, PG_PORT)
 
 
 @pytest.mark.parametrize(
@@ -132,7 +132,7 @@ async def test_sigterm_ends_a_process_whose_service_hangs_after_it_connected(
     log = tmp_path / f"{command}.log"
     port = free_port()
     env = {"DATABASE_URL": database_url, "AMQP_URL": amqp_url, "REPORTS_DIR": str(tmp_path)}
-    key, upstream = ("AMQP_URL", 5672) if what == "RabbitMQ" else ("DATABASE_URL", 5432)
+    key, upstream = ("AMQP_URL", 5672) if what == "RabbitMQ" else ("DATABASE_URL", PG_PORT)
     env[key] = env[key].replace(f"127.0.0.1:{upstream}", f"127.0.0.1:{port}")
     assert env[key].count(str(port)) == 1
     async with proxy(port, upstream) as flowing:
@@ -158,7 +158,7 @@ async def test_the_api_starts_without_postgresql_and_serves_once_it_answers(
 ) -> None:
     log = tmp_path / "api.log"
     db_port, api_port = free_port(), free_port()  # nothing listens on db_port yet
-    through_proxy = database_url.replace("127.0.0.1:5432", f"127.0.0.1:{db_port}")
+    through_proxy = database_url.replace(f"127.0.0.1:{PG_PORT}", f"127.0.0.1:{db_port}")
     assert through_proxy != database_url
     process = start(
         "api",
@@ -217,7 +217,7 @@ async def test_the_api_started_without_postgresql_stops_on_an_old_schema(
         process = start(
             "api",
             log,
-            DATABASE_URL=old.replace("127.0.0.1:5432", f"127.0.0.1:{db_port}"),
+            DATABASE_URL=old.replace(f"127.0.0.1:{PG_PORT}", f"127.0.0.1:{db_port}"),
             AMQP_URL=amqp_url,
             REPORTS_DIR=str(tmp_path),
         )
