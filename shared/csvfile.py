@@ -147,18 +147,18 @@ def remove_temps(directory: Path, writer: str) -> int:
 
 def fsync_file(path: Path) -> None:
     """Make a file's content durable (before it is renamed into place)."""
-    with _naming(path):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    _fsync(path)
 
 
 def fsync_directory(directory: Path) -> None:
     """Make a rename or removal in `directory` durable."""
-    with _naming(directory):
-        fd = os.open(directory, os.O_RDONLY)
+    _fsync(directory)
+
+
+def _fsync(path: Path) -> None:
+    """fsync a file or a directory, opened read-only (which both allow)."""
+    with _naming(path):
+        fd = os.open(path, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:
