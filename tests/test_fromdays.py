@@ -5,13 +5,14 @@ summary, each store's totals — the same, to the tick, on the reference's rando
 and period cases, with all figures known, some missing, and some stale (computed before part
 of the polls were stored)."""
 
+import itertools
 import random
 from collections.abc import Callable
 
 import numpy as np
 import pytest
 
-from shared.instants import to_us
+from shared.instants import US_PER_DAY, to_us
 from shared.uptime.compute import plain_batch, standard_figures
 from shared.uptime.daily import DailyFigures, daily_figures
 from shared.uptime.fromdays import (
@@ -27,7 +28,7 @@ from shared.uptime.fromdays import (
 )
 from shared.uptime.hours import StoreHours
 from shared.uptime.periods import Periods, Range, period_figures
-from shared.uptime.polls import Bools, Polls
+from shared.uptime.polls import Polls
 from tests.test_report_reference import random_case, random_period_case
 
 Scenario = Callable[[random.Random, Polls], tuple[Polls, Polls, float]]
@@ -81,14 +82,14 @@ def via_figures(
     chosen = plan(axis, cells, figures, known)
     bounds = np.linspace(0, n, groups + 1).astype(int)
     parts = []
-    for first, last in zip(bounds[:-1], bounds[1:], strict=True):
+    for first, last in itertools.pairwise(bounds):
         day, store = days_to_read(chosen, first, last)
         # What the worker reads: the polls of those UTC days for those stores.
         wanted = set(zip(day.tolist(), store.tolist(), strict=True))
+        days = (polls.ts // US_PER_DAY).tolist()
         mine = np.array(
-            [(d, s) in wanted for d, s in zip((polls.ts // 86_400_000_000).tolist(), polls.store.tolist(), strict=True)],
-            bool,
-        ) if len(polls) else np.zeros(0, bool)  # fmt: skip
+            [pair in wanted for pair in zip(days, polls.store.tolist(), strict=True)], bool
+        )
         parts.append(count(chosen, hours, polls.take(np.flatnonzero(mine)), first, last))
     counted = concat(parts)
     if periods is None:
