@@ -25,6 +25,12 @@ def _positive(parse: Callable[[str], N]) -> Callable[[str], N]:
     return checked
 
 
+def _on_off(text: str) -> bool:
+    if text.lower() not in ("on", "off"):
+        raise ValueError(text)
+    return text.lower() == "on"
+
+
 def _percent(text: str) -> float:
     """A percent from 0 to 100, to the hundredth at most (as the reports round them)."""
     value = float(text)
@@ -53,6 +59,7 @@ class Settings:
     polls_retention_days: float = 90.0  # polls older than this before the latest are dropped
     report_stall_seconds: float = 600.0  # a Running report without progress so long: stalled
     uptime_target_percent: float = 99.0  # the uptime a store should reach (summary, dashboard)
+    daily_figures: bool = True  # reports use the daily figures (off: every poll, as before)
     # Test hooks, not for production: a worker's computing child spins the CPU this long
     # before each shard (0: never), for its first `test_burn_jobs` shards (0: every one).
     test_burn_seconds: float = 0.0
@@ -97,6 +104,7 @@ class Settings:
             report_stall_seconds=get(
                 "REPORT_STALL_SECONDS", d.report_stall_seconds, _positive(float)
             ),
+            daily_figures=get("STOREMON_DAILY_FIGURES", d.daily_figures, _on_off),
             uptime_target_percent=get("UPTIME_TARGET_PERCENT", d.uptime_target_percent, _percent),
             test_burn_seconds=get("STOREMON_TEST_BURN_SECONDS", d.test_burn_seconds, float),
             test_burn_jobs=get("STOREMON_TEST_BURN_JOBS", d.test_burn_jobs, int),

@@ -68,7 +68,22 @@ class Compaction:
         return f"compact/{self.block}/{self.day.isoformat()}"
 
 
-AnyJob = Job | Compaction
+@dataclass(frozen=True)
+class Figures:
+    """Bring the daily figures of one block of stores up to date with its polls (and the
+    current snapshots): a catch-up, which a duplicate finds done."""
+
+    block: int
+    kind = "figures"
+
+    def body(self) -> dict[str, object]:
+        return {"figures": {"block": self.block}}
+
+    def message_id(self) -> str:
+        return f"figures/{self.block}"
+
+
+AnyJob = Job | Compaction | Figures
 
 
 def to_message(job: AnyJob, attempt: int = 1, wait: float | None = None) -> aio_pika.Message:
@@ -88,6 +103,11 @@ def parse(body: bytes) -> AnyJob:
     data = orjson.loads(body)
     if not isinstance(data, dict):
         raise ValueError("a job is a JSON object")
+    if "figures" in data:
+        block = data["figures"]["block"]
+        if not isinstance(block, int) or block < 0:
+            raise ValueError(f"bad block {block!r}")
+        return Figures(block)
     if "compact" in data:
         block, day = data["compact"]["block"], date.fromisoformat(data["compact"]["day"])
         if not isinstance(block, int) or block < 0:

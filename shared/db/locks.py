@@ -7,6 +7,7 @@ MIGRATIONS = 0x5704E0  # concurrent `migrate` runs queue up
 SEAL = 0x5704E1  # ingests take their rank and commit in turn
 HOUSEKEEPING = 0x5704E3  # one housekeeping pass at a time, over all hosts
 SNAPSHOTS = 0x5704E4  # recording a report (shared) / dropping old snapshots (exclusive)
+FIGURES = 0x5704E5  # with a block: one figures job of that block at a time
 
 
 async def snapshots_pinned(conn: asyncpg.Connection) -> None:
