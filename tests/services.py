@@ -173,10 +173,10 @@ def start_workers(settings: Settings, logs: Path, count: int, **env: str) -> Ite
 async def figures_up_to_date(database_url: str) -> int:
     """Run the daily-figures jobs (worker/figures.py) in this process until no block has any
     work left; how many ran. Tests use it to make reports find every figure in place."""
-    from shared.db.connections import create_pool  # noqa: PLC0415 (only tests that need it)
-    from worker import figures  # noqa: PLC0415
-    from worker.child import Child  # noqa: PLC0415
-    from worker.hours_cache import HoursCache  # noqa: PLC0415
+    from shared.db.connections import create_pool
+    from worker import figures
+    from worker.child import Child
+    from worker.hours_cache import HoursCache
 
     pool = await create_pool(database_url, min_size=1, max_size=2)
     child, cache, ran = Child(), HoursCache(), 0
