@@ -66,6 +66,7 @@ async def _ingest(
             await polls.append(conn, ingest_id, block, _chunks(block, rows))
         latest = None if spill.last_us is None else from_us(spill.last_us)
         await ingests.close_polls(conn, ingest_id, spill.rows, latest)
+        await ingests.notify(conn, "polls", ingest_id)
         await polls.seal(conn, ingest_id)  # last: the commit follows
         return spill.rows, spill.stores
 
