@@ -33,6 +33,7 @@ from shared.db import housekeeping, idempotency, ingests, polls, reports, shards
 from shared.db.connections import DATABASE_UNAVAILABLE
 from shared.messages import AnyJob, Compaction, Job
 from shared.uptime.periods import days_read
+from worker import followups
 
 log = logging.getLogger(__name__)
 MAX_STALLS = 3
@@ -56,6 +57,7 @@ async def run(
             return
         try:
             await one_pass(pool, publish, settings)
+            await followups.run(pool, publish)  # for news nobody heard
         except DATABASE_UNAVAILABLE as e:
             reason = " ".join(str(e).split()) or type(e).__name__
             log.warning("housekeeping pass skipped: PostgreSQL is unavailable (%s)", reason)

@@ -21,13 +21,13 @@ from shared.csvfile import HEADER, PERIOD_HEADER
 from shared.db import polls, reports, shards, stores
 from shared.db.shards import Shard
 from shared.instants import to_us
-from shared.messages import AnyJob, Compaction, Job
+from shared.messages import AnyJob, Compaction, Deliver, Job, Present
 from shared.pollchunks import STORE_BLOCK
 from shared.reportfiles import part_path
 from shared.uptime.hours import StoreHours
 from shared.uptime.periods import days_read
 from shared.uptime.polls import Polls
-from worker import compute
+from worker import compute, present
 from worker.child import Child
 from worker.hours_cache import HoursCache
 
@@ -72,6 +72,13 @@ async def run_job(ctx: JobContext, job: AnyJob) -> bool:
             merged = await polls.compact(conn, job.block, job.day)
         if merged:
             log.info("block %d on %s: %d chunks merged into one", job.block, job.day, merged)
+        return False
+    if isinstance(job, Present):
+        alert_after = ctx.settings.alert_after_minutes
+        await present.evaluate_block(ctx.pool, ctx.hours, job.block, alert_after)
+        return False
+    if isinstance(job, Deliver):  # not a job of this queue: on to the webhook queue
+        await ctx.publish(job)
         return False
     if job.shard is None:
         return await _plan(ctx, job.report_id)
