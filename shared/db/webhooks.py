@@ -140,12 +140,17 @@ async def claim(
     attempt logged. A redelivered message (the broker's, after the consumer that held it went
     away) takes over a lease. A delivery whose endpoint backs off is parked instead."""
     async with conn.transaction():
+        # First (holding no lock yet: no cycle with a finishing attempt, which settles that
+        # delivery and then releases this one) whether the store's earlier event waits.
+        earlier = await _earlier_of_store(conn, delivery)
         row = await conn.fetchrow(
             "SELECT d.state, d.next_at, d.leased_until, d.event_id, d.created_at, d.webhook_id,"
-            " w.url, w.secret, w.probe, w.description, e.type, e.at, e.data::text AS data,"
-            " now() AS now"
+            " w.url, w.secret, w.probe, w.description, e.type, e.at, e.store,"
+            " e.data::text AS data, now() AS now"
             " FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id"
-            " LEFT JOIN events e ON e.id = d.event_id WHERE d.id = $1 FOR UPDATE OF d",
+            " LEFT JOIN events e ON e.id = d.event_id WHERE d.id = $1"
+            # The endpoint shared: a finishing attempt (which changes the probe) goes first.
+            " FOR UPDATE OF d FOR SHARE OF w",
             delivery,
         )
         if row is None or row["state"] != "pending":
@@ -157,7 +162,7 @@ async def claim(
         if row["next_at"] > now + EARLY:
             return Wait(row["next_at"])
         test = row["event_id"] is None
-        if row["probe"] is not None and row["probe"] != delivery and not test:
+        if not test and ((row["probe"] is not None and row["probe"] != delivery) or earlier):
             await conn.execute("UPDATE deliveries SET parked = true WHERE id = $1", delivery)
             return None
         attempts = await conn.fetchval(
@@ -185,6 +190,20 @@ async def claim(
         data,
         row["created_at"],
     )
+
+
+async def _earlier_of_store(conn: asyncpg.Connection, delivery: int) -> bool:
+    """Whether an earlier event of the same store waits for the same endpoint (a store's
+    events are delivered in order). Such a delivery being settled now is waited for (FOR
+    SHARE), so that its settling, which releases this one, is not missed."""
+    found = await conn.fetch(
+        "SELECT o.id FROM deliveries me JOIN events e ON e.id = me.event_id"
+        " JOIN events oe ON oe.store = e.store AND oe.id < e.id"
+        " JOIN deliveries o ON o.event_id = oe.id AND o.webhook_id = me.webhook_id"
+        " WHERE me.id = $1 AND o.state = 'pending' FOR SHARE OF o",
+        delivery,
+    )
+    return bool(found)
 
 
 def _test_data(row: asyncpg.Record) -> str:
@@ -226,15 +245,15 @@ async def finish(
             return [], None
         now, probe = endpoint["now"], endpoint["probe"]
         if outcome.ok:
-            await _settle(conn, delivery, "delivered")
+            released = await _settle(conn, attempt, "delivered")
             await conn.execute(
                 "UPDATE webhooks SET probe = NULL, failing_since = NULL WHERE id = $1"
                 " AND (probe IS NOT NULL OR failing_since IS NOT NULL)",
                 webhook_id,
             )
-            return await _unpark(conn, webhook_id), None
+            return sorted({*released, *await _unpark(conn, webhook_id)}), None
         if attempt.event_id is None or now + wait > attempt.created_at + GIVE_UP_AFTER:
-            await _settle(conn, delivery, "failed")
+            released = await _settle(conn, attempt, "failed")
             if attempt.event_id is None:
                 return [], None
             await conn.execute(
@@ -243,7 +262,9 @@ async def finish(
                 webhook_id,
             )
             # Another delivery will find out whether the endpoint is back.
-            return (await _unpark(conn, webhook_id)) if probe == delivery else [], None
+            if probe == delivery:
+                released = await _unpark(conn, webhook_id)
+            return released, None
         due = now + wait
         if probe is None or probe == delivery:
             await conn.execute("UPDATE webhooks SET probe = $2 WHERE id = $1", webhook_id, delivery)
@@ -259,13 +280,26 @@ async def finish(
         return [], None if parked else due
 
 
-async def _settle(conn: asyncpg.Connection, delivery: int, state: str) -> None:
-    await conn.execute(
-        "UPDATE deliveries SET state = $2, finished_at = now(), leased_until = NULL,"
-        " parked = false WHERE id = $1",
-        delivery,
+async def _settle(conn: asyncpg.Connection, attempt: Attempt, state: str) -> list[int]:
+    """Settle a delivery; its store's next delivery to the endpoint, when it was parked."""
+    store = await conn.fetchval(
+        "WITH d AS (UPDATE deliveries SET state = $2, finished_at = now(), leased_until = NULL,"
+        " parked = false WHERE id = $1 RETURNING event_id)"
+        " SELECT e.store FROM d JOIN events e ON e.id = d.event_id",
+        attempt.delivery,
         state,
     )
+    if store is None:
+        return []
+    rows = await conn.fetch(
+        "UPDATE deliveries SET parked = false, next_at = now() WHERE id = ("
+        " SELECT d.id FROM deliveries d JOIN events e ON e.id = d.event_id"
+        " WHERE d.webhook_id = $1 AND d.state = 'pending' AND e.store = $2"
+        " ORDER BY d.id LIMIT 1) AND parked RETURNING id",
+        attempt.webhook_id,
+        store,
+    )
+    return [r["id"] for r in rows]
 
 
 async def _unpark(conn: asyncpg.Connection, webhook_id: uuid.UUID) -> list[int]:

@@ -38,6 +38,7 @@ CREATE TABLE events (
     data jsonb NOT NULL
 );
 CREATE INDEX events_type ON events (type, id);
+CREATE INDEX events_store ON events (store, id) WHERE store IS NOT NULL;
 
 -- Webhook endpoints. After a failed attempt an endpoint backs off: until its `probe` delivery
 -- succeeds, its other deliveries wait (parked) instead of each trying a dead endpoint.
@@ -70,6 +71,7 @@ CREATE TABLE deliveries (
     finished_at timestamptz
 );
 CREATE INDEX deliveries_pending ON deliveries (webhook_id, id) WHERE state = 'pending';
+CREATE INDEX deliveries_event ON deliveries (event_id);
 CREATE INDEX deliveries_unpublished ON deliveries (id) WHERE state = 'pending' AND NOT published;
 
 -- Every attempt, logged as it starts (an attempt a killed worker never finished keeps its
