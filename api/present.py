@@ -34,7 +34,8 @@ async def fleet_now(request: web.Request) -> web.Response:
     async def query(conn: Any) -> dict[str, Any]:
         now = await ingests.latest_poll(conn)
         if now is None:
-            return {"now": None, "counts": dict.fromkeys(_COUNTS, 0), "stores": []}
+            counts = dict.fromkeys(_COUNTS, 0)
+            return {"now": None, "up_to_date": True, "counts": counts, "stores": []}
         rows = await present.stores(conn, now, listing == "down", after, limit + 1)
         return {
             "now": now,

@@ -3,6 +3,7 @@ list, show, delete, send a test, and read its deliveries with every attempt."""
 
 import re
 import uuid
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -126,7 +127,7 @@ def _id(request: web.Request) -> uuid.UUID:
 
 
 def _not_found(webhook_id: uuid.UUID) -> web.Response:
-    return json_response({"error": f"no webhook {webhook_id}"}, 404)
+    raise web.HTTPNotFound(reason=f"no webhook {webhook_id}")
 
 
 def endpoint_json(row: Any) -> dict[str, Any]:
@@ -149,7 +150,10 @@ def delivery_json(row: Any) -> dict[str, Any]:
         "event_id": row["event_id"],
         "type": row["type"],
         "state": row["state"],
-        "attempts": orjson.loads(row["attempt_log"]),
+        "attempts": [
+            attempt | {"at": datetime.fromisoformat(attempt["at"])}
+            for attempt in orjson.loads(row["attempt_log"])
+        ],
         "created_at": row["created_at"],
         "next_attempt_at": row["next_at"] if row["state"] == "pending" else None,
         "finished_at": row["finished_at"],
