@@ -7,10 +7,8 @@ PostgreSQL advisory lock), every HOUSEKEEPING_SECONDS. A pass:
   and fails it at its third stall;
 - drops polls more than POLLS_RETENTION_DAYS older than the latest one, but those a Running
   report still reads, and Idempotency-Keys past 24 hours;
-- queues the compaction of poll days stored in more than one chunk, and the figures jobs of
-  blocks whose daily figures lag behind their polls or the current snapshots (the jobs queued
-  after each ingest may have been lost); drops the figures of snapshots no report reads and of
-  dates whose polls are gone;
+- queues the compaction of poll days stored in more than one chunk; drops the daily figures of
+  snapshots no report reads and of dates whose polls are gone;
 - prunes the shard rows of reports finished more than FINISHED_SHARDS_KEPT ago (their count of
   done shards recorded on the report, /metrics' shard histogram counted as each shard ended);
 - then brings the files in line with the rows: an Expired report has none, a Failed or
@@ -45,7 +43,7 @@ from shared.db import (
 from shared.db.connections import DATABASE_UNAVAILABLE
 from shared.messages import AnyJob, Compaction, Job
 from shared.uptime.periods import days_read
-from worker import figures as figures_job
+from worker import followups
 
 log = logging.getLogger(__name__)
 MAX_STALLS = 3
@@ -69,6 +67,7 @@ async def run(
             return
         try:
             await one_pass(pool, publish, settings)
+            await followups.run(pool, publish, settings)  # for news nobody heard
         except DATABASE_UNAVAILABLE as e:
             reason = " ".join(str(e).split()) or type(e).__name__
             log.warning("housekeeping pass skipped: PostgreSQL is unavailable (%s)", reason)
@@ -104,10 +103,6 @@ async def one_pass(
         for block, day in fragmented:
             await publish(Compaction(block, day))
         done["compactions_queued"] = len(fragmented)
-        behind = await figures_job.pending(conn) if settings.daily_figures else []
-        for job in behind:  # the ingests' own jobs (or the last one's) were lost
-            await publish(job)
-        done["figure_jobs_queued"] = len(behind)
         done["shard_rows_pruned"] = await shards.prune(conn, now - FINISHED_SHARDS_KEPT)
         done["files_removed"] = await _files(conn, settings)
         await housekeeping.count(conn, done)

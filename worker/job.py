@@ -23,13 +23,13 @@ from shared.db import figures, polls, reports, shards, stores
 from shared.db.figures import Pair
 from shared.db.shards import Shard
 from shared.instants import to_us
-from shared.messages import AnyJob, Compaction, Figures, Job
+from shared.messages import AnyJob, Compaction, Deliver, Figures, Job, Present
 from shared.pollchunks import STORE_BLOCK, block_of
 from shared.reportfiles import part_path
 from shared.uptime.hours import StoreHours
 from shared.uptime.periods import days_read
 from shared.uptime.polls import Polls
-from worker import compute
+from worker import compute, present
 from worker import figures as figures_job
 from worker.child import Child
 from worker.hours_cache import HoursCache
@@ -84,6 +84,13 @@ async def run_job(ctx: JobContext, job: AnyJob) -> bool:
             merged = await polls.compact(conn, job.block, job.day)
         if merged:
             log.info("block %d on %s: %d chunks merged into one", job.block, job.day, merged)
+        return False
+    if isinstance(job, Present):
+        alert_after = ctx.settings.alert_after_minutes
+        await present.evaluate_block(ctx.pool, ctx.hours, job.block, alert_after)
+        return False
+    if isinstance(job, Deliver):  # not a job of this queue: on to the webhook queue
+        await ctx.publish(job)
         return False
     if job.shard is None:
         return await _plan(ctx, job.report_id)
