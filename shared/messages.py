@@ -85,7 +85,6 @@ class Compaction:
 
 
 @dataclass(frozen=True)
-@dataclass(frozen=True)
 class _BlockCatchUp:
     """Bring something of one block of stores up to date with its polls: a catch-up, which a
     duplicate finds done."""

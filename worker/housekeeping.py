@@ -97,7 +97,10 @@ async def one_pass(
         done["snapshot_rows_dropped"] = await snapshots.drop_unpinned(conn)
         done |= await _stalls(conn, publish, now, settings.report_stall_seconds)
         done["poll_days_dropped"], cutoff = await _old_polls(conn, settings.polls_retention_days)
-        done["figure_rows_dropped"] = await figures.drop_unused(conn, cutoff - timedelta(days=2))
+        # Figures of dates within reach of dropped polls go too (the figures jobs compute those
+        # within the polls' days again).
+        keep_from = cutoff + timedelta(days=2 if done["poll_days_dropped"] else -1)
+        done["figure_rows_dropped"] = await figures.drop_unused(conn, keep_from)
         done["idempotency_keys_forgotten"] = await idempotency.forget_old(conn)
         fragmented = await polls.fragmented(conn)
         for block, day in fragmented:

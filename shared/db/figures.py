@@ -136,8 +136,8 @@ async def unlock(conn: asyncpg.Connection, block: int) -> None:
 
 async def drop_unused(conn: asyncpg.Connection, keep_from: date) -> int:
     """Drop the figures (and marks) of snapshot pairs that are neither current nor pinned by a
-    report that still reads them, and the rows of local dates before `keep_from` (their polls
-    are gone); rows dropped."""
+    report that still reads them, and the rows of local dates before `keep_from` (some of the
+    polls they were computed from are gone); rows dropped."""
     unused = (
         f"NOT ((hours_snapshot, timezones_snapshot) = ({CURRENT_HOURS}, {CURRENT_TIMEZONES})"
         " OR EXISTS (SELECT 1 FROM reports r WHERE r.status IN ("
