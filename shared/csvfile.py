@@ -66,7 +66,7 @@ def table_lines(table: Table, store_ids: Sequence[str]) -> tuple[bytes, Ints]:
     quoted = [_quoted(s) for s in store_ids]
     ids = [quoted[s] for s in table.store.tolist()]
     texts = [column.texts for column in table.columns]
-    lines = [",".join(fields) for fields in zip(ids, *texts, strict=True)]
+    lines = list(map(",".join, zip(ids, *texts, strict=True)))
     text = "\n".join(lines) + "\n" if lines else ""
     lengths = np.fromiter(map(len, lines), np.int64, len(lines)) + 1
     if not text.isascii():  # a store_id beyond ASCII: lengths in bytes, not characters

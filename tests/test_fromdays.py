@@ -94,7 +94,7 @@ def via_figures(
             for name in DailyFigures.__annotations__:
                 getattr(figures, name)[:, at : at + step] = getattr(part, name)
             at += step
-        exists = np.array([[rng.random() >= missing for _ in axis.dates] for _ in range(n)])
+        exists = np.array([[rng.random() >= missing for _ in axis.dates] for _ in range(n)], bool)
         known = exists.reshape(n, len(axis.dates)) & ~stale(axis, newer)
     chosen = plan(axis, cells, figures, known)
     bounds = np.linspace(0, n, groups + 1).astype(int)

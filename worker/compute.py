@@ -23,7 +23,7 @@ from shared.csvfile import HEADER, AtomicFile, columns_of, csv_lines, report_pat
 from shared.figurerows import decode_into
 from shared.instants import day_date
 from shared.pollchunks import STORE_BLOCK, across_days, block_of, merge
-from shared.uptime.compute import standard_figures
+from shared.uptime.compute import Standard, standard_figures
 from shared.uptime.daily import MARGIN_US, DailyFigures, daily_figures
 from shared.uptime.fromdays import (
     Cells,
@@ -40,7 +40,7 @@ from shared.uptime.fromdays import (
     standard_of,
 )
 from shared.uptime.hours import StoreHours
-from shared.uptime.periods import Range, local_days, period_figures
+from shared.uptime.periods import Periods, Range, local_days, period_figures
 from shared.uptime.polls import Ints, Polls
 
 
@@ -68,9 +68,12 @@ def shard_part(shard: ShardInput, path: Path, burn_seconds: float = 0.0) -> int:
         if shard.periods is None
         else period_figures(shard.as_of_us, shard.hours, span, shard.periods)
     )
-    return reportparts.write(
-        path, figures.table(), shard.names, figures.summary(), figures.stores()
-    )
+    return _write_part(path, figures, shard.names)
+
+
+def _write_part(path: Path, figures: Standard | Periods, names: list[str]) -> int:
+    totals = figures.stores()
+    return reportparts.write(path, figures.table(), names, figures.summary(totals), totals)
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,7 @@ class _InHand:
 
 
 _IN_HAND: list[_InHand] = []  # at most one: a worker computes one shard at a time
+_GAP = 256  # keys between two runs of stores to read below which they are read as one
 
 
 def plan_part(shard: FiguresInput, burn_seconds: float = 0.0) -> list[ReadRequest]:
@@ -158,7 +162,9 @@ def plan_part(shard: FiguresInput, burn_seconds: float = 0.0) -> list[ReadReques
         # Runs of consecutive keys per day: a day's keys in order, broken where they jump.
         order = np.lexsort((key, utc_day))
         utc_day, key = utc_day[order], key[order]
-        jumps = (np.diff(utc_day) != 0) | (np.diff(key) != 1)
+        # Runs a few keys apart are read as one (the stores between are read and dropped):
+        # a slice read per run costs more than the polls of the keys it skips.
+        jumps = (np.diff(utc_day) != 0) | (np.diff(key) > _GAP)
         breaks = np.r_[0, np.flatnonzero(jumps) + 1] if len(key) else key
         ends = np.r_[breaks[1:], len(key)] - 1 if len(key) else key
         requests.append(ReadRequest(first, last, utc_day[breaks], key[breaks], key[ends] + 1))
@@ -199,9 +205,7 @@ def write_figures_part(path: Path) -> int:
         if shard.periods is None
         else periods_of(counted, hand.cells, shard.periods, shard.as_of_us)
     )
-    return reportparts.write(
-        path, figures.table(), shard.names, figures.summary(), figures.stores()
-    )
+    return _write_part(path, figures, shard.names)
 
 
 def block_figures(

@@ -131,18 +131,21 @@ async def _compute(
         )
 
 
+async def all_now(pool: asyncpg.Pool, child: Child, hours_cache: HoursCache) -> int:
+    """Run every figures job there is work for, in this process, until none is left; how many
+    ran. (The benchmark and the tests: a worker runs them from the queue.)"""
+    ran = 0
+    while True:
+        async with pool.acquire() as conn:
+            jobs = await pending(conn)
+        if not jobs:
+            return ran
+        for job in jobs:
+            assert isinstance(job, Figures)
+            await run(pool, child, hours_cache, job.block)
+            ran += 1
+
+
 async def pending(conn: asyncpg.Connection) -> list[AnyJob]:
-    """The figures jobs that have work: blocks with polls newer than the current pair's mark,
-    or without a mark (a new pair of snapshots), or with dates still without figures."""
-    pair = await figures.current_pair(conn)
-    rows = await conn.fetch(
-        "SELECT c.block FROM poll_chunks c LEFT JOIN figure_marks m"
-        " ON m.hours_snapshot = $1 AND m.timezones_snapshot = $2 AND m.block = c.block "
-        "GROUP BY c.block, m.rank HAVING m.rank IS NULL OR max(c.rank) > m.rank"
-        " OR max(c.day) - min(c.day) + 3 > (SELECT count(*) FROM daily_figures f"
-        "  WHERE f.hours_snapshot = $1 AND f.timezones_snapshot = $2 AND f.block = c.block"
-        "  AND f.day BETWEEN min(c.day) - 1 AND max(c.day) + 1)",
-        pair.hours,
-        pair.zones,
-    )
-    return [Figures(int(r["block"])) for r in rows]
+    """The figures jobs that have work (a follow-up of every ingest and housekeeping pass)."""
+    return [Figures(block) for block in await figures.behind(conn)]

@@ -147,3 +147,20 @@ async def drop_unused(conn: asyncpg.Connection, keep_from: date) -> int:
     await conn.execute(f"DELETE FROM figure_marks t WHERE {unused}")
     done = await conn.execute(f"DELETE FROM daily_figures t WHERE day < $1 OR {unused}", keep_from)
     return int(done.split()[-1])
+
+
+async def behind(conn: asyncpg.Connection) -> list[int]:
+    """The blocks whose figures of the current snapshots have work to do: polls newer than
+    their mark, no mark (a new pair of snapshots), or dates with polls but no figures."""
+    pair = await current_pair(conn)
+    rows = await conn.fetch(
+        "SELECT c.block FROM poll_chunks c LEFT JOIN figure_marks m"
+        " ON m.hours_snapshot = $1 AND m.timezones_snapshot = $2 AND m.block = c.block "
+        "GROUP BY c.block, m.rank HAVING m.rank IS NULL OR max(c.rank) > m.rank"
+        " OR max(c.day) - min(c.day) + 3 > (SELECT count(*) FROM daily_figures f"
+        "  WHERE f.hours_snapshot = $1 AND f.timezones_snapshot = $2 AND f.block = c.block"
+        "  AND f.day BETWEEN min(c.day) - 1 AND max(c.day) + 1)",
+        pair.hours,
+        pair.zones,
+    )
+    return [int(r["block"]) for r in rows]

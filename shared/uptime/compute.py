@@ -74,7 +74,9 @@ class Standard:
         """The CSV rows, in the batch's order."""
         return self.table().rows(store_ids, ReportRow)
 
-    def summary(self) -> Summary:
+    def summary(self, totals: StoreTotals | None = None) -> Summary:
+        """The summary (`totals`: the batch's `stores()`, if at hand)."""
+        totals = self.stores() if totals is None else totals
         found = Summary("standard")
         shown = len(WINDOWS_US)
         up, business = self.up.sum(axis=0), self.business.sum(axis=0)
@@ -83,7 +85,7 @@ class Standard:
         )
         before = list(PREVIOUS.values())
         found.add_previous(list(PREVIOUS), up[before], business[before])
-        found.add_stores(self.up[:, shown - 1], self.business[:, shown - 1])  # over the week
+        found.add_stores(totals.up, totals.business)  # over the week
         return found
 
     def stores(self) -> StoreTotals:

@@ -28,7 +28,7 @@ decided from figures alone (which dates are poll dates) is decided on true facts
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 import numpy as np
@@ -45,12 +45,14 @@ from shared.uptime.timeline import Timeline, axis, cut, totals
 @dataclass(frozen=True)
 class Cells:
     """What a report counts of each store (stores × cells): business time in [lo, hi), polls
-    in [lo, end); a cell not `counted` has no row (a period starting at or after as_of)."""
+    in [lo, end); a cell not `counted` has no row (a period starting at or after as_of).
+    `edges` (stores × k): every instant among lo, hi and end that may fall inside a date."""
 
     lo: Ints
     hi: Ints
     end: Ints
     counted: Bools
+    edges: Ints
 
 
 def standard_cells(as_of_us: int, stores: int) -> Cells:
@@ -59,18 +61,22 @@ def standard_cells(as_of_us: int, stores: int) -> Cells:
     lo = np.array([as_of_us - start for start, _ in WINDOWS], np.int64)
     hi = np.array([as_of_us - end for _, end in WINDOWS], np.int64)
     shape = (stores, len(WINDOWS))
+    edges = np.unique(np.r_[lo, hi, hi + 1])
     return Cells(
         np.broadcast_to(lo, shape),
         np.broadcast_to(hi, shape),
         np.broadcast_to(hi + 1, shape),
         np.ones(shape, bool),
+        np.broadcast_to(edges, (stores, len(edges))),
     )
 
 
 def period_cells(bounds: Ints, as_of_us: int) -> Cells:
-    """A period report's periods for each store, from their bounds (`local_midnights`)."""
+    """A period report's periods for each store, from their bounds (`local_midnights`): all
+    bounded by midnights, but where as_of cuts one."""
     lo, end = bounds[:, :-1], bounds[:, 1:]
-    return Cells(lo, np.minimum(end, as_of_us), np.minimum(end, as_of_us + 1), lo < as_of_us)
+    cut = np.broadcast_to(np.array([as_of_us, as_of_us + 1]), (len(bounds), 2))
+    return Cells(lo, np.minimum(end, as_of_us), np.minimum(end, as_of_us + 1), lo < as_of_us, cut)
 
 
 @dataclass(frozen=True)
@@ -136,11 +142,17 @@ def _within(bounds: Ints, points: Ints) -> Bools:
     inside a date."""
     stores, dates = bounds.shape[0], bounds.shape[1] - 1
     found = np.zeros((stores, dates), bool)
-    for k in range(points.shape[1]):
-        x = points[:, k]
-        j = (bounds[:, 1:] <= x[:, None]).sum(axis=1)  # the date holding x (or none)
-        inside = (j < dates) & (bounds[np.arange(stores), np.minimum(j, dates)] < x)
-        found[np.flatnonzero(inside), j[inside]] = True
+    if stores == 0 or dates == 0:
+        return found
+    j = _searched(bounds, points, "right") - 1  # the date whose start is the last ≤ the point
+    row = np.broadcast_to(np.arange(stores)[:, None], points.shape)
+    ok = (j >= 0) & (j < dates)
+    inside = (
+        ok
+        & (bounds[row, np.clip(j, 0, dates)] < points)
+        & (points < bounds[row, np.clip(j + 1, 0, dates)])
+    )
+    found[row[inside], j[inside]] = True
     return found
 
 
@@ -186,7 +198,7 @@ def plan(axis: Axis, cells: Cells, figures: DailyFigures, known: Bools) -> Plan:
     for c in range(cells.lo.shape[1]):
         c_lo, c_end = cells.lo[:, c : c + 1], cells.end[:, c : c + 1]
         counted |= cells.counted[:, c : c + 1] & (end > c_lo) & (start < c_end)
-    edges = np.concatenate([cells.lo, cells.hi, cells.end, lo, hi + 1], axis=1)
+    edges = np.concatenate([cells.edges, lo, hi + 1], axis=1)
     cut_inside = _within(bounds, edges)
 
     columns = np.arange(in_span.shape[1])
@@ -266,10 +278,18 @@ def count(plan: Plan, hours: StoreHours, polls: Polls, first: int, last: int) ->
     )
     real = polls.take(np.flatnonzero(inside))
     neighbours = plan.neighbours.take(near)
-    merged = Polls.concat([real, neighbours])
-    order = np.lexsort((merged.ts, merged.store))
-    merged = merged.take(order)
-    forced = (np.arange(len(order)) >= len(real))[order]
+    # The neighbours (on figure dates, never at a real poll's instant) put in (store, ts) order.
+    at = np.searchsorted(
+        axis(real.store, real.ts, origin), axis(neighbours.store, neighbours.ts, origin)
+    )
+    place = at + np.arange(len(at))
+    forced = np.zeros(len(real) + len(neighbours), bool)
+    forced[place] = True
+    merged = Polls(
+        np.insert(real.store, at, neighbours.store),
+        np.insert(real.ts, at, neighbours.ts),
+        np.insert(real.active, at, neighbours.active),
+    )
     timeline = cut(n, merged, _stretch_hours(hours, r_store, r_lo, r_hi), origin, forced)
 
     stores = np.arange(first, last)
@@ -406,9 +426,15 @@ def report_axis(as_of_us: int, hours: StoreHours, periods: Range | None) -> tupl
     if periods is None:
         span_lo, span_hi = np.full(n, as_of_us - SPAN_US), np.full(n, as_of_us)
         return span_axis(hours, span_lo, span_hi), standard_cells(as_of_us, n)
-    bounds = local_midnights(hours, periods.bounds())
+    # The dates from two before the first (the span starts 24 hours before it) through the
+    # one after the last: every period's bounds are among their midnights.
+    first = periods.first - timedelta(2)
+    dates = [first + timedelta(d) for d in range(periods.dates + 3)]
+    every = local_midnights(hours, [*dates, dates[-1] + timedelta(1)])
+    bounds = every[:, [(d - first).days for d in periods.bounds()]]
     span_lo, span_hi = spans(bounds, as_of_us)
-    return span_axis(hours, span_lo, span_hi), period_cells(bounds, as_of_us)
+    axis = Axis(dates, every, span_lo, span_hi)
+    return axis, period_cells(bounds, as_of_us)
 
 
 def standard_of(counted: Counted) -> Standard:

@@ -125,7 +125,9 @@ class Periods:
     def rows(self, store_ids: Sequence[str]) -> list[PeriodRow]:
         return self.table().rows(store_ids, PeriodRow)
 
-    def summary(self) -> Summary:
+    def summary(self, totals: StoreTotals | None = None) -> Summary:
+        """The summary (`totals`: the batch's `stores()`, if at hand)."""
+        totals = self.stores() if totals is None else totals
         found = Summary("period")
         periods = len(self.starts)
         found.add_totals(
@@ -134,7 +136,6 @@ class Periods:
             _sums(self.period, self.business, periods),
             _sums(self.period, (self.polls == 0).astype(np.int64), periods),
         )
-        totals = self.stores()
         found.add_stores(totals.up, totals.business)
         found.partial = bool(self.partial.any())
         return found
