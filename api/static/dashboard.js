@@ -419,9 +419,12 @@
       const target = event.target;
       if (target.dataset && target.dataset.tip) show(target);
       else if (target.classList.contains("lane")) {
-        const marks = marksOf(target);
-        show(marks.includes(active) ? active : null);
-        setText(readout, target.getAttribute("aria-label") || "");
+        // A mark of this lane tapped or pointed at just now keeps the readout; else the lane's own.
+        if (marksOf(target).includes(active)) show(active);
+        else {
+          show(null);
+          setText(readout, target.getAttribute("aria-label") || "");
+        }
       }
     });
     container.addEventListener("keydown", (event) => {
