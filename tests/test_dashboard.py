@@ -311,8 +311,12 @@ async def test_the_list_pages_through_every_report(
     async def listed(page: Page, expected: list[str]) -> None:
         rows = page.locator("#reports tr")
         await expect(rows).to_have_count(len(expected))
-        shown = await rows.evaluate_all("rs => rs.map(r => r.dataset.reportId)")
-        assert shown == expected
+
+        async def in_order() -> bool:
+            shown = await rows.evaluate_all("rs => rs.map(r => r.dataset.reportId)")
+            return bool(shown == expected)
+
+        await until(in_order, "the list to show its page", timeout=10)
 
     async with open_page(browser) as page:
         await page.goto(str(client.make_url("/")))

@@ -506,7 +506,10 @@
       cells[name].className = name;
       cells[name].dataset.label = label;
     }
-    cells.id.classList.add("head");
+    // On a card: the id and the status side by side on top, unlabelled.
+    cells.id.classList.add("nolabel");
+    cells.status.classList.add("nolabel");
+    cells.params.classList.add("wide");
     cells.asOf.classList.add("when");
     cells.requested.classList.add("when");
     return { tr, cells, shown: "" };
@@ -1402,7 +1405,7 @@
     } else if (String(polls) === "0") {
       td.classList.add("nodata");
       shownValue.append(h("span", { class: "nodata-mark", text: "no data" }),
-        h("span", { class: "carried", text: "counted " + pct(value) + " % from other polls" }));
+        h("span", { class: "carried", text: "carried: " + pct(value) + " %" }));
     } else {
       if (grade(value, target) && grade(value, target) !== "good") {
         shownValue.append(h("span", { class: "below-mark", "aria-hidden": "true", text: "▼ " }),
