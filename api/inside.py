@@ -2,6 +2,7 @@
 time (from the index the worker wrote beside the CSV), and why one store's row is what it is
 (recomputed from the report's pinned as_of and snapshots)."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -22,6 +23,7 @@ from shared.pollchunks import across_days, merge
 from shared.uptime.explain import Store, explain
 from shared.uptime.hours import StoreHours
 from shared.uptime.periods import days_read
+from shared.uptime.stores import BUCKETS
 
 routes = web.RouteTableDef()
 DEFAULT_ROWS = 50
@@ -57,9 +59,24 @@ async def summary(request: web.Request) -> web.Response:
     report = await _complete(request)
     if isinstance(report, web.Response):
         return report
-    directory = rowsindex.index_path(request.app[SETTINGS].reports_dir, report.id)
+    settings = request.app[SETTINGS]
+    directory = rowsindex.index_path(settings.reports_dir, report.id)
     found = rowsindex.Index.summary(directory).answer()
-    return json_response({"report_id": report.id, **found})
+    target = settings.uptime_target_percent
+    below = rowsindex.stores_below(directory, target)
+    as_of = report.as_of
+    return json_response(
+        {
+            "report_id": report.id,
+            **found,
+            "latest_poll": report.latest_poll,
+            "stale_seconds": None
+            if as_of is None
+            else round((datetime.now(UTC) - as_of).total_seconds(), 3),
+            "target_percent": target,
+            "stores_below_target": below,
+        }
+    )
 
 
 @routes.get("/reports/{report_id}/rows")
@@ -88,6 +105,54 @@ async def rows(request: web.Request) -> web.Response:
 
 
 _ROW_PARAMETERS = (("sort", ""), ("order", "asc"), ("q", ""))
+
+
+@routes.get("/reports/{report_id}/stores")
+async def ranking(request: web.Request) -> web.Response:
+    """The report's stores ranked over the whole report (worst first by default)."""
+    report = await _complete(request)
+    if isinstance(report, web.Response):
+        return report
+    index = _index(request, report)
+    if isinstance(index, web.Response):
+        return index
+    query = request.query
+    sort, order, q, bucket = (
+        _one(query, name, default)
+        for name, default in (
+            ("sort", "uptime_percent"),
+            ("order", "asc"),
+            ("q", ""),
+            ("bucket", ""),
+        )
+    )
+    limit = parse_limit(query.getall("limit", []), DEFAULT_ROWS, rowsindex.MAX_LIMIT)
+    page = index.stores_page(
+        sort, order, q, _bucket(bucket), limit, _one(query, "cursor", "") or None
+    )
+    return json_response(
+        {
+            "report_id": report.id,
+            "stores_total": page.matching,  # with q and bucket, the stores they let through
+            "sort": sort,
+            "order": order,
+            "q": q,
+            "bucket": bucket or None,
+            "stores": page.stores,
+            "next_cursor": page.next_cursor,
+        }
+    )
+
+
+def _bucket(text: str) -> int | None:
+    """A histogram bucket as asked for: 0 … 9, `none` (−1: no business time), or "" (any)."""
+    if not text:
+        return None
+    if text == "none":
+        return -1
+    if text.isdigit() and int(text) < BUCKETS:
+        return int(text)
+    raise BadInput(f"bucket must be 0 to {BUCKETS - 1} or none, not {text[:20]!r}")
 
 
 def _one(query: Any, name: str, default: str) -> str:

@@ -25,6 +25,14 @@ def _positive(parse: Callable[[str], N]) -> Callable[[str], N]:
     return checked
 
 
+def _percent(text: str) -> float:
+    """A percent from 0 to 100, to the hundredth at most (as the reports round them)."""
+    value = float(text)
+    if not 0 <= value <= 100 or round(value, 2) != value:
+        raise ValueError(text)
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where the service finds PostgreSQL, RabbitMQ, the reports directory and the API, and
@@ -44,6 +52,7 @@ class Settings:
     report_retention_days: float = 30.0  # then a report Expires: its files go, its row stays
     polls_retention_days: float = 90.0  # polls older than this before the latest are dropped
     report_stall_seconds: float = 600.0  # a Running report without progress so long: stalled
+    uptime_target_percent: float = 99.0  # the uptime a store should reach (summary, dashboard)
     # Test hooks, not for production: a worker's computing child spins the CPU this long
     # before each shard (0: never), for its first `test_burn_jobs` shards (0: every one).
     test_burn_seconds: float = 0.0
@@ -88,6 +97,7 @@ class Settings:
             report_stall_seconds=get(
                 "REPORT_STALL_SECONDS", d.report_stall_seconds, _positive(float)
             ),
+            uptime_target_percent=get("UPTIME_TARGET_PERCENT", d.uptime_target_percent, _percent),
             test_burn_seconds=get("STOREMON_TEST_BURN_SECONDS", d.test_burn_seconds, float),
             test_burn_jobs=get("STOREMON_TEST_BURN_JOBS", d.test_burn_jobs, int),
         )

@@ -21,6 +21,19 @@ from shared.uptime.table import Table
 
 HEADER = ReportRow._fields  # the standard report
 PERIOD_HEADER = PeriodRow._fields  # a period report
+# What the API serves with each row of a standard report besides the CSV's columns.
+STANDARD_EXTRAS = tuple(
+    f"{what}_{window}"
+    for what in ("uptime_percent", "polls")
+    for window in ("last_hour", "last_day", "last_week")
+)
+
+
+def columns_of(header: Sequence[str]) -> tuple[str, ...]:
+    """A report's columns as its rows are served: the CSV's, then its extras."""
+    return (*header, *STANDARD_EXTRAS) if tuple(header) == HEADER else tuple(header)
+
+
 _SPECIAL = re.compile(r'[,"\n\r]')
 
 

@@ -12,6 +12,9 @@ from shared.rowsindex import index_path
 
 PARTS_DIR = ".parts"
 KINDS = ("csv", "rows", "parts")
+# In each part's name: a part of another version's format is not found, so its shard is
+# computed again (assembly's rule for a lost part) rather than mixed into the CSV.
+PART_FORMAT = 3
 
 
 def parts_dir(reports_dir: Path, report_id: str) -> Path:
@@ -19,7 +22,7 @@ def parts_dir(reports_dir: Path, report_id: str) -> Path:
 
 
 def part_path(reports_dir: Path, report_id: str, shard: int) -> Path:
-    return parts_dir(reports_dir, report_id) / f"{shard:06d}.part"
+    return parts_dir(reports_dir, report_id) / f"{shard:06d}.v{PART_FORMAT}.part"
 
 
 def paths(reports_dir: Path, report_id: str) -> dict[str, Path]:

@@ -1,10 +1,11 @@
 """A shard's part of a report and the assembly of the parts into the report's CSV.
 
 A part is one file in `.parts/<report_id>/` (one file, so one fsync): the shard's CSV rows in
-store_id order, then an .npz of what assembling needs without parsing a row (each store's run of
-rows, each row's length in bytes, each row's sort keys, the shard's exact summary), then the
-CSV's length (8 bytes, little-endian) and a mark. Every store is in one shard, so the report's
-rows in store_id order are the parts' runs sorted by store_id, each copied whole."""
+store_id order, then an .npz of what assembling needs without parsing a row (each store's run
+of rows, each row's length in bytes, each row's sort keys and extras, each store's totals over
+the report, the shard's exact summary), then the CSV's length (8 bytes, little-endian) and a
+mark. Every store is in one shard, so the report's rows in store_id order are the parts' runs
+sorted by store_id, each copied whole."""
 
 import contextlib
 import io
@@ -22,6 +23,7 @@ import orjson
 
 from shared.csvfile import AtomicFile, table_lines
 from shared.uptime.polls import Ints
+from shared.uptime.stores import StoreTotals
 from shared.uptime.summary import Summary
 from shared.uptime.table import Table
 
@@ -31,10 +33,18 @@ _BATCH = 1 << 20  # bytes of runs gathered per write while assembling
 _RUNS = 1 << 16  # runs looked at per step while assembling
 
 
-def write(path: Path, table: Table, store_ids: Sequence[str], summary: Summary) -> int:
-    """Write the part of `table` at `path` (whole or not at all); its rows."""
+# Each store's totals as the part keeps them, in the order of its runs.
+STORE_FIELDS = ("business", "up", "polls", "worst_period", "worst_percent")
+
+
+def write(
+    path: Path, table: Table, store_ids: Sequence[str], summary: Summary, totals: StoreTotals
+) -> int:
+    """Write the part of `table` at `path` (whole or not at all); its rows. `totals` has an
+    entry for each store that has rows, in the same order."""
     data, lengths = table_lines(table, store_ids)
     stores, counts = table.runs()
+    assert np.array_equal(stores, totals.store), "a store's totals beside its rows"
     meta = io.BytesIO()
     np.savez(
         meta,
@@ -43,6 +53,7 @@ def write(path: Path, table: Table, store_ids: Sequence[str], summary: Summary) 
         lengths=lengths.astype(np.int32),
         keys=table.keys().astype(np.int32),
         summary=np.frombuffer(orjson.dumps(summary.to_json()), np.uint8),
+        **{f"store_{name}": getattr(totals, name).astype(np.int64) for name in STORE_FIELDS},
     )
     with AtomicFile(path) as f:
         f.write(data)
@@ -85,13 +96,15 @@ class _Part:
 @dataclass(frozen=True)
 class Assembled:
     """What assembling wrote: its rows, each row's byte offset in the CSV (and where the last
-    ends) and its sort keys (rows × columns), None for both past `index_rows` rows; and the
-    report's summary, the parts' summaries merged."""
+    ends) and its sort keys (rows × columns), and each store's first row and totals (by name,
+    STORE_FIELDS) in store_id order, None for all past `index_rows` rows; and the report's
+    summary, the parts' summaries merged."""
 
     rows: int
     offsets: Ints | None
     keys: npt.NDArray[np.int32] | None
     summary: Summary
+    stores: dict[str, Ints] | None = None
 
 
 def assemble(parts: Sequence[Path], into: AtomicFile, index_rows: int, kind: str) -> Assembled:
@@ -136,7 +149,10 @@ def assemble(parts: Sequence[Path], into: AtomicFile, index_rows: int, kind: str
             return Assembled(rows, None, None, summary)
         taken = np.repeat(first - _starts(n), n) + np.arange(rows)  # all rows' order, merged
         keys = np.concatenate([m["keys"] for m in metas])[taken]
-    return Assembled(rows, np.r_[0, np.cumsum(lengths[taken])], keys, summary)
+        stores = {"first_row": _starts(n)}
+        for name in STORE_FIELDS:
+            stores[name] = _cat([m[f"store_{name}"] for m in metas])[order]
+    return Assembled(rows, np.r_[0, np.cumsum(lengths[taken])], keys, summary, stores)
 
 
 def _cat(arrays: Sequence[npt.ArrayLike]) -> Ints:

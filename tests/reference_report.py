@@ -274,7 +274,7 @@ def store_period_rows(
     first: date,
     last: date,
     interval: str,
-) -> list[tuple[str, str, str, str, str]]:
+) -> list[tuple[str, str, str, str, str, str]]:
     zone = meta.timezone or DEFAULT_TIMEZONE
     midnight = time(0, 0)
     range_start = local_to_ticks(first, midnight, zone)  # S
@@ -302,6 +302,7 @@ def store_period_rows(
         period = (period_start, min(period_end, now))  # business time only up to as_of
         up, down = up_and_down(intervals, cells, period)
         percent = "" if up + down == 0 else format_2dp(Fraction(100 * up, up + down))
+        polls = sum(1 for t in store_polls if period_start <= t < period_end and t <= now)
         rows.append(
             (
                 store_id,
@@ -309,6 +310,7 @@ def store_period_rows(
                 format_2dp(Fraction(up, TICKS_PER_HOUR)),
                 format_2dp(Fraction(down, TICKS_PER_HOUR)),
                 percent,
+                str(polls),
             )
         )
     return rows
@@ -321,7 +323,7 @@ def reference_period_report(
     first: date,
     last: date,
     interval: str,
-) -> list[tuple[str, str, str, str, str]]:
+) -> list[tuple[str, str, str, str, str, str]]:
     """The period report rows per SPEC.md: for every store with at least one poll in its span,
     one row per period of the range that starts before ``as_of``."""
     now = to_ticks(as_of)
@@ -336,21 +338,3 @@ def reference_period_report(
         meta = stores.get(store_id, StoreMeta())
         rows += store_period_rows(store_id, now, by_store[store_id], meta, first, last, interval)
     return rows
-
-
-def period_polls(
-    as_of: datetime,
-    polls: list[tuple[str, datetime, bool]],
-    stores: dict[str, StoreMeta],
-    store_id: str,
-    period_first: date,
-    period_last: date,
-) -> int:
-    """The period CSV's `polls` column: the store's polls (distinct instants) with local
-    period_first 00:00 ≤ t < local (period_last + 1 day) 00:00 and t ≤ as_of."""
-    zone = stores.get(store_id, StoreMeta()).timezone or DEFAULT_TIMEZONE
-    lo = local_to_ticks(period_first, time(0), zone)
-    hi = local_to_ticks(period_last + timedelta(days=1), time(0), zone)
-    now = to_ticks(as_of)
-    instants = {to_ticks(m) for s, m, _ in polls if s == store_id}
-    return sum(1 for t in instants if lo <= t < hi and t <= now)

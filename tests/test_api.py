@@ -9,6 +9,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from shared.csvfile import STANDARD_EXTRAS
+from shared.reportparts import STORE_FIELDS
+from shared.rowsindex import STORE_SORTS
 from tests.sample import AS_OF, EXPECTED, HEADER, Client, load_sample, wait_until_finished
 from worker.main import Worker
 
@@ -43,11 +46,19 @@ async def test_trigger_worker_complete_csv(
     reports_dir = worker.settings.reports_dir
     assert sorted(p.name for p in reports_dir.iterdir()) == [".parts", ".rows", f"{report_id}.csv"]
     assert list((reports_dir / ".parts").iterdir()) == []  # no temp file or part left
-    assert sorted(p.name for p in (reports_dir / ".rows" / report_id).iterdir()) == [
-        "offsets.npy",
-        *(f"order_{column}.npy" for column in sorted(HEADER.split(",")[1:])),
-        "summary.json",
-    ]
+    columns = HEADER.split(",")[1:] + list(STANDARD_EXTRAS)
+    stores = [f"stores_{name}.npy" for name in ("bucket", "first_row", *STORE_FIELDS)]
+    stores += [f"stores_order_{name}.npy" for name in STORE_SORTS]
+    assert sorted(p.name for p in (reports_dir / ".rows" / report_id).iterdir()) == sorted(
+        [
+            "extras.npy",
+            "meta.json",
+            "offsets.npy",
+            *(f"order_{column}.npy" for column in columns),
+            *stores,
+            "summary.json",
+        ]
+    )
     # Readable by an API running as another user: what the umask (022 here) gives a new file.
     assert stat.S_IMODE((reports_dir / f"{report_id}.csv").stat().st_mode) == 0o644
 

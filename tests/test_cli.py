@@ -159,6 +159,6 @@ async def test_report_command_asks_for_a_period_report(
     assert stdout.decode().strip() == str(out)
     # tests/test_period_api.py computes s2's row by hand.
     assert out.read_text() == (
-        "store_id,period_start,uptime_hours,downtime_hours,uptime_percent\n"
-        "s2,2023-01-23,5.50,1.00,84.62\n"
+        "store_id,period_start,uptime_hours,downtime_hours,uptime_percent,polls\n"
+        "s2,2023-01-23,5.50,1.00,84.62,2\n"
     )

@@ -128,8 +128,12 @@ def test_period_reference_cases_every_store_and_day(seed: int) -> None:
                 continue
             up, business = summed(found["segments"], lo, hi)
             percent = rounded(Fraction(100 * up, business)) if business else ""
+            end = ticks(day["to"])  # the day's polls: before its end, up to as_of
+            polls_in = sum(lo <= ticks(p["at"]) < end and ticks(p["at"]) <= now
+                           for p in found["polls"])  # fmt: skip
             rows.append((store_id, day["date"], rounded(Fraction(up, HOUR)),
-                         rounded(Fraction(business - up, HOUR)), percent))  # fmt: skip
+                         rounded(Fraction(business - up, HOUR)), percent,
+                         str(polls_in)))  # fmt: skip
     assert rows == expected
 
 

@@ -286,7 +286,8 @@ async def test_migration_005_counts_the_history_so_far(database_url: str) -> Non
             )
         finally:
             await old.close()
-        assert await schema.migrate(url) == ["005_lifecycle_counters"]
+        assert await schema.migrate(url, up_to=5) == ["005_lifecycle_counters"]
+        await schema.migrate(url)  # the later ones, which the code below reads with
         new = await asyncpg.connect(url)
         try:
             counts = await reports.counts(new)

@@ -45,14 +45,27 @@ async def test_summary_rows_and_stores_of_the_sample(
     # 24.74 h, down 2.26 h, 91.64 %; week up 607470 s of 171 h = 168.74 h, 98.68 %.
     assert summary["stores"] == 2
     assert summary["business_hours"] == 171.0 and summary["uptime_percent"] == 98.68
+    # Stores without a poll: in the last hour [11:30, 12:30] s1 (10:14, 11:15); none in the
+    # day or the week. The hour before [10:30, 11:30]: s1 up 10:30-10:44:30 of 60 min, s2 up
+    # 60 min: 74.5 / 120 = 62.08 %. The day before [Jan 21 12:30, Jan 22 12:30]: s1 has no
+    # business time (Mondays only), s2 up 24 h: 100 %. The week before: not in the span.
     assert summary["windows"] == [
         {"window": "last_hour", "uptime_hours": 0.0, "downtime_hours": 1.5,
-         "business_hours": 1.5, "uptime_percent": 0.0},
+         "business_hours": 1.5, "uptime_percent": 0.0, "stores_without_polls": 1,
+         "previous_uptime_percent": 62.08},
         {"window": "last_day", "uptime_hours": 24.74, "downtime_hours": 2.26,
-         "business_hours": 27.0, "uptime_percent": 91.64},
+         "business_hours": 27.0, "uptime_percent": 91.64, "stores_without_polls": 0,
+         "previous_uptime_percent": 100.0},
         {"window": "last_week", "uptime_hours": 168.74, "downtime_hours": 2.26,
-         "business_hours": 171.0, "uptime_percent": 98.68},
+         "business_hours": 171.0, "uptime_percent": 98.68, "stores_without_polls": 0,
+         "previous_uptime_percent": None},
     ]  # fmt: skip
+    # The latest poll stored at the trigger: s0's, 13:00, after as_of. s1 (58.06 %) is below
+    # the default target of 99 %, s2 (99.40 %) is not.
+    assert summary["latest_poll"] == "2023-01-23T13:00:00Z"
+    assert summary["stale_seconds"] > 3 * 365 * 86_400  # the wall clock is years later
+    assert (summary["target_percent"], summary["stores_below_target"]) == (99.0, 1)
+    assert summary["stores_without_business_time"] == 0
     # Over the week s1 is up 58 % (bucket 50-60), s2 99.4 % (90-100).
     assert [b["stores"] for b in summary["histogram"]["buckets"]] == [0] * 5 + [1, 0, 0, 0, 1]
     assert summary["histogram"]["no_business_time"] == 0
@@ -61,9 +74,54 @@ async def test_summary_rows_and_stores_of_the_sample(
         await client.get(f"/reports/{report_id}/rows?sort=uptime_last_week&order=desc")
     ).json()
     assert [r["store_id"] for r in page["rows"]] == ["s2", "s1"]
+    # Beside the CSV's columns, per window: s2's percents (hour all down; day 23 of 24 h =
+    # 95.83 %; week 167 of 168 h = 99.40 %) and polls (12:00 in the hour; 11:00 and 12:00 in
+    # the day and the week).
     assert page["rows"][0] == dict(
         zip(EXPECTED.splitlines()[0].split(","), EXPECTED.splitlines()[2].split(","), strict=True)
-    )
+    ) | {
+        "uptime_percent_last_hour": "0.00",
+        "uptime_percent_last_day": "95.83",
+        "uptime_percent_last_week": "99.40",
+        "polls_last_hour": "1",
+        "polls_last_day": "2",
+        "polls_last_week": "2",
+    }
+    # s1: 30 min of business in the last hour, all down; 1.7417 of 3 h in the day and the
+    # week (the Monday of Jan 16 ends before the week starts at 12:30) = 58.06 %; no poll in
+    # the last hour, two in the day and the week.
+    by_percent = await (
+        await client.get(f"/reports/{report_id}/rows?sort=uptime_percent_last_day")
+    ).json()
+    assert [
+        (r["store_id"], r["uptime_percent_last_day"], r["polls_last_hour"])
+        for r in by_percent["rows"]
+    ] == [("s1", "58.06", "0"), ("s2", "95.83", "1")]
+
+    # The stores ranked, worst first over the week; s1 in bucket 50-60, s2 in 90-100.
+    ranked = await (await client.get(f"/reports/{report_id}/stores")).json()
+    assert ranked["stores"] == [
+        {"store_id": "s1", "business_hours": 3.0, "uptime_hours": 1.74, "downtime_hours": 1.26,
+         "uptime_percent": 58.06, "polls": 2, "bucket": 5},
+        {"store_id": "s2", "business_hours": 168.0, "uptime_hours": 167.0,
+         "downtime_hours": 1.0, "uptime_percent": 99.4, "polls": 2, "bucket": 9},
+    ]  # fmt: skip
+    assert ranked["stores_total"] == 2 and ranked["next_cursor"] is None
+    best = await (await client.get(f"/reports/{report_id}/stores?order=desc&limit=1")).json()
+    assert [s["store_id"] for s in best["stores"]] == ["s2"] and best["next_cursor"]
+    then = await (
+        await client.get(
+            f"/reports/{report_id}/stores?order=desc&limit=1&cursor={best['next_cursor']}"
+        )
+    ).json()
+    assert [s["store_id"] for s in then["stores"]] == ["s1"] and then["next_cursor"] is None
+    for bucket, ids in (("9", ["s2"]), ("5", ["s1"]), ("0", []), ("none", [])):
+        found = await (await client.get(f"/reports/{report_id}/stores?bucket={bucket}")).json()
+        assert [s["store_id"] for s in found["stores"]] == ids, bucket
+        assert found["stores_total"] == len(ids)
+    for query in ("bucket=10", "bucket=-1", "sort=store", "order=up", "limit=0"):
+        response = await client.get(f"/reports/{report_id}/stores?{query}")
+        assert response.status == 400, query
     assert page["next_cursor"] is None and page["rows_total"] == 2
     first = await (await client.get(f"/reports/{report_id}/rows?limit=1")).json()
     assert [r["store_id"] for r in first["rows"]] == ["s1"]
@@ -165,7 +223,9 @@ async def test_every_store_of_a_generated_data_set_sums_to_its_row(
     report_id, text = await report(client, {})
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 120
-    for row in rows:
+    served = (await (await client.get(f"/reports/{report_id}/rows?limit=500")).json())["rows"]
+    assert [{k: r[k] for k in rows[0]} for r in served] == rows  # the CSV's, then extras
+    for row, with_extras in zip(rows, served, strict=True):
         found = await (
             await client.get(f"/reports/{report_id}/stores/{quote(row['store_id'], safe='')}")
         ).json()
@@ -179,9 +239,14 @@ async def test_every_store_of_a_generated_data_set_sums_to_its_row(
             up, business = summed(found["segments"], now - span, now)
             assert rounded(Fraction(up, unit)) == row[f"uptime_last_{window}"], (row, window)
             assert rounded(Fraction(business - up, unit)) == row[f"downtime_last_{window}"]
+            percent = rounded(Fraction(100 * up, business)) if business else ""
+            assert with_extras[f"uptime_percent_last_{window}"] == percent, (row, window)
+            polls = sum(now - span <= ticks(p["at"]) <= now for p in found["polls"])
+            assert with_extras[f"polls_last_{window}"] == str(polls), (row, window)
 
-    # Every page of every sort, put together, is the CSV sorted by that column.
-    for column in rows[0]:
+    # Every page of every sort, put together, is the rows sorted by that column (ties in
+    # store_id order; an empty percent last in either order).
+    for column in served[0]:
         for order in ("asc", "desc"):
             got, cursor = [], ""
             while True:
@@ -194,11 +259,13 @@ async def test_every_store_of_a_generated_data_set_sums_to_its_row(
                 if page["next_cursor"] is None:
                     break
                 cursor = page["next_cursor"]
-            expected = sorted(
-                rows, key=lambda r, c=column: r[c] if c == "store_id" else float(r[c])
+            filled = sorted(
+                (r for r in served if r[column] != ""),
+                key=lambda r, c=column: r[c] if c == "store_id" else float(r[c]),
             )
-            # sorted() is stable: ties stay in store_id order, as the API keeps them
-            assert got == (expected if order == "asc" else expected[::-1]), (column, order)
+            empty = [r for r in served if r[column] == ""]
+            expected = (filled if order == "asc" else filled[::-1]) + empty
+            assert got == expected, (column, order)
     prefix = rows[5]["store_id"][:3]
     page = await (await client.get(f"/reports/{report_id}/rows?q={quote(prefix)}&limit=500")).json()
-    assert page["rows"] == [r for r in rows if r["store_id"].startswith(prefix)]
+    assert page["rows"] == [r for r in served if r["store_id"].startswith(prefix)]

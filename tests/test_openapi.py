@@ -43,6 +43,7 @@ ENDPOINTS = {
     "/reports/{report_id}/cancel": {"post"},
     "/reports/{report_id}/summary": {"get"},
     "/reports/{report_id}/rows": {"get"},
+    "/reports/{report_id}/stores": {"get"},
     "/reports/{report_id}/stores/{store_id}": {"get"},
     "/api/reports": {"get"},
     "/healthz": {"get"},
@@ -366,6 +367,9 @@ def test_known_reports_conform(live_api: LiveApi, http: requests.Session) -> Non
     for path, query in [
         ("/reports/{report_id}/summary", {}),
         ("/reports/{report_id}/rows", {"sort": "uptime_last_week", "order": "desc", "limit": 1}),
+        ("/reports/{report_id}/rows", {"sort": "uptime_percent_last_day", "limit": 2}),
+        ("/reports/{report_id}/stores", {}),
+        ("/reports/{report_id}/stores", {"sort": "polls", "order": "desc", "bucket": "9"}),
     ]:
         assert _call(live_api, http, path, path_parameters=by_path, query=query).status_code == 200
     # The database holds whatever earlier tests left (tests/sample.py's s1 and s2, say): an id

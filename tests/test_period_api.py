@@ -10,7 +10,7 @@ import pytest
 from tests.sample import Client, load_sample, wait_until_finished
 from worker.main import Worker
 
-PERIOD_HEADER = "store_id,period_start,uptime_hours,downtime_hours,uptime_percent"
+PERIOD_HEADER = "store_id,period_start,uptime_hours,downtime_hours,uptime_percent,polls"
 # The sample (tests/sample.py) on local Monday 2023-01-23, as of 12:30 UTC:
 # s1, UTC, open 09:00-12:00; observations 10:14 active, 11:15 inactive, switch at 10:44:30:
 #   up 1 h 44 min 30 s = 1.7417 h, down 1 h 15 min 30 s = 1.2583 h, 104.5 / 180 = 58.06 %.
@@ -18,8 +18,9 @@ PERIOD_HEADER = "store_id,period_start,uptime_hours,downtime_hours,uptime_percen
 #   as_of 12:30Z = 6.5 h; polls 11:00 active, 12:00 inactive, switch 11:30: up 5.5 h, down
 #   1 h, 5.5 / 6.5 = 84.62 %.
 # s3 (polls of Jan 10) and s0 (after as_of) have no poll in their spans: no rows.
-S1 = "s1,2023-01-23,1.74,1.26,58.06"
-S2 = "s2,2023-01-23,5.50,1.00,84.62"
+# Each of s1 and s2 has two polls on its day before as_of.
+S1 = "s1,2023-01-23,1.74,1.26,58.06,2"
+S2 = "s2,2023-01-23,5.50,1.00,84.62,2"
 DAY = {"from": "2023-01-23", "to": "2023-01-23", "as_of": "2023-01-23T12:30:00Z"}
 
 

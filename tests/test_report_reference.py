@@ -798,7 +798,7 @@ def test_reference_local_periods() -> None:
 
 def test_reference_period_day_of_23_and_25_hours() -> None:
     # 24x7, one active poll: every day is all up; New York's 2023-03-12 has 23 hours,
-    # 2023-11-05 has 25.
+    # 2023-11-05 has 25. The poll (12:00Z) lies on the 12th, then on the 5th: polls 0, 1, 0.
     as_of = datetime(2023, 12, 1, tzinfo=UTC)
     polls = [("s", datetime(2023, 3, 12, 12, tzinfo=UTC), True)]
     stores = {"s": StoreMeta("America/New_York")}
@@ -806,15 +806,15 @@ def test_reference_period_day_of_23_and_25_hours() -> None:
         as_of, polls, stores, date(2023, 3, 11), date(2023, 3, 13), "day"
     )
     assert [r[1:] for r in rows] == [
-        ("2023-03-11", "24.00", "0.00", "100.00"),
-        ("2023-03-12", "23.00", "0.00", "100.00"),
-        ("2023-03-13", "24.00", "0.00", "100.00"),
+        ("2023-03-11", "24.00", "0.00", "100.00", "0"),
+        ("2023-03-12", "23.00", "0.00", "100.00", "1"),
+        ("2023-03-13", "24.00", "0.00", "100.00", "0"),
     ]
     polls = [("s", datetime(2023, 11, 5, 12, tzinfo=UTC), False)]
     rows = reference_period_report(
         as_of, polls, stores, date(2023, 11, 5), date(2023, 11, 5), "day"
     )
-    assert rows == [("s", "2023-11-05", "0.00", "25.00", "0.00")]
+    assert rows == [("s", "2023-11-05", "0.00", "25.00", "0.00", "1")]
 
 
 def test_reference_period_as_of_cuts_and_the_span() -> None:
@@ -823,10 +823,11 @@ def test_reference_period_as_of_cuts_and_the_span() -> None:
     first, last = date(2023, 1, 2), date(2023, 1, 3)
     as_of = datetime(2023, 1, 2, 23, 0, tzinfo=UTC) + timedelta(hours=6)  # Jan 3 07:00 local
     # The only poll is at S - 24 h exactly (in the span, included): all up; day 2 up to as_of.
+    # It lies before the range: no period counts it.
     polls = [("s", datetime(2022, 12, 31, 23, 0, tzinfo=UTC), True)]
     assert reference_period_report(as_of, polls, stores, first, last, "day") == [
-        ("s", "2023-01-02", "24.00", "0.00", "100.00"),
-        ("s", "2023-01-03", "6.00", "0.00", "100.00"),
+        ("s", "2023-01-02", "24.00", "0.00", "100.00", "0"),
+        ("s", "2023-01-03", "6.00", "0.00", "100.00", "0"),
     ]
     # One microsecond earlier it is outside the span: no rows.
     polls = [("s", datetime(2022, 12, 31, 23, 0, tzinfo=UTC) - US, True)]
@@ -836,10 +837,11 @@ def test_reference_period_as_of_cuts_and_the_span() -> None:
     assert reference_period_report(as_of, polls, stores, first, last, "total") == []
     polls = [("s", as_of, False)]
     assert reference_period_report(as_of, polls, stores, first, last, "total") == [
-        ("s", "2023-01-02", "0.00", "30.00", "0.00")
+        ("s", "2023-01-02", "0.00", "30.00", "0.00", "1")
     ]
-    # as_of exactly at the start of day 2: that day has no row.
+    # as_of exactly at the start of day 2: that day has no row, and day 1 ends before the
+    # poll at as_of.
     as_of = datetime(2023, 1, 2, 23, 0, tzinfo=UTC)
     assert reference_period_report(as_of, [("s", as_of, True)], stores, first, last, "day") == [
-        ("s", "2023-01-02", "24.00", "0.00", "100.00")
+        ("s", "2023-01-02", "24.00", "0.00", "100.00", "0")
     ]

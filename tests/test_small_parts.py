@@ -11,12 +11,13 @@ import pytest
 
 from shared import reportfiles, reportparts, rowsindex
 from shared.config import Settings
-from shared.csvfile import HEADER, AtomicFile, csv_lines, report_path
+from shared.csvfile import HEADER, AtomicFile, columns_of, csv_lines, report_path
 from shared.errors import BadInput
 from shared.instants import parse_as_of
 from shared.messages import Compaction, Job, parse, to_message
 from shared.reportids import is_report_id
 from shared.uptime.model import ReportRow
+from shared.uptime.stores import StoreTotals
 from shared.uptime.summary import Summary
 from shared.uptime.table import Table, hundredths_column
 
@@ -78,6 +79,13 @@ def _table(stores: list[int], up: list[int], percent: list[int]) -> Table:
     return Table(as_ints[0], [hundredths_column(as_ints[1]), hundredths_column(as_ints[2])])
 
 
+def _totals(stores: int, base: int) -> StoreTotals:
+    """Totals of stores 0 … stores − 1 of a part, numbered from `base` so that each store's
+    can be told apart after the merge: business base + i, up i, polls 10 × (base + i)."""
+    index = np.arange(stores, dtype=np.int64)
+    return StoreTotals(index, base + index, index, 10 * (base + index), index - 1, index * 100 - 1)
+
+
 @pytest.mark.parametrize("steps", ["whole", "tiny"])
 def test_parts_are_assembled_in_store_id_order_with_offsets_and_keys(
     tmp_path: Path, steps: str, monkeypatch: pytest.MonkeyPatch
@@ -92,9 +100,10 @@ def test_parts_are_assembled_in_store_id_order_with_offsets_and_keys(
     a = _table([0, 0, 1, 2], [150, 5, 0, 2400], [5000, -1, 0, 10000])
     b = _table([0, 1, 2, 3, 4], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5])
     parts = [tmp_path / "a.part", tmp_path / "b.part", tmp_path / "c.part"]
-    assert reportparts.write(parts[0], a, ["10", "9", "b"], summaries[0]) == 4
-    assert reportparts.write(parts[1], b, ['"q', "A", "a,z", "x\ny", "é"], summaries[1]) == 5
-    assert reportparts.write(parts[2], _table([], [], []), [], summaries[2]) == 0
+    assert reportparts.write(parts[0], a, ["10", "9", "b"], summaries[0], _totals(3, 100)) == 4
+    ids = ['"q', "A", "a,z", "x\ny", "é"]
+    assert reportparts.write(parts[1], b, ids, summaries[1], _totals(5, 200)) == 5
+    assert reportparts.write(parts[2], _table([], [], []), [], summaries[2], _totals(0, 0)) == 0
     with AtomicFile(tmp_path / "out.csv") as out:
         out.write(b"h\n")
         done = reportparts.assemble(parts, out, index_rows=100, kind="standard")
@@ -118,6 +127,15 @@ def test_parts_are_assembled_in_store_id_order_with_offsets_and_keys(
     assert done.keys.tolist() == [
         [1, 1], [150, 5000], [5, -1], [0, 0], [2, 2], [3, 3], [2400, 10000], [4, 4], [5, 5]
     ]  # fmt: skip
+    # Stores in store_id order: "q (b0), 10 (a0, two rows), 9 (a1), A (b1), a,z (b2), b (a2),
+    # x\ny (b3), é (b4); each with its own totals, wherever its part put it.
+    assert done.stores is not None
+    assert done.stores["first_row"].tolist() == [0, 1, 3, 4, 5, 6, 7, 8]
+    assert done.stores["business"].tolist() == [200, 100, 101, 201, 202, 102, 203, 204]
+    assert done.stores["up"].tolist() == [0, 0, 1, 1, 2, 2, 3, 4]
+    assert done.stores["polls"].tolist() == [2000, 1000, 1010, 2010, 2020, 1020, 2030, 2040]
+    assert done.stores["worst_period"].tolist() == [-1, -1, 0, 0, 1, 1, 2, 3]
+    assert done.stores["worst_percent"].tolist() == [-1, -1, 99, 99, 199, 199, 299, 399]
     with AtomicFile(tmp_path / "big.csv") as out:
         big = reportparts.assemble(parts, out, index_rows=8, kind="standard")
     assert (big.rows, big.offsets, big.keys) == (9, None, None)
@@ -138,7 +156,8 @@ def test_index_orders_are_stable_whatever_the_range_of_keys(keys: list[int]) -> 
 
 def test_part_with_no_rows_and_a_lost_tail_is_an_error(tmp_path: Path) -> None:
     part = tmp_path / "p.part"
-    assert reportparts.write(part, _table([], [], []), [], Summary("standard")) == 0
+    empty = _totals(0, 0)
+    assert reportparts.write(part, _table([], [], []), [], Summary("standard"), empty) == 0
     with AtomicFile(tmp_path / "out.csv") as out:
         assert reportparts.assemble([part], out, index_rows=10, kind="period").rows == 0
     part.write_bytes(part.read_bytes()[:-3])  # a truncated part never passes for an empty one
@@ -209,6 +228,7 @@ def test_fleet_figures_do_not_overflow() -> None:
         ["last_week"],
         np.array([stores * week_ticks * 3 // 4]),
         np.array([stores * week_ticks]),
+        np.array([0]),
     )
     answer = summary.answer()
     assert answer["uptime_percent"] == 75.0
@@ -218,9 +238,12 @@ def test_fleet_figures_do_not_overflow() -> None:
 
 
 def _index_files(target: Path, rows: int, seed: int) -> None:
-    keys = np.random.default_rng(seed).integers(0, 100, (rows, len(HEADER) - 1), dtype=np.int32)
+    columns = columns_of(HEADER)
+    keys = np.random.default_rng(seed).integers(0, 100, (rows, len(columns) - 1), dtype=np.int32)
     offsets = np.arange(rows + 1, dtype=np.int64) * 10
-    rowsindex.write(target, HEADER, Summary("standard"), offsets, keys)
+    one_row_each = np.arange(rows, dtype=np.int64)
+    stores = {"first_row": one_row_each} | {name: one_row_each for name in reportparts.STORE_FIELDS}
+    rowsindex.write(target, columns, Summary("standard"), offsets, keys, stores)
 
 
 def test_the_rows_index_stays_whole_under_concurrent_duplicate_assemblies(
@@ -277,3 +300,17 @@ def test_a_rows_index_of_the_earlier_form_is_replaced(tmp_path: Path) -> None:
     _index_files(target, 3, 0)
     assert target.is_symlink() and len(np.load(target / "offsets.npy")) == 4
     assert [p.name for p in target.parent.iterdir() if not p.is_symlink()] == [os.readlink(target)]
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("step", [1, 2, 3, 100])
+def test_an_order_puts_empty_keys_last_in_either_direction(descending: bool, step: int) -> None:
+    # Keys of rows 0 … 6; −1 is an empty field. Sorted ascending with ties in row order:
+    # rows 1, 4 (empty), then 3 (0), 5 (2), 0 and 2 (3), 6 (7). Ascending with empties last:
+    # 3, 5, 0, 2, 6, 1, 4; descending: 6, 2, 0, 5, 3, then still 1, 4.
+    keys = np.array([3, -1, 3, 0, -1, 2, 7], np.int32)
+    order = rowsindex._Order(rowsindex.order_of(keys), int((keys < 0).sum()), descending)
+    taken = [order.take(a, a + step).tolist() for a in range(0, len(order), step)]
+    expected = [6, 2, 0, 5, 3, 1, 4] if descending else [3, 5, 0, 2, 6, 1, 4]
+    assert [row for chunk in taken for row in chunk] == expected
+    assert order.take(len(order), len(order) + 5).tolist() == []

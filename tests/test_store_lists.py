@@ -32,14 +32,16 @@ POLLS = {
 }
 HOURS = ["a,0,09:00,12:00", "b,0,00:00,01:00", "c,0,09:00,10:00"]
 ZONES = ["a,UTC", "b,Asia/Kolkata", "c,UTC", "d,UTC", "e,UTC"]
+# Every poll lies on the store's local day (b's 18:45Z on the 22nd is 00:15 on the 23rd in
+# Kolkata) and before as_of: polls 2, 1, 1, 1, 2.
 ROWS = {
-    "a": "a,2023-01-23,1.74,1.26,58.06",
-    "b": "b,2023-01-23,0.00,1.00,0.00",
-    "c": "c,2023-01-23,0.00,1.00,0.00",
-    "d": "d,2023-01-23,12.50,0.00,100.00",
-    "e": "e,2023-01-23,11.50,1.00,92.00",
+    "a": "a,2023-01-23,1.74,1.26,58.06,2",
+    "b": "b,2023-01-23,0.00,1.00,0.00,1",
+    "c": "c,2023-01-23,0.00,1.00,0.00,1",
+    "d": "d,2023-01-23,12.50,0.00,100.00,1",
+    "e": "e,2023-01-23,11.50,1.00,92.00,2",
 }
-HEADER = "store_id,period_start,uptime_hours,downtime_hours,uptime_percent"
+HEADER = "store_id,period_start,uptime_hours,downtime_hours,uptime_percent,polls"
 DAY = {"from": "2023-01-23", "to": "2023-01-23", "as_of": "2023-01-23T12:30:00Z"}
 
 

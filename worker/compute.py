@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared import reportparts, rowsindex
-from shared.csvfile import HEADER, AtomicFile, csv_lines, report_path
+from shared.csvfile import HEADER, AtomicFile, columns_of, csv_lines, report_path
 from shared.pollchunks import across_days, merge
 from shared.uptime.compute import standard_figures
 from shared.uptime.hours import StoreHours
@@ -38,15 +38,19 @@ def shard_part(shard: ShardInput, path: Path, burn_seconds: float = 0.0) -> int:
     if burn_seconds > 0:
         burn(burn_seconds)
     span = across_days([merge(chunks) for chunks in shard.days], shard.rank_of_key, shard.lo)
-    if shard.periods is None:
-        figures = standard_figures(shard.as_of_us, shard.hours, span)
-        return reportparts.write(path, figures.table(), shard.names, figures.summary())
-    periods = period_figures(shard.as_of_us, shard.hours, span, shard.periods)
-    return reportparts.write(path, periods.table(), shard.names, periods.summary())
+    figures = (
+        standard_figures(shard.as_of_us, shard.hours, span)
+        if shard.periods is None
+        else period_figures(shard.as_of_us, shard.hours, span, shard.periods)
+    )
+    return reportparts.write(
+        path, figures.table(), shard.names, figures.summary(), figures.stores()
+    )
 
 
 def assemble(reports_dir: Path, report_id: str, header: Sequence[str], parts: list[Path]) -> int:
-    """The report's CSV from its parts, then the index of its rows and its summary; rows."""
+    """The report's CSV from its parts, then the index of its rows and its stores, and its
+    summary; rows."""
     kind = "standard" if header == HEADER else "period"
     head = csv_lines([header])
     with AtomicFile(report_path(reports_dir, report_id)) as csv:
@@ -55,7 +59,12 @@ def assemble(reports_dir: Path, report_id: str, header: Sequence[str], parts: li
         csv.commit()
     offsets = None if done.offsets is None else done.offsets + len(head)
     rowsindex.write(
-        rowsindex.index_path(reports_dir, report_id), header, done.summary, offsets, done.keys
+        rowsindex.index_path(reports_dir, report_id),
+        columns_of(header),
+        done.summary,
+        offsets,
+        done.keys,
+        done.stores,
     )
     return done.rows
 

@@ -35,6 +35,7 @@ class Report:
     stalls: int
     expired_from: str | None  # an Expired report: how it had ended
     store_count: int | None = None  # how many store_ids it was asked for (None: every store)
+    latest_poll: datetime | None = None  # the latest poll stored when it was triggered
     shards_done: int = 0
     moved_at: datetime | None = None  # `running` only: when it last made progress
 
@@ -56,7 +57,8 @@ class Report:
 _COLUMNS = (
     "r.id, r.status, r.as_of, r.hours_snapshot, r.timezones_snapshot, r.requested_at,"
     " r.started_at, r.finished_at, r.shards_total, r.rows, r.error, r.date_from, r.date_to,"
-    " r.period, cardinality(r.store_ids) AS store_count, r.stalls, r.expired_from"
+    " r.period, cardinality(r.store_ids) AS store_count, r.stalls, r.expired_from,"
+    " r.latest_poll"
 )
 _SELECT = f"SELECT {_COLUMNS}, {DONE_COUNT} AS shards_done FROM reports r"
 _COUNT_TRIGGERED = count_outcomes("(SELECT 'triggered' AS outcome FROM r)")
@@ -69,9 +71,9 @@ async def create(conn: asyncpg.Connection, request: ReportRequest) -> Report:
     await locks.snapshots_pinned(conn)
     row = await conn.fetchrow(
         "WITH r AS (INSERT INTO reports (id, status, as_of, hours_snapshot, timezones_snapshot,"
-        " date_from, date_to, period, store_ids) "
+        " date_from, date_to, period, store_ids, latest_poll) "
         f"VALUES ($1, 'Running', coalesce($2, {LATEST_POLL}), {CURRENT_HOURS},"
-        f" {CURRENT_TIMEZONES}, $3, $4, $5, $6) RETURNING *),"
+        f" {CURRENT_TIMEZONES}, $3, $4, $5, $6, {LATEST_POLL}) RETURNING *),"
         f" counted AS ({_COUNT_TRIGGERED})"
         f" SELECT {_COLUMNS}, 0 AS shards_done FROM r",
         uuid.uuid4(),

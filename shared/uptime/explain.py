@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 
 from shared.instants import US_PER_HOUR, from_us, to_us
-from shared.uptime.compute import SPAN_US, WINDOWS_US, standard_figures
+from shared.uptime.compute import SPAN_US, WINDOWS_US, standard_timeline
 from shared.uptime.figures import hundredths
 from shared.uptime.hours import StoreHours
 from shared.uptime.localtime import zone
-from shared.uptime.periods import Range, local_midnights, period_figures, spans
+from shared.uptime.periods import Range, local_midnights, period_timeline, spans
 from shared.uptime.polls import Polls
 from shared.uptime.timeline import TICKS_PER_US, Timeline
 
@@ -38,12 +38,12 @@ def explain(as_of_us: int, store: Store, polls: Polls, periods: Range | None) ->
     """The store's polls, segments, outages and local days (`polls.store` all 0, sorted by
     time, one per instant)."""
     if periods is None:
-        timeline = standard_figures(as_of_us, store.hours, polls).timeline
+        timeline = standard_timeline(as_of_us, store.hours, polls)
         span = (as_of_us - SPAN_US, as_of_us)
         window = (as_of_us - WINDOWS_US[-1], as_of_us)
     else:
-        timeline = period_figures(as_of_us, store.hours, polls, periods).timeline
         bounds = local_midnights(store.hours, periods.bounds())
+        timeline = period_timeline(as_of_us, store.hours, polls, bounds)
         lo, hi = spans(bounds, as_of_us)
         span = (int(lo[0]), int(hi[0]))
         window = (int(bounds[0, 0]), min(int(bounds[0, -1]), as_of_us))

@@ -32,10 +32,11 @@ class ReportRow(NamedTuple):
 
 class PeriodRow(NamedTuple):
     """One CSV row of a period report: hours with 2 decimals; the percent empty when the
-    period holds no business time."""
+    period holds no business time; the store's polls in the period (up to as_of)."""
 
     store_id: str
     period_start: str
     uptime_hours: str
     downtime_hours: str
     uptime_percent: str
+    polls: str

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import numpy as np
+import numpy.typing as npt
 
 from shared.instants import US_PER_DAY, US_PER_HOUR, day_number, to_us
 from shared.uptime.compute import SPAN_US, plain_batch, stores_of
@@ -21,9 +22,10 @@ from shared.uptime.figures import hundredths, percent_hundredths
 from shared.uptime.hours import StoreHours, business_intervals, zone_table
 from shared.uptime.model import PeriodRow, StoreMeta
 from shared.uptime.polls import Ints, Polls
+from shared.uptime.stores import StoreTotals
 from shared.uptime.summary import Summary
 from shared.uptime.table import Column, Table, hundredths_column
-from shared.uptime.timeline import Timeline, cut, totals
+from shared.uptime.timeline import Timeline, cut, poll_counts, totals
 
 INTERVALS = ("day", "week", "month", "total")
 MAX_DATES = 366  # dates in a range, both ends included
@@ -82,24 +84,31 @@ def spans(bounds: Ints, as_of_us: int) -> tuple[Ints, Ints]:
 @dataclass(frozen=True)
 class Periods:
     """A period report's exact figures for a batch: one entry per row (a store with polls in
-    its span, a period starting before as_of), in the CSV's order."""
+    its span, a period starting before as_of), in the CSV's order: active and business ticks,
+    polls, and whether as_of cut the period short."""
 
-    timeline: Timeline
     starts: list[date]
     store: Ints  # batch index of each row's store
     period: Ints  # index into `starts`
     up: Ints
     business: Ints
+    polls: Ints
+    partial: npt.NDArray[np.bool_]
+
+    def percent(self) -> Ints:
+        """Each row's uptime percent in hundredths, −1 without business time."""
+        found: Ints = np.where(self.business > 0, percent_hundredths(self.up, self.business), -1)
+        return found
 
     def table(self) -> Table:
         """The CSV rows as columns: by store (batch order), then by period."""
         starts = [d.isoformat() for d in self.starts]
-        percent = np.where(self.business > 0, percent_hundredths(self.up, self.business), -1)
         columns = [
             Column(list(map(starts.__getitem__, self.period.tolist())), self.period),
             hundredths_column(hundredths(self.up, US_PER_HOUR)),
             hundredths_column(hundredths(self.business - self.up, US_PER_HOUR)),
-            hundredths_column(percent),  # empty without business time
+            hundredths_column(self.percent()),  # empty without business time
+            Column(list(map(str, self.polls.tolist())), self.polls),
         ]
         return Table(self.store, columns)
 
@@ -113,11 +122,29 @@ class Periods:
             [d.isoformat() for d in self.starts],
             _sums(self.period, self.up, periods),
             _sums(self.period, self.business, periods),
+            _sums(self.period, (self.polls == 0).astype(np.int64), periods),
         )
-        # Each store over the whole range: the sum of its periods.
-        stores, at = np.unique(self.store, return_inverse=True)
-        found.add_stores(_sums(at, self.up, len(stores)), _sums(at, self.business, len(stores)))
+        totals = self.stores()
+        found.add_stores(totals.up, totals.business)
+        found.partial = bool(self.partial.any())
         return found
+
+    def stores(self) -> StoreTotals:
+        """Each store over the whole range (the sums of its periods) and its worst period."""
+        stores, at = np.unique(self.store, return_inverse=True)
+        n = len(stores)
+        # The worst period: rows by store, then percent (none last), then period.
+        percent = self.percent()
+        ranked = np.lexsort((self.period, np.where(percent < 0, 1 << 20, percent), at))
+        first = ranked[np.r_[0, np.flatnonzero(np.diff(at[ranked])) + 1]] if n else ranked
+        return StoreTotals(
+            stores,
+            _sums(at, self.business, n),
+            _sums(at, self.up, n),
+            _sums(at, self.polls, n),
+            np.where(percent[first] >= 0, self.period[first], -1),
+            percent[first],
+        )
 
 
 def _sums(index: Ints, values: Ints, size: int) -> Ints:
@@ -127,22 +154,57 @@ def _sums(index: Ints, values: Ints, size: int) -> Ints:
     return out
 
 
-def period_figures(as_of_us: int, hours: StoreHours, polls: Polls, periods: Range) -> Periods:
-    """The period report of a batch: `polls.store` and `hours.owner` index the batch's stores
-    (as many as `hours.zone`); the polls are sorted by (store, ts), one per instant."""
+def period_timeline(as_of_us: int, hours: StoreHours, polls: Polls, bounds: Ints) -> Timeline:
+    """The timeline of a batch over each store's span: `polls.store` and `hours.owner` index
+    the batch's stores (as many as `hours.zone`); the polls are sorted by (store, ts), one per
+    instant; `bounds` the stores' period bounds (`local_midnights`)."""
     n = len(hours.zone)
-    bounds = local_midnights(hours, periods.bounds())
     span_lo, span_hi = spans(bounds, as_of_us)
     inside = (polls.ts >= span_lo[polls.store]) & (polls.ts <= span_hi[polls.store])
     polls = polls.take(np.flatnonzero(inside))
     origin = int(span_lo.min()) if n else 0
-    timeline = cut(n, polls, business_intervals(hours, span_lo, span_hi), origin)
-    present = stores_of(polls)
-    lo, hi = bounds[present, :-1], np.minimum(bounds[present, 1:], as_of_us)
+    return cut(n, polls, business_intervals(hours, span_lo, span_hi), origin)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The rows of a period report's batch: for each, its store, its period, and the period's
+    [lo, hi) in µs (hi cut at as_of; polls count up to as_of itself), `cut` where as_of
+    fell inside it."""
+
+    store: Ints
+    period: Ints
+    lo: Ints
+    hi: Ints
+    polls_end: Ints
+    cut: npt.NDArray[np.bool_]
+
+
+def period_rows(present: Ints, bounds: Ints, as_of_us: int) -> Rows:
+    """The rows of the stores `present` (batch indexes, in order) with their period bounds: a
+    row for each period starting before as_of."""
+    lo, end = bounds[present, :-1], bounds[present, 1:]
     counted = lo < as_of_us  # a period starting at or after as_of has no row
     store, period = np.nonzero(counted)
-    up, business = totals(timeline, present[store], lo[counted], hi[counted])
-    return Periods(timeline, periods.starts(), present[store], period, up, business)
+    lo, end = lo[counted], end[counted]
+    return Rows(
+        present[store],
+        period,
+        lo,
+        np.minimum(end, as_of_us),
+        np.minimum(end, as_of_us + 1),  # polls: before the period's end, up to as_of
+        end > as_of_us,
+    )
+
+
+def period_figures(as_of_us: int, hours: StoreHours, polls: Polls, periods: Range) -> Periods:
+    """The period report of a batch (see `period_timeline`)."""
+    bounds = local_midnights(hours, periods.bounds())
+    timeline = period_timeline(as_of_us, hours, polls, bounds)
+    rows = period_rows(stores_of(timeline.polls), bounds, as_of_us)
+    up, business = totals(timeline, rows.store, rows.lo, rows.hi)
+    counts = poll_counts(timeline, rows.store, rows.lo, rows.polls_end)
+    return Periods(periods.starts(), rows.store, rows.period, up, business, counts, rows.cut)
 
 
 def batch_rows(

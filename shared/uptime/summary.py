@@ -1,7 +1,8 @@
 """The summary of a report: how many stores, business and active time per window (or per
-period), and how the stores' uptime percent over the longest window (or the whole range) is
-spread, in ten buckets of ten points. Kept in exact ticks, so that the summaries of a report's
-shards add up to the report's."""
+period) and how many stores had no poll in it, the fleet in the window before each of the last
+hour and day (a trend), and how the stores' uptime percent over the longest window (or the whole
+range) is spread, in ten buckets of ten points. Kept in exact ticks, so that the summaries of a
+report's shards add up to the report's."""
 
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,46 +12,57 @@ import numpy as np
 from shared.instants import US_PER_HOUR
 from shared.uptime.figures import hundredths, percent_hundredths
 from shared.uptime.polls import Ints
-
-BUCKETS = 10
+from shared.uptime.stores import BUCKETS, buckets
 
 
 @dataclass
 class Summary:
-    """`totals`: window name or period start → [active, business] ticks, in order."""
+    """`totals`: window name or period start → [active, business] ticks, in order;
+    `no_polls`: the same names → stores without a poll there; `previous`: window name → the
+    [active, business] ticks of the window of the same length just before it; `partial`:
+    whether as_of cut a period short."""
 
     kind: str  # "standard" or "period"
     stores: int = 0
     totals: dict[str, list[int]] = field(default_factory=dict)
     histogram: list[int] = field(default_factory=lambda: [0] * BUCKETS)
     no_business_time: int = 0
+    no_polls: dict[str, int] = field(default_factory=dict)
+    previous: dict[str, list[int]] = field(default_factory=dict)
+    partial: bool = False
 
-    def add_totals(self, names: list[str], up: Ints, business: Ints) -> None:
+    def add_totals(self, names: list[str], up: Ints, business: Ints, no_polls: Ints) -> None:
         """Add the active and business ticks `up[i]`, `business[i]` of window or period
-        `names[i]`."""
-        for name, u, b in zip(names, up.tolist(), business.tolist(), strict=True):
-            kept = self.totals.setdefault(name, [0, 0])
-            kept[0] += u
-            kept[1] += b
+        `names[i]`, and `no_polls[i]` stores without a poll in it."""
+        _add(self.totals, names, up, business)
+        for name, n in zip(names, no_polls.tolist(), strict=True):
+            self.no_polls[name] = self.no_polls.get(name, 0) + n
+
+    def add_previous(self, names: list[str], up: Ints, business: Ints) -> None:
+        """Add the ticks of the window before window `names[i]`."""
+        _add(self.previous, names, up, business)
 
     def add_stores(self, up: Ints, business: Ints) -> None:
         """Count stores by their uptime percent over the longest window (their active and
         business ticks there)."""
         self.stores += len(up)
-        has = business > 0
-        self.no_business_time += int((~has).sum())
-        bucket = np.minimum((BUCKETS * up[has]) // business[has], BUCKETS - 1)
-        counts = np.bincount(bucket, minlength=BUCKETS)
+        bucket = buckets(up, business)
+        self.no_business_time += int((bucket < 0).sum())
+        counts = np.bincount(bucket[bucket >= 0], minlength=BUCKETS)
         self.histogram = [a + int(b) for a, b in zip(self.histogram, counts, strict=True)]
 
     def merge(self, other: "Summary") -> None:
         self.stores += other.stores
-        for name, (up, business) in other.totals.items():
-            kept = self.totals.setdefault(name, [0, 0])
-            kept[0] += up
-            kept[1] += business
+        for kept, more in ((self.totals, other.totals), (self.previous, other.previous)):
+            for name, (up, business) in more.items():
+                pair = kept.setdefault(name, [0, 0])
+                pair[0] += up
+                pair[1] += business
+        for name, n in other.no_polls.items():
+            self.no_polls[name] = self.no_polls.get(name, 0) + n
         self.histogram = [a + b for a, b in zip(self.histogram, other.histogram, strict=True)]
         self.no_business_time += other.no_business_time
+        self.partial |= other.partial
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -59,6 +71,9 @@ class Summary:
             "totals": self.totals,
             "histogram": self.histogram,
             "no_business_time": self.no_business_time,
+            "no_polls": self.no_polls,
+            "previous": self.previous,
+            "partial": self.partial,
         }
 
     @classmethod
@@ -69,6 +84,9 @@ class Summary:
             {k: list(v) for k, v in data["totals"].items()},
             list(data["histogram"]),
             data["no_business_time"],
+            dict(data.get("no_polls", {})),  # indexes written before coverage have none
+            {k: list(v) for k, v in data.get("previous", {}).items()},
+            bool(data.get("partial", False)),
         )
 
     def answer(self) -> dict[str, Any]:
@@ -84,7 +102,15 @@ class Summary:
             for u, b in self.totals.values()
         ]
         key = "window" if self.kind == "standard" else "period_start"
-        figures = [{key: name, **row} for name, row in zip(names, rows, strict=True)]
+        figures = [
+            {
+                key: name,
+                **row,
+                "stores_without_polls": self.no_polls.get(name, 0),
+                "previous_uptime_percent": self._previous_percent(names, n),
+            }
+            for n, (name, row) in enumerate(zip(names, rows, strict=True))
+        ]
         # The longest window is the week; a period report's whole range is all its periods.
         longest = names[-1:] if self.kind == "standard" else names
         fleet_up = sum(self.totals[name][0] for name in longest)
@@ -101,7 +127,25 @@ class Summary:
                 ],
                 "no_business_time": self.no_business_time,
             },
+            "stores_without_business_time": self.no_business_time,
+            **({} if self.kind == "standard" else {"partial_last_period": self.partial}),
         }
+
+    def _previous_percent(self, names: list[str], n: int) -> float | None:
+        """The fleet's uptime percent in the window before window `names[n]` (standard: where
+        the report holds it) or in the period before period `n`; None without one."""
+        if self.kind == "standard":
+            before = self.previous.get(names[n])
+        else:
+            before = self.totals[names[n - 1]] if n else None
+        return None if before is None else _percent(*before)
+
+
+def _add(kept: dict[str, list[int]], names: list[str], up: Ints, business: Ints) -> None:
+    for name, u, b in zip(names, up.tolist(), business.tolist(), strict=True):
+        pair = kept.setdefault(name, [0, 0])
+        pair[0] += u
+        pair[1] += b
 
 
 def _hours(ticks: int) -> float:

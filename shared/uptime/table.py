@@ -3,7 +3,7 @@ every column after store_id, its text as the CSV shows it and an integer that so
 (for the index of the rows: no CSV field is parsed back)."""
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import numpy as np
@@ -27,10 +27,13 @@ def hundredths_column(values: Ints) -> Column:
 
 @dataclass(frozen=True)
 class Table:
-    """Rows grouped by store, stores in batch order (the order of their store_ids)."""
+    """Rows grouped by store, stores in batch order (the order of their store_ids): the CSV's
+    columns after store_id, and `extras`, values the API serves beside them (not in the CSV),
+    each its own sort key (−1: none, an empty field)."""
 
     store: Ints  # batch index of each row's store
     columns: list[Column]
+    extras: list[Ints] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.store)
@@ -52,5 +55,6 @@ class Table:
         return self.store[starts], counts
 
     def keys(self) -> Ints:
-        """The sort keys as one array, rows × columns."""
-        return np.stack([c.keys for c in self.columns], axis=1).astype(np.int64)
+        """The sort keys as one array, rows × (columns, then extras)."""
+        keys = [c.keys for c in self.columns] + self.extras
+        return np.stack(keys, axis=1).astype(np.int64)

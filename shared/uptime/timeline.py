@@ -133,3 +133,12 @@ def totals(timeline: Timeline, owner: Ints, lo_us: Ints, hi_us: Ints) -> tuple[I
     hi_business, hi_active = integral(axis(owner, hi_us, timeline.origin_us))
     lo_business, lo_active = integral(axis(owner, lo_us, timeline.origin_us))
     return hi_active - lo_active, hi_business - lo_business
+
+
+def poll_counts(timeline: Timeline, owner: Ints, lo_us: Ints, end_us: Ints) -> Ints:
+    """How many polls of the batch (observations or not) each store `owner` has with
+    lo ≤ t < end (instants in µs, inside its span)."""
+    key = axis(timeline.polls.store, timeline.polls.ts, timeline.origin_us)
+    lo = np.searchsorted(key, axis(owner, lo_us, timeline.origin_us))
+    counts: Ints = np.searchsorted(key, axis(owner, end_us, timeline.origin_us)) - lo
+    return counts
