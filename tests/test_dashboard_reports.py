@@ -9,6 +9,7 @@ import csv
 import io
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -241,3 +242,233 @@ async def test_a_report_page_sums_up_the_fleet(
         await expect(page.locator("#histogram svg")).to_have_attribute(
             "width", re.compile(r"1\d\d\d")
         )
+
+
+# ------------------------------------------------------------------------- a small fleet
+
+
+def _fleet_files(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """Four stores polled every hour at :30 from 2023-03-11 00:30 UTC, across Chicago's change
+    to daylight saving time (Sunday 2023-03-12, a 23-hour date):
+    - alpha (Chicago, 24x7): always active; the latest poll, 12:00 on the 14th, is its own;
+    - bravo (Chicago, Mon-Sat 09:00-17:00, closed on Sundays): inactive on the 13th and 14th;
+    - charlie (UTC, 24x7): active at its first poll, inactive ever after: the worst;
+    - delta (UTC, 24x7): polled on the 11th only, active: nothing in the last hour or day.
+    Before the 11th nobody was polled: a week, or a report from the 8th, starts without data."""
+    lines = ["store_id,status,timestamp_utc"]
+    first = datetime(2023, 3, 11, 0, 30, tzinfo=UTC)
+    for n in range(84):  # to 11:30 on the 14th
+        at = first + timedelta(hours=n)
+        stamp = at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        lines.append(f"alpha,active,{stamp}")
+        lines.append(f"bravo,{'inactive' if at.day >= 13 else 'active'},{stamp}")
+        lines.append(f"charlie,{'active' if n == 0 else 'inactive'},{stamp}")
+        if at.day == 11:
+            lines.append(f"delta,active,{stamp}")
+    lines.append("alpha,active,2023-03-14 12:00:00 UTC")
+    polls = tmp_path / "fleet_polls.csv"
+    polls.write_text("\n".join(lines) + "\n")
+    hours = tmp_path / "fleet_hours.csv"
+    hours.write_text(
+        "store_id,day,start_time_local,end_time_local\n"
+        + "".join(f"bravo,{day},09:00:00,17:00:00\n" for day in range(6))
+    )
+    zones = tmp_path / "fleet_zones.csv"
+    zones.write_text(
+        "store_id,timezone_str\nalpha,America/Chicago\nbravo,America/Chicago\n"
+        "charlie,UTC\ndelta,UTC\n"
+    )
+    return polls, hours, zones
+
+
+async def _load_fleet(conn: asyncpg.Connection, tmp_path: Path) -> None:
+    polls, hours, zones = _fleet_files(tmp_path)
+    await ingest_timezones(conn, zones)
+    await ingest_hours(conn, hours)
+    await ingest_polls(conn, polls)
+
+
+async def test_the_worst_store_comes_first_and_a_bar_lists_its_stores(
+    browser: Browser, client: Client, conn: asyncpg.Connection, tmp_path: Path
+) -> None:
+    await _load_fleet(conn, tmp_path)
+    report_id = await _finished(client, {})
+    rows = "#table-body tr"
+    async with open_page(browser) as page:
+        await page.goto(str(client.make_url("/")) + f"#/reports/{report_id}")
+        await expect(page.locator("#table-title")).to_have_text("Stores, worst first")
+        await _shown(page.locator(rows), ["charlie", "bravo", "alpha", "delta"])
+        worst = page.locator(rows).first
+        await expect(worst.locator('td[data-column="uptime_percent"]')).to_have_text(
+            re.compile(r"^▼ below target: \d+\.\d\d$")
+        )
+        tiles = page.locator("#tiles")
+        await expect(tiles.locator('[data-tile="last_week"] .verdict')).to_have_text("below target")
+        await expect(tiles.locator('[data-tile="below_target"] .figure')).to_have_text("2")
+        await expect(tiles.locator('[data-tile="below_target"]')).to_contain_text(
+            "under 99 % over the last week, of 4 stores"
+        )
+        await expect(tiles.locator('[data-tile="without_data"] .figure')).to_have_text("1")
+        await expect(tiles.locator('[data-tile="last_hour"]')).to_contain_text(
+            re.compile(r"(▲ up|▼ down) \d+\.\d\d points vs the hour before|no change")
+        )
+        await expect(page.locator("#histogram line.target")).to_have_count(1)
+        await expect(page.locator("#warnings")).to_contain_text("Old data:")
+        await check(page, tmp_path, "report-standard")
+
+        # A bar of the histogram lists exactly its stores; the bucket is in the address.
+        bar = page.locator('#histogram a[data-bucket="8"]')
+        await expect(bar).to_have_attribute("data-stores", "1")
+        await bar.click()
+        await expect(page).to_have_url(re.compile(r"bucket=8"))
+        await _shown(page.locator(rows), ["bravo"])
+        await expect(page.locator("#table-filter")).to_contain_text("80 % to under 90 %")
+        await expect(bar).to_have_attribute("aria-current", "true")
+        await page.reload()
+        await _shown(page.locator(rows), ["bravo"])
+        await page.set_viewport_size(PHONE)
+        await page.locator('#histogram a[data-bucket="9"]').tap()  # by touch, on a phone
+        await _shown(page.locator(rows), ["alpha", "delta"])
+        await page.locator("#table-filter").get_by_role("link", name="List every store").click()
+        await _shown(page.locator(rows), ["charlie", "bravo", "alpha", "delta"])
+        await page.locator("#table-order").select_option("desc")
+        best = await (await client.get(f"/reports/{report_id}/stores?order=desc")).json()
+        best_first = [s["store_id"] for s in best["stores"]]
+        assert best_first[2:] == ["bravo", "charlie"]
+        await _shown(page.locator(rows), best_first)
+
+        # The CSV's rows, with each window's percent: a window without a poll says "no data".
+        await page.get_by_role("link", name="Rows of the CSV").click()
+        await expect(page).to_have_url(re.compile(r"view=rows"))
+        await page.locator("#table-sort").select_option("uptime_percent_last_hour")
+        # bravo opens at 09:00 in Chicago: no business time in the last hour, so it comes last.
+        await _shown(page.locator(rows), ["charlie", "alpha", "delta", "bravo"])
+        bravo = page.locator(f'{rows}[data-store="bravo"]')
+        await expect(bravo.locator('td[data-column="uptime_percent_last_hour"]')).to_have_text(
+            "no business time"
+        )
+        delta = page.locator(f'{rows}[data-store="delta"]')
+        await expect(delta.locator('td[data-column="uptime_percent_last_hour"]')).to_contain_text(
+            "no data"
+        )
+        await expect(delta.locator('td[data-column="uptime_percent_last_week"]')).to_have_text(
+            "100.00"
+        )
+        await check(page, tmp_path, "report-standard-rows")
+
+
+async def test_a_daily_report_shows_its_coverage_its_trend_and_its_worst_stores(
+    browser: Browser, client: Client, conn: asyncpg.Connection, tmp_path: Path
+) -> None:
+    await _load_fleet(conn, tmp_path)
+    report_id = await _finished(client, {"from": "2023-03-08", "to": "2023-03-14"})
+    dates = [f"2023-03-{d:02d}" for d in range(8, 15)]
+    async with open_page(browser) as page:
+        await page.goto(str(client.make_url("/")) + f"#/reports/{report_id}")
+        warnings = page.locator("#warnings")
+        await expect(warnings).to_contain_text(
+            "No data on 2 periods: no store had a poll from 2023-03-08 to 2023-03-09"
+        )
+        await expect(warnings).to_contain_text(
+            "The last period is partial: the period from 2023-03-14"
+        )
+        # The fleet per date: no point where nobody was polled, the partial date marked.
+        trend = page.locator("#trend svg")
+        await expect(trend.locator("rect.hit")).to_have_count(7)
+        await expect(trend.locator("rect.band.nodata")).to_have_count(2)
+        await expect(trend.locator(".point")).to_have_count(5)
+        await expect(trend.locator(".point.partial")).to_have_count(1)
+        await expect(trend.locator("text", has_text="partial")).to_have_count(1)
+        await trend.focus()
+        await page.keyboard.press("ArrowRight")
+        assert (await _readout(page, "trend")).startswith(
+            "2023-03-08 (Wed): no data: no store had a poll"
+        )
+        table = page.locator("#periods tbody tr")
+        await _shown(table, dates, "period")
+        await expect(table.first.locator("td").nth(1)).to_have_text("no data")
+        await expect(table.last.locator("td").first).to_have_text("2023-03-14 partial")
+
+        # The worst stores, a cell per date: hatched without a poll, a line when closed.
+        lanes = page.locator("#heatmap svg.lane")
+        await expect(lanes).to_have_count(4)
+        links = await page.locator("#heatmap .heat-row a").all_inner_texts()
+        assert links == ["charlie", "bravo", "alpha", "delta"]
+        bravo = lanes.nth(1)
+        classes = await bravo.locator("rect").evaluate_all(
+            "cells => cells.map(c => c.getAttribute('class'))"
+        )
+        assert classes[:2] == ["cell nodata", "cell nodata"]  # the 8th and 9th: nobody polled
+        assert classes[4] == "cell closed"  # Sunday the 12th: bravo is closed
+        await bravo.focus()
+        await page.keyboard.press("ArrowRight")
+        assert (await _readout(page, "heatmap")).startswith(
+            "bravo, 2023-03-08 (Wed): no data: no poll that date"
+        )
+        await expect(page.locator("#heatmap-data tbody tr")).to_have_count(4)  # as a table
+        await _shown(page.locator("#table-body tr"), ["charlie", "bravo", "alpha", "delta"])
+        await expect(
+            page.locator('#table-body tr[data-store="charlie"] td[data-column="worst_period"]')
+        ).to_contain_text("2023-03-")
+        await check(page, tmp_path, "report-daily")
+
+        # Its rows: a date without a poll is "no data", whatever was carried into it.
+        await page.goto(
+            str(client.make_url("/"))
+            + f"#/reports/{report_id}?view=rows&sort=period_start&q=charlie"
+        )
+        rows = page.locator("#table-body tr")
+        await expect(rows).to_have_count(7)
+        await expect(rows.first.locator('td[data-column="uptime_percent"]')).to_contain_text(
+            "no data"
+        )
+        await expect(rows.last.locator('td[data-column="period_start"]')).to_have_text(
+            "2023-03-14 partial"
+        )
+        await check(page, tmp_path, "report-daily-rows")
+
+
+async def test_a_store_page_across_a_change_of_offset(
+    browser: Browser, client: Client, conn: asyncpg.Connection, tmp_path: Path
+) -> None:
+    await _load_fleet(conn, tmp_path)
+    report_id = await _finished(client, {})
+    base = str(client.make_url("/")) + f"#/reports/{report_id}/stores/"
+    async with open_page(browser) as page:
+        await page.goto(base + "alpha")
+        await expect(page.locator("#store-zone")).to_have_text(
+            "America/Chicago: CST (UTC-06:00); CDT (UTC-05:00) from 2023-03-12"
+        )
+        sunday = page.locator('#timeline li.day[data-date="2023-03-12"]')
+        await expect(sunday.locator(".note")).to_have_text("23 h, CST → CDT")
+        # Nobody polled alpha before the evening of the 10th (local): those dates say so.
+        marked = page.locator("#timeline li.day:has(.nodata-mark)")
+        await _shown(marked, ["2023-03-07", "2023-03-08", "2023-03-09"], "date")
+        hour = page.locator('#store-windows tr[data-window="last_hour"]')
+        await expect(hour.locator('td[data-label="Uptime (%)"]')).to_have_text("100.00")
+        await expect(hour.locator('td[data-label="Polls"]')).to_have_text("2")
+        await expect(page.locator("#store-meta")).to_contain_text("as of 2023-03-14 07:00:00 CDT")
+        await check(page, tmp_path, "store-dst")
+
+        await page.goto(base + "delta")
+        hour = page.locator('#store-windows tr[data-window="last_hour"]')
+        await expect(hour.locator('td[data-label="Uptime (%)"]')).to_contain_text("no data")
+
+        # Business hours only: the strip spans 09:00 to 17:00, the choice in the address.
+        await page.goto(base + "bravo")
+        await page.locator("#timeline-span").select_option("business")
+        await expect(page).to_have_url(re.compile(r"stores/bravo\?hours=business$"))
+        scale = page.locator("#timeline li.hours .scale span")
+        await expect(scale.first).to_have_text("09:00")
+        await expect(scale.last).to_have_text("17:00")
+        monday = page.locator('#timeline li.day[data-date="2023-03-13"]')
+        await expect(monday).to_have_attribute(
+            "aria-label", "Mon 2023-03-13: up 0 min, down 8 h; 24 polls"
+        )
+        await expect(monday.locator("rect.down")).to_have_count(8)  # one per observation
+        await expect(monday.locator("rect.down").first).to_have_attribute(
+            "data-tip",
+            "Mon 2023-03-13, 09:00:00 CDT → 10:00:00 CDT (1 h): down, from the poll at"
+            " 2023-03-13 09:30:00 CDT",
+        )
+        await check(page, tmp_path, "store-business-hours")

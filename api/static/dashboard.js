@@ -848,38 +848,35 @@
     return Boolean(shown.summary.partial_last_period) && date === lastPeriod();
   }
 
-  function warning(title, text) {
-    return h("p", { class: "warning" }, h("strong", { text: "⚠ " + title }), text);
-  }
-  // What might make the figures read as something they are not: old data, data that ends
-  // before as_of, dates without a single poll, a period cut short.
+  // What might make the figures read as something they are not — old data, data that ends
+  // before as_of, periods without a single poll, a period cut short — in one box.
   function renderWarnings() {
     const { report, summary, periods } = shown;
     const notes = [];
+    const note = (title, text) => notes.push(h("li", {}, h("strong", { text: title + " " }), text));
     if (isNumber(summary.stale_seconds) && Number(summary.stale_seconds) > STALE_SECONDS) {
-      notes.push(warning("Old data.", "This report is as of " + at(report.as_of) + ", "
-        + age(Number(summary.stale_seconds)) + " ago: it tells how the stores were then, not now."));
+      note("Old data:", "as of " + at(report.as_of) + ", " + age(Number(summary.stale_seconds))
+        + " ago; it tells how the stores were then, not now.");
     }
     if (summary.latest_poll) {
       const gap = (instant(report.as_of) - instant(summary.latest_poll)) / 1000;
       if (gap > STALE_SECONDS) {
-        notes.push(warning("The data ends early.", "The latest poll is of " + at(summary.latest_poll)
-          + ", " + age(gap) + " before the report's as of: after it, every store keeps the status "
-          + "of its last poll."));
+        note("The polls end early:", "the latest is of " + at(summary.latest_poll) + ", " + age(gap)
+          + " before the report's as of; after it every store keeps its last status.");
       }
     }
     const empty = periods.filter(noData);
     if (empty.length) {
-      notes.push(warning("No data on " + plural(empty.length, "period", "periods") + ".",
-        "No store had a poll in " + (empty.length === 1 ? "the period from " + empty[0].period_start
-          : "the periods from " + empty[0].period_start + " to " + empty[empty.length - 1].period_start)
-        + ": their figures are only carried from the nearest polls, so they are shown as “no data”."));
+      note("No data on " + plural(empty.length, "period", "periods") + ":", "no store had a poll "
+        + (empty.length === 1 ? "in the period from " + empty[0].period_start : "from "
+          + empty[0].period_start + " to " + empty[empty.length - 1].period_start)
+        + "; their figures are only carried from other polls, and shown as “no data”.");
     }
     if (summary.partial_last_period && periods.length) {
-      notes.push(warning("The last period is partial.", "The period from " + lastPeriod()
-        + " counts business time only up to the report's as of (" + at(report.as_of) + ")."));
+      note("The last period is partial:", "the period from " + lastPeriod() + " ends at the report's as of.");
     }
-    $("warnings").replaceChildren(...notes);
+    $("warnings").replaceChildren(...(notes.length ? [h("div", { class: "warning", role: "note" },
+      h("p", { text: "⚠ Read these figures with care" }), h("ul", {}, ...notes))] : []));
   }
 
   // A tile: a label, one figure, a verdict against the target (good, bad) and a line or two.
@@ -914,6 +911,9 @@
     const { report, summary, periods } = shown;
     const tiles = [];
     const period = isPeriod(report);
+    // A period report's latest whole period with data (a partial one is on the chart, marked).
+    const whole = periods.filter((p) => !noData(p) && !partialPeriod(p.period_start));
+    const latest = whole[whole.length - 1];
     if (!period) {
       for (const w of summary.windows || []) {
         tiles.push(uptimeTile(w.window, "Fleet uptime, " + WINDOW_NAMES[w.window].toLowerCase(), w,
@@ -922,9 +922,6 @@
     } else {
       tiles.push(uptimeTile("uptime_percent", "Fleet uptime, all dates", summary, "",
         report.from + " → " + report.to));
-      // The latest whole period with data (a partial one is on the chart, marked).
-      const whole = periods.filter((p) => !noData(p) && !partialPeriod(p.period_start));
-      const latest = whole[whole.length - 1];
       if (latest && periods.length > 1) {
         tiles.push(uptimeTile("latest", "Fleet uptime, latest whole period", latest, "the period before",
           "from " + latest.period_start));
@@ -939,14 +936,18 @@
           + ", of " + plural(Number(summary.stores), "store", "stores"),
         none ? plural(none, "store", "stores") + " without business time" : null));
     }
-    // Stores without data: in the latest window or period, the one an owner acts on.
-    const spans = period ? periods.slice().reverse() : summary.windows || [];
-    if (spans.length && isNumber(spans[0].stores_without_polls)) {
-      const latest = spans[0];
+    // Stores without data: in the last hour, or the latest whole period (an owner acts on it).
+    if (!period && isNumber((summary.windows || [])[0]?.stores_without_polls)) {
+      const [hour, ...longer] = summary.windows;
+      tiles.push(tile("without_data", "Stores without data", count(hour.stores_without_polls), null,
+        "no poll in the last hour", longer.map((w) => count(w.stores_without_polls) + " in the "
+          + WINDOW_NAMES[w.window].toLowerCase()).join(", ")));
+    } else if (period && latest && isNumber(latest.stores_without_polls)) {
+      const empty = periods.filter(noData).length;
       tiles.push(tile("without_data", "Stores without data", count(latest.stores_without_polls), null,
-        latest.window ? "no poll in the last hour" : "no poll in the period from " + latest.period_start,
-        latest.window ? spans.slice(1).map((w) => count(w.stores_without_polls) + " in the "
-          + WINDOW_NAMES[w.window].toLowerCase()).join(", ") : null));
+        "no poll in the period from " + latest.period_start,
+        empty ? plural(empty, "period", "periods") + " of " + count(periods.length) + " without a poll from any store"
+          : null));
     }
     $("tiles").replaceChildren(...tiles);
   }
@@ -1435,7 +1436,10 @@
     } else if (c.kind === "period") {
       td.append(value, partialPeriod(value) ? h("span", { class: "partial-mark", text: " partial" }) : null);
     } else if (c.kind === "worst") {
-      td.textContent = value ? value.period_start + ": " + percent(value.uptime_percent) : "—";
+      // A period no store had a poll in is no measurement, however low its carried figure.
+      const figures = value && shown.periods.find((p) => p.period_start === value.period_start);
+      td.textContent = value ? value.period_start + ": " + percent(value.uptime_percent)
+        + (figures && noData(figures) ? " (no data)" : "") : "—";
     }
     return td;
   }
