@@ -127,3 +127,15 @@ def axe_version() -> str:
     """The version of the vendored axe-core, from its banner."""
     banner = AXE.read_text(encoding="utf-8")[:40]
     return banner.split("axe v", 1)[1].split()[0]
+
+
+def contrast(one: str, other: str) -> float:
+    """WCAG's contrast ratio of two colours given as `rgb(r, g, b)` (a computed style)."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(c) / 255 for c in colour[colour.index("(") + 1 : -1].split(",")[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(one), luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)

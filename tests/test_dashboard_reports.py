@@ -18,7 +18,7 @@ from playwright.async_api import Browser, Locator, Page, expect
 
 from sampledata.generate import generate_dataset
 from shared.ingest import ingest_hours, ingest_polls, ingest_timezones
-from tests.browser import PHONE, WIDE, check, chromium, open_page
+from tests.browser import PHONE, WIDE, check, chromium, contrast, open_page
 from tests.sample import AS_OF, EXPECTED, Client, load_sample, wait_until_finished
 from tests.services import until
 
@@ -113,6 +113,23 @@ async def test_a_store_page_explains_its_row_in_local_time(
         assert ": down, from the poll at 2023-01-23 11:15:00 UTC" in await _readout(
             page, "timeline"
         )
+
+        # Up, down, closed and no data: 3:1 at least against white (the gaps and separators
+        # between marks) and up against down, as they are drawn.
+        colours = await page.evaluate(
+            """() => Object.fromEntries([
+                ["up", "#timeline rect.up", "fill"], ["down", "svg .down-base", "fill"],
+                ["closed", "#timeline rect.closed", "fill"],
+                ["nodata", "svg .nodata-stripe", "fill"],
+                ["outside", "#legend line.outside", "stroke"],
+                ["separator", "#timeline rect.up", "stroke"],
+            ].map(([name, css, property]) =>
+                [name, getComputedStyle(document.querySelector(css))[property]]))"""
+        )
+        assert colours["separator"] == "rgb(255, 255, 255)"
+        for name in ("up", "down", "closed", "nodata", "outside"):
+            assert contrast(colours[name], "rgb(255, 255, 255)") >= 3, (name, colours)
+        assert contrast(colours["up"], colours["down"]) >= 3, colours
 
         outages = page.locator("#outages-table tbody tr")
         await expect(outages).to_have_count(1)
