@@ -760,13 +760,14 @@
         text: "This report was cancelled" + when + ": it has no figures and no CSV." }));
     }
     if (report.status === "Expired") {
+      // finished_at is when it ended (completed, failed or was cancelled), not when it expired.
       const before = report.final_status === "Complete"
-        ? "It had completed with " + resultText({ ...report, status: "Complete" }) + "."
-        : report.final_status === "Failed" ? "It had failed: " + String(report.error || "") + "."
-          : report.final_status === "Cancelled" ? "It had been cancelled." : "";
+        ? "It had completed" + when + " with " + resultText({ ...report, status: "Complete" }) + "."
+        : report.final_status === "Failed" ? "It had failed" + when + ": " + String(report.error || "") + "."
+          : report.final_status === "Cancelled" ? "It had been cancelled" + when + "." : "";
       return h("div", { class: "state" }, h("p", {
-        text: "This report expired" + when + ": its files are deleted, so it has no figures. "
-          + before + " Trigger a new one from the list." }));
+        text: "This report expired: its files are deleted, so it has no figures. " + before
+          + " Trigger a new one from the list." }));
     }
     return h("div", { class: "state" }, h("p", { text: "This report is " + report.status + "." }));
   }
