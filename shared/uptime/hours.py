@@ -112,6 +112,19 @@ class StoreHours:
             np.array(end, dtype=np.int64),
         )
 
+    def take(self, stores: Ints) -> "StoreHours":
+        """The hours of `stores` (indexes, repeats allowed), as a batch in that order."""
+        order = np.argsort(self.owner, kind="stable")
+        counts = np.bincount(self.owner, minlength=len(self.zone))
+        starts = np.r_[0, np.cumsum(counts)[:-1]]
+        taken = counts[stores]
+        owner = np.repeat(np.arange(len(stores)), taken)
+        rows = order[np.repeat(starts[stores] - np.r_[0, np.cumsum(taken)[:-1]], taken)
+                     + np.arange(int(taken.sum()))]  # fmt: skip
+        return StoreHours(
+            self.zone[stores], owner, self.day[rows], self.start_us[rows], self.end_us[rows]
+        )
+
 
 @dataclass(frozen=True)
 class Intervals:

@@ -72,6 +72,16 @@ def local_midnights(hours: StoreHours, days: Sequence[date]) -> Ints:
     return out
 
 
+def local_days(hours: StoreHours, us: Ints) -> Ints:
+    """The local date (days since 1970-01-01) of each store's instant `us[store]`."""
+    out = np.empty(len(hours.zone), np.int64)
+    for name in np.unique(hours.zone):
+        mine = hours.zone == name
+        offsets = zone_table(str(name), us[mine], us[mine]).at_utc(us[mine])
+        out[mine] = (us[mine] + offsets) // US_PER_DAY
+    return out
+
+
 def spans(bounds: Ints, as_of_us: int) -> tuple[Ints, Ints]:
     """Each store's span [S − 24 h, min(E, as_of)] from its period bounds. An as_of before
     S − 24 h leaves it empty: [S − 24 h, S − 24 h − 1 µs], never an end before its start by

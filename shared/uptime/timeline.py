@@ -53,10 +53,22 @@ def axis(store: Ints, us: Ints, origin_us: int) -> Ints:
     return result
 
 
-def cut(n_stores: int, polls: Polls, intervals: Intervals, origin_us: int) -> Timeline:
+def cut(
+    n_stores: int,
+    polls: Polls,
+    intervals: Intervals,
+    origin_us: int,
+    forced: Bools | None = None,
+    all_polls_rule: bool = True,
+) -> Timeline:
     """The timeline of a batch: `polls` of its stores (indexes below `n_stores`, sorted by
     (store, ts), one per instant, inside each store's span), `intervals` its merged business
-    intervals (sorted by (owner, start)), `origin_us` no later than any of them."""
+    intervals (sorted by (owner, start)), `origin_us` no later than any of them.
+
+    `forced` marks polls known to be observations though they lie outside the intervals given
+    (a report's neighbours of the stretches it computes, from daily figures). Without
+    `all_polls_rule`, a store without a poll inside business hours has no observation (daily
+    figures: the observations are always the in-hours polls)."""
     assert n_stores <= MAX_BATCH_STORES
     poll_key = axis(polls.store, polls.ts, origin_us)
     has_polls = np.zeros(n_stores, dtype=bool)
@@ -72,11 +84,21 @@ def cut(n_stores: int, polls: Polls, intervals: Intervals, origin_us: int) -> Ti
     edges = np.bincount(np.searchsorted(poll_key, begins), minlength=len(poll_key) + 1)
     edges -= np.bincount(np.searchsorted(poll_key, ends), minlength=len(poll_key) + 1)
     inside = np.cumsum(edges[:-1]) > 0
-    has_inside = np.zeros(n_stores, dtype=bool)
-    has_inside[polls.store[inside]] = True
-    observed = inside | ~has_inside[polls.store]
+    if forced is not None:
+        inside |= forced
+    if all_polls_rule:
+        has_inside = np.zeros(n_stores, dtype=bool)
+        has_inside[polls.store[inside]] = True
+        observed = inside | ~has_inside[polls.store]
+    else:
+        observed = inside
     obs = np.flatnonzero(observed)
     obs_key, obs_store = poll_key[obs], polls.store[obs]
+    if not all_polls_rule:  # a store with polls but no observation has no status
+        has_obs = np.zeros(n_stores, dtype=bool)
+        has_obs[obs_store] = True
+        keep = has_obs[intervals.owner[keep]]
+        begins, ends = begins[keep], ends[keep]
 
     # Each observation rules from the midpoint with its predecessor (or its store's origin)
     # to the midpoint with its successor (or its store's end).

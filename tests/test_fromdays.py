@@ -1,0 +1,138 @@
+"""Reports from daily figures (shared/uptime/daily.py, fromdays.py) against the same reports
+from every poll (compute.py, periods.py, themselves checked against the independent reference
+in test_report_reference.py): every figure — each CSV field, the values served beside it, the
+summary, each store's totals — the same, to the tick, on the reference's randomized DST weeks
+and period cases, with all figures known, some missing, and some stale (computed before part
+of the polls were stored)."""
+
+import itertools
+import random
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from shared.instants import US_PER_DAY, to_us
+from shared.uptime.compute import plain_batch, standard_figures
+from shared.uptime.daily import DailyFigures, daily_figures
+from shared.uptime.fromdays import (
+    Counted,
+    concat,
+    count,
+    days_to_read,
+    periods_of,
+    plan,
+    report_axis,
+    stale,
+    standard_of,
+)
+from shared.uptime.hours import StoreHours
+from shared.uptime.periods import Periods, Range, period_figures
+from shared.uptime.polls import Polls
+from tests.test_report_reference import random_case, random_period_case
+
+Scenario = Callable[[random.Random, Polls], tuple[Polls, Polls, float]]
+
+
+def all_known(rng: random.Random, polls: Polls) -> tuple[Polls, Polls, float]:
+    return polls, Polls.empty(), 0.0
+
+
+def some_missing(rng: random.Random, polls: Polls) -> tuple[Polls, Polls, float]:
+    return polls, Polls.empty(), 0.3
+
+
+def some_stale(rng: random.Random, polls: Polls) -> tuple[Polls, Polls, float]:
+    """Figures computed when a random fifth of the polls (some of them replacing a stored
+    poll's status) had not arrived yet."""
+    late = np.array([rng.random() < 0.2 for _ in range(len(polls))], bool)
+    earlier = polls.take(np.flatnonzero(~late))
+    flipped = np.array([rng.random() < 0.3 for _ in range(len(polls))], bool) & late
+    # A late poll replacing one stored before with the other status: the figures saw the old.
+    before = Polls(polls.store[flipped], polls.ts[flipped], ~polls.active[flipped])
+    merged = Polls.concat([earlier, before])
+    order = np.lexsort((merged.ts, merged.store))
+    return merged.take(order), polls.take(np.flatnonzero(late)), 0.1
+
+
+SCENARIOS = {"known": all_known, "missing": some_missing, "stale": some_stale}
+
+
+def via_figures(
+    as_of_us: int,
+    hours: StoreHours,
+    polls: Polls,
+    periods: Range | None,
+    scenario: Scenario,
+    rng: random.Random,
+    groups: int = 1,
+) -> tuple[object, Counted]:
+    """The report of a batch the way the workers compute it from figures: figures made from
+    the polls the scenario says were stored then, known where they exist and no later poll
+    may have changed them; then the poll dates read from all polls, in `groups` of stores."""
+    axis, cells = report_axis(as_of_us, hours, periods)
+    n = len(hours.zone)
+    if not axis.dates:
+        figures, known = DailyFigures.unknown(n, 0), np.zeros((n, 0), bool)
+    else:
+        then, newer, missing = scenario(rng, polls)
+        figures = daily_figures(hours, then, axis.dates)
+        exists = np.array([[rng.random() >= missing for _ in axis.dates] for _ in range(n)])
+        known = exists.reshape(n, len(axis.dates)) & ~stale(axis, newer)
+    chosen = plan(axis, cells, figures, known)
+    bounds = np.linspace(0, n, groups + 1).astype(int)
+    parts = []
+    for first, last in itertools.pairwise(bounds):
+        day, store = days_to_read(chosen, first, last)
+        # What the worker reads: the polls of those UTC days for those stores.
+        wanted = set(zip(day.tolist(), store.tolist(), strict=True))
+        days = (polls.ts // US_PER_DAY).tolist()
+        mine = np.array(
+            [pair in wanted for pair in zip(days, polls.store.tolist(), strict=True)], bool
+        )
+        parts.append(count(chosen, hours, polls.take(np.flatnonzero(mine)), first, last))
+    counted = concat(parts)
+    if periods is None:
+        return standard_of(counted), counted
+    return periods_of(counted, cells, periods, as_of_us), counted
+
+
+def same(old: object, new: object, names: list[str]) -> None:
+    """Every figure of the two: the table's texts and keys (extras included), the summary,
+    each store's totals."""
+    old_table, new_table = old.table(), new.table()  # type: ignore[attr-defined]
+    assert old_table.rows(names, lambda *row: row) == new_table.rows(names, lambda *row: row)
+    assert np.array_equal(old_table.keys(), new_table.keys())
+    assert old.summary() == new.summary()  # type: ignore[attr-defined]
+    for field in ("store", "business", "up", "polls", "worst_period", "worst_percent"):
+        a, b = getattr(old.stores(), field), getattr(new.stores(), field)  # type: ignore[attr-defined]
+        assert np.array_equal(a, b), field
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+@pytest.mark.parametrize("seed", range(150))
+def test_standard_reports_from_figures_are_the_reports_from_polls(seed: int, scenario: str) -> None:
+    as_of, polls, stores = random_case(seed)
+    names, hours, batch = plain_batch(polls, stores)
+    as_of_us = to_us(as_of)
+    old = standard_figures(as_of_us, hours, batch)
+    rng = random.Random(seed)
+    new, _ = via_figures(
+        as_of_us, hours, batch, None, SCENARIOS[scenario], rng, groups=1 + seed % 3
+    )
+    same(old, new, names)
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+@pytest.mark.parametrize("seed", range(150))
+def test_period_reports_from_figures_are_the_reports_from_polls(seed: int, scenario: str) -> None:
+    as_of, polls, stores, periods = random_period_case(seed)
+    names, hours, batch = plain_batch(polls, stores)
+    as_of_us = to_us(as_of)
+    old = period_figures(as_of_us, hours, batch, periods)
+    rng = random.Random(seed)
+    new, _ = via_figures(
+        as_of_us, hours, batch, periods, SCENARIOS[scenario], rng, groups=1 + seed % 3
+    )
+    assert isinstance(new, Periods)
+    same(old, new, names)
