@@ -737,17 +737,20 @@
     if (report.status === "Complete") parts.push(h("span", {}, csvLink(report.report_id, "Download CSV")));
     $("report-meta").replaceChildren(...parts);
   }
+  function progressText(report) {
+    return Math.round((Number(report.progress) || 0) * 100) + " % done" + (report.shards_total
+      ? " (" + report.shards_done + " of " + report.shards_total + " shards)" : ", queued");
+  }
   // What a report that is not Complete has to say, and what can be done with it.
   function reportState(report) {
     const id = report.report_id;
     const when = report.finished_at ? " on " + at(report.finished_at) : "";
     if (report.status === "Running") {
-      const progress = Number(report.progress) || 0;
       return h("div", { class: "state" },
         h("p", { text: "This report is running; its figures appear here when it is complete." }),
-        h("progress", { max: 1, value: progress, "aria-label": "Progress of report " + shortId(id) }),
-        h("p", { text: Math.round(progress * 100) + " % done" + (report.shards_total
-          ? " (" + report.shards_done + " of " + report.shards_total + " shards)" : ", queued") }),
+        h("progress", { max: 1, value: Number(report.progress) || 0,
+          "aria-label": "Progress of report " + shortId(id) }),
+        h("p", { text: progressText(report) }),
         cancelButton(id));
     }
     if (report.status === "Failed") {
@@ -805,7 +808,13 @@
     setText($("report-title"), (isPeriod(report) ? "Period report " : "Report ") + shortId(id));
     reportMeta(report);
     if (report.status !== "Complete") {
-      $("report-state").replaceChildren(reportState(report));
+      const bar = $("report-state").querySelector("progress");
+      if (report.status === "Running" && bar) {  // in place: the Cancel button keeps the focus
+        bar.value = Number(report.progress) || 0;
+        setText(bar.nextElementSibling, progressText(report));
+      } else {
+        $("report-state").replaceChildren(reportState(report));
+      }
       if (report.status === "Running") {
         reportTimer = setTimeout(() => { if (my === generation) loadReport(id, my, false); }, POLL_MS);
       }
