@@ -444,6 +444,16 @@ async def test_a_daily_report_shows_its_coverage_its_trend_and_its_worst_stores(
         )
         await check(page, tmp_path, "report-daily-rows")
 
+        # A store's own dates: the same words on its page.
+        await rows.first.get_by_role("link", name="charlie").click()
+        periods = page.locator("#store-periods tbody tr")
+        await _shown(periods, dates, "period")
+        await expect(periods.first.locator('td[data-label="Uptime (%)"]')).to_contain_text(
+            "no data"
+        )
+        await expect(periods.last.locator("td").first).to_have_text("2023-03-14 partial")
+        await check(page, tmp_path, "store-daily")
+
 
 async def test_a_store_page_across_a_change_of_offset(
     browser: Browser, client: Client, conn: asyncpg.Connection, tmp_path: Path
