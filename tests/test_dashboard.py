@@ -331,6 +331,7 @@ async def test_the_list_pages_through_every_report(
         await page.get_by_role("button", name="Older").click()
         await listed(page, newest_first[40:])
         await expect(page.locator("#list-older")).to_be_disabled()
+        assert await page.evaluate("document.activeElement.id") == "list-title"
         await check(page, tmp_path, "list-last-page")
         await page.get_by_role("button", name="Newer").click()
         await listed(page, newest_first[20:40])

@@ -193,8 +193,12 @@ async def test_the_rows_table_keeps_its_state_in_the_address(
         for n in range(1, 5):
             await page.locator("#table-next").click()
             await _shown(page.locator(rows), ids[10 * n : 10 * (n + 1)])
+            if n == 1:  # the focus stays on the button pressed, for the next page
+                assert await page.evaluate("document.activeElement.id") == "table-next"
         await expect(page.locator("#table-page")).to_have_text("Page 5 · 41–41 of 41")
         await expect(page.locator("#table-next")).to_be_disabled()
+        focused = await page.evaluate("document.activeElement.id")
+        assert focused == "table-title"  # the button pressed is disabled now: not lost focus
         assert "limit=10" in page.url and "page=5" in page.url
         await page.reload()  # the page is in the address
         await _shown(page.locator(rows), ids[40:])

@@ -393,6 +393,12 @@
     }
   }
 
+  // The focus is nowhere, or on a control just disabled (the browser drops it from there soon).
+  function focusDropped() {
+    const focused = document.activeElement;
+    return !focused || focused === document.body || focused.disabled === true;
+  }
+
   // ---------------------------------------------------------------- tooltips for every input
 
   // A chart's marks carry their text in data-tip; the chart's readout (a live region below it)
@@ -617,6 +623,9 @@
         renderList(answer.reports);
         rememberCursor(listKey(), page + 1, answer.next_cursor);
         $("list-older").disabled = !answer.next_cursor;
+        // A pager button now disabled (the first or last page) dropped the focus: to the title.
+        if (listPagedBy && focusDropped()) $("list-title").focus();
+        listPagedBy = false;
         setText($("updated"), "Updated " + new Date().toLocaleTimeString("en-GB"));
       }
     } finally {
@@ -626,7 +635,9 @@
     if (again) { again = false; poll(); return; }
     if (!waitingForToken) timer = setTimeout(poll, POLL_MS);
   }
+  let listPagedBy = false;  // a pager button asked for the page on its way
   function listPage(step) {
+    listPagedBy = true;
     const page = Math.max(1, pageParam() + step);
     const known = cursorCache.get(listKey()) || [];
     go(address("/", { status: param("status"), page: page > 1 ? page : "",
@@ -1397,8 +1408,17 @@
       + (isNumber(total) ? " of " + count(total) : "") : "Page " + t.page);
     $("table-prev").disabled = t.page <= 1;
     $("table-next").disabled = !page.next_cursor;
+    // The pager's buttons are disabled while a page loads, which drops the focus: give it back
+    // to the button pressed, or to the table's title when that button is disabled now.
+    if (pagedBy && focusDropped()) {
+      const button = $(pagedBy > 0 ? "table-next" : "table-prev");
+      (button.disabled ? $("table-title") : button).focus();
+    }
+    pagedBy = null;
   }
+  let pagedBy = null;  // the pager button that asked for the page on its way
   function tablePage(step) {
+    pagedBy = step;
     const t = tableState();
     const key = [shown.id, t.view, t.sort, t.order, t.q, t.bucket, t.limit].join("|");
     const page = t.page + step;
