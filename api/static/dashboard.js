@@ -1522,12 +1522,12 @@
     const segments = (data.segments || []).map((g) => ({ ...g, a: instant(g.from), b: instant(g.to) }))
       .filter((g) => g.b > g.a);
     const closed = [];  // the window's time that no segment covers
-    let at0 = win.a;
+    let covered = win.a;
     for (const g of segments) {
-      if (g.a > at0) closed.push({ a: at0, b: Math.min(g.a, win.b) });
-      at0 = Math.max(at0, g.b);
+      if (g.a > covered) closed.push({ a: covered, b: Math.min(g.a, win.b) });
+      covered = Math.max(covered, g.b);
     }
-    if (at0 < win.b) closed.push({ a: at0, b: win.b });
+    if (covered < win.b) closed.push({ a: covered, b: win.b });
     const polls = (data.polls || []).map((p) => ({ ...p, t: instant(p.at) }));
     const days = (data.days || []).map((d) => {
       const day = { date: d.date, a: instant(d.from), b: instant(d.to) };
