@@ -14,7 +14,10 @@ from api.inside import routes as inside_routes
 from api.keys import BROKER, POOL, SETTINGS
 from api.metrics import routes as metrics_routes
 from api.openapi import openapi_json
+from api.polls import routes as polls_routes
+from api.present import routes as present_routes
 from api.routes import routes
+from api.webhooks import routes as webhooks_routes
 from shared.config import Settings
 
 
@@ -48,6 +51,9 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.extend([_database, _broker])
     app.add_routes(inside_routes)  # before the catch-all of /reports/{file}
     app.add_routes(routes)
+    app.add_routes(polls_routes)
+    app.add_routes(present_routes)
+    app.add_routes(webhooks_routes)
     app.add_routes(health_routes)
     app.add_routes(metrics_routes)
     app.router.add_get("/openapi.json", openapi_json)

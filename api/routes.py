@@ -202,6 +202,14 @@ def parse_limit(values: list[str], default: int = DEFAULT_LIMIT, most: int = MAX
     return int(values[0])
 
 
+def one_value(request: web.Request, name: str) -> str | None:
+    """A query parameter given at most once (BadInput when repeated)."""
+    values = request.query.getall(name, [])
+    if len(values) > 1:
+        raise BadInput(f"{name} must be given once")
+    return str(values[0]) if values else None
+
+
 @routes.get("/api/reports")
 async def list_reports(request: web.Request) -> web.Response:
     """Reports newest first, each as `GET /get_report` shows it, a page at a time: `status`

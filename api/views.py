@@ -1,53 +1,15 @@
-"""The JSON a client reads of a report: the trigger's answer and the status of each kind."""
+"""The JSON a client reads of a report: the trigger's answer and the status of each kind (the
+status itself is shared/reportviews.py: events carry it too)."""
 
 from typing import Any
 
 from shared.db.reports import Report
+from shared.reportviews import parameters, status_json
+
+__all__ = ["accepted_json", "status_json"]
 
 
 def accepted_json(report: Report) -> dict[str, Any]:
     """The trigger's answer: the new report, Running, and what it was asked for."""
     body = {"report_id": report.id, "status": "Running", "as_of": report.as_of}
-    return body | _parameters(report)
-
-
-def _parameters(report: Report) -> dict[str, Any]:
-    """A period report's range, interval, and how many stores it is about (null: all)."""
-    periods = report.periods
-    if periods is None:
-        return {}
-    return {
-        "from": periods.first.isoformat(),
-        "to": periods.last.isoformat(),
-        "interval": periods.interval,
-        "store_ids": report.store_count,
-    }
-
-
-def status_json(report: Report) -> dict[str, Any]:
-    """The get_report answer for a known report (the spec's fields per status)."""
-    body: dict[str, Any] = {
-        "report_id": report.id,
-        "status": report.status,
-        "as_of": report.as_of,
-        "requested_at": report.requested_at,
-    } | _parameters(report)
-    if report.status == "Running":
-        total, done = report.shards_total, report.shards_done
-        body["progress"] = round(done / total, 3) if total else 0.0
-        body["shards_total"] = report.shards_total
-        body["shards_done"] = report.shards_done
-    else:
-        body["finished_at"] = report.finished_at
-    if report.status == "Complete":
-        body["rows"] = report.rows
-        body["csv_url"] = f"/reports/{report.id}.csv"
-    elif report.status == "Failed":
-        body["error"] = report.error
-    elif report.status == "Expired":  # how it ended, beside its files being gone
-        body["final_status"] = report.expired_from
-        if report.expired_from == "Complete":
-            body["rows"] = report.rows
-        elif report.expired_from == "Failed":
-            body["error"] = report.error
-    return body
+    return body | parameters(report)

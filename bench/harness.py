@@ -10,7 +10,10 @@ Sections (`--sections`, all by default):
 - report: trigger → Complete with 1 (and more) workers, against DuckDB's one query; worker peak
   memory; then a page of the report's rows under a bounded load (p50, p99);
 - period: on 30 days of polls, a 30-day daily report against the standard report and DuckDB;
-- year: a 366-day monthly report over 1,000 stores with a year of polls: worker peak memory.
+- year: a 366-day monthly report over 1,000 stores with a year of polls: worker peak memory;
+- present: with two workers, POST /polls of an hourly increment against `storemon ingest`'s
+  code on the next one; the time from an increment's commit until the present of every block
+  is up to date (its events recorded); 1,000 events delivered to a loopback receiver.
 """
 
 import asyncio
@@ -20,20 +23,22 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import aiohttp.web
 import asyncpg
 import duckdb
 import numpy as np
+from standardwebhooks import Webhook
 
 from bench import duckdb_report
-from bench.processes import running
+from bench.processes import free_port, running
 from sampledata.generate import generate_dataset
 from shared.csvfile import report_path
-from shared.db import ingests, polls, reports, schema, stores
+from shared.db import events, ingests, polls, present, reports, schema, stores
 from shared.ingest import ingest_hours, ingest_polls, ingest_timezones
 from shared.instants import to_us
 from shared.pollchunks import STORE_BLOCK, across_days, merge
@@ -41,7 +46,8 @@ from shared.uptime.compute import SPAN_US
 from shared.uptime.periods import Range
 
 BASE_STORES = 14_000
-SECTIONS = ("ingest", "reads", "report", "period", "year")
+SECTIONS = ("ingest", "reads", "report", "period", "year", "present")
+DELIVERED_EVENTS = 1_000
 PAGE_REQUESTS = 2_000  # pages asked for under load
 PAGE_CLIENTS = 8  # at once
 
@@ -494,6 +500,89 @@ async def bench_year(cfg: BenchConfig, url: str, out: Results) -> None:
     out.add("worker peak RSS (that report)", f"{rss:.0f} MB", "target ≤ 250 MB")
 
 
+async def bench_present(cfg: BenchConfig, data: Path, url: str, out: Results) -> None:
+    """Pushed polls, the present after an ingest, and webhook deliveries, with two workers."""
+    await _fresh(url, data)
+    conn = await asyncpg.connect(url)
+    try:
+        ids = await stores.all_ids(conn)
+        latest = await ingests.latest_poll(conn)
+        assert latest is not None
+        env = {"WEBHOOK_ALLOW_PRIVATE": "true"}
+        async with (
+            running(url, cfg.amqp_server, cfg.data_dir / "reports", 2, **env) as svc,
+            aiohttp.ClientSession(svc.url) as http,
+        ):
+            await _up_to_date(conn)
+            pushed, ingested, caught_up = [], [], []
+            path = data / "increment.csv"
+            for hour in range(1, 2 * cfg.runs + 1):
+                _increment(path, ids, latest + timedelta(hours=hour))
+                if hour % 2:
+                    start = time.perf_counter()
+                    async with http.post("/polls", data=path.read_bytes()) as answer:
+                        assert answer.status == 200, await answer.text()
+                    pushed.append(time.perf_counter() - start)
+                else:
+                    ingested.append(await _timed(lambda: ingest_polls(conn, path)))
+                caught_up.append(await _timed(lambda: _up_to_date(conn)))
+            push, ingest = _median(pushed), _median(ingested)
+            note = f"{len(ids):,} polls; the ingest: {ingest:.3f} s"
+            out.add("hourly increment by POST /polls", f"{push:.3f} s", note)
+            out.add("POST /polls / storemon ingest", f"{push / ingest:.2f}×", "target ≤ 1.5×")
+            out.add(
+                "an increment's commit → every block's present and events recorded",
+                f"{_median(caught_up):.3f} s",
+                "2 workers; target ≤ 0.5 s",
+            )
+            rate = await _deliveries(conn, http)
+            out.add(
+                f"{DELIVERED_EVENTS:,} events delivered to a loopback receiver",
+                f"{rate:,.0f} /s",
+                "2 workers, signed, each verified; target ≥ 200/s",
+            )
+    finally:
+        await conn.close()
+
+
+async def _up_to_date(conn: asyncpg.Connection) -> None:
+    while await present.behind(conn):
+        await asyncio.sleep(0.002)
+
+
+async def _deliveries(conn: asyncpg.Connection, http: aiohttp.ClientSession) -> float:
+    """Events per second delivered to a receiver on 127.0.0.1 (which checks signatures)."""
+    received: list[str] = []
+    secret: list[str] = []
+
+    async def hook(request: aiohttp.web.Request) -> aiohttp.web.Response:
+        body = await request.read()
+        Webhook(secret[0]).verify(body, dict(request.headers))
+        received.append(request.headers["webhook-id"])
+        return aiohttp.web.Response(status=204)
+
+    app = aiohttp.web.Application()
+    app.router.add_post("/hook", hook)
+    runner = aiohttp.web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await aiohttp.web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        body = {"url": f"http://127.0.0.1:{port}/hook", "events": ["report.failed"]}
+        async with http.post("/webhooks", json=body) as answer:
+            secret.append((await answer.json())["secret"])
+        now = datetime.now(UTC)
+        batch = [events.NewEvent("report.failed", now, {"n": n}) for n in range(DELIVERED_EVENTS)]
+        start = time.perf_counter()
+        async with conn.transaction():
+            await events.record(conn, batch)
+        while len(set(received)) < DELIVERED_EVENTS:
+            await asyncio.sleep(0.005)
+        return DELIVERED_EVENTS / (time.perf_counter() - start)
+    finally:
+        await runner.cleanup()
+
+
 async def run(cfg: BenchConfig) -> str:
     """Run the benchmark; the markdown table of results."""
     url = f"{cfg.server}/storemon_bench"
@@ -516,5 +605,7 @@ async def run(cfg: BenchConfig) -> str:
         await bench_period(cfg, url, out)
     if "year" in cfg.sections:
         await bench_year(cfg, url, out)
+    if "present" in cfg.sections:
+        await bench_present(cfg, data, url, out)
     await schema.drop_database(url)
     return out.table()

@@ -177,7 +177,9 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--runs", type=int, default=3, help="runs per measure (medians)")
     bench.add_argument("--workers", default="1", help="worker counts to compare, e.g. 1,2")
     bench.add_argument(
-        "--sections", default="", help="some of ingest,reads,report,period,year (default: all)"
+        "--sections",
+        default="",
+        help="some of ingest,reads,report,period,year,present (default: all)",
     )
     bench.set_defaults(run=_bench)
     return p

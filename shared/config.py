@@ -25,6 +25,18 @@ def _positive(parse: Callable[[str], N]) -> Callable[[str], N]:
     return checked
 
 
+_FLAGS = {"true": True, "1": True, "yes": True, "on": True}
+_FLAGS |= {"false": False, "0": False, "no": False, "off": False}
+
+
+def _flag(text: str) -> bool:
+    """true or false (also 1/0, yes/no, on/off), in any case."""
+    try:
+        return _FLAGS[text.strip().lower()]
+    except KeyError:
+        raise ValueError(text) from None
+
+
 def _percent(text: str) -> float:
     """A percent from 0 to 100, to the hundredth at most (as the reports round them)."""
     value = float(text)
@@ -53,6 +65,11 @@ class Settings:
     polls_retention_days: float = 90.0  # polls older than this before the latest are dropped
     report_stall_seconds: float = 600.0  # a Running report without progress so long: stalled
     uptime_target_percent: float = 99.0  # the uptime a store should reach (summary, dashboard)
+    daily_figures: bool = True  # reports use the daily figures (off: every poll, as before)
+    alert_after_minutes: float = 30.0  # business minutes down before a store.down event
+    max_polls_upload_bytes: int = 1 << 30  # the largest polls file POST /polls takes
+    webhook_allow_private: bool = False  # webhook URLs may reach loopback or private addresses
+    webhook_retry_seconds: float = 10.0  # a failed delivery's first wait (then ×4 each time)
     # Test hooks, not for production: a worker's computing child spins the CPU this long
     # before each shard (0: never), for its first `test_burn_jobs` shards (0: every one).
     test_burn_seconds: float = 0.0
@@ -97,6 +114,15 @@ class Settings:
             report_stall_seconds=get(
                 "REPORT_STALL_SECONDS", d.report_stall_seconds, _positive(float)
             ),
+            alert_after_minutes=get("ALERT_AFTER_MINUTES", d.alert_after_minutes, _positive(float)),
+            max_polls_upload_bytes=get(
+                "MAX_POLLS_UPLOAD_BYTES", d.max_polls_upload_bytes, _positive(int)
+            ),
+            webhook_allow_private=get("WEBHOOK_ALLOW_PRIVATE", d.webhook_allow_private, _flag),
+            webhook_retry_seconds=get(
+                "WEBHOOK_RETRY_SECONDS", d.webhook_retry_seconds, _positive(float)
+            ),
+            daily_figures=get("STOREMON_DAILY_FIGURES", d.daily_figures, _flag),
             uptime_target_percent=get("UPTIME_TARGET_PERCENT", d.uptime_target_percent, _percent),
             test_burn_seconds=get("STOREMON_TEST_BURN_SECONDS", d.test_burn_seconds, float),
             test_burn_jobs=get("STOREMON_TEST_BURN_JOBS", d.test_burn_jobs, int),

@@ -9,12 +9,21 @@
   broker version keeps (unlike delivery counts: since RabbitMQ 4.3 `basic.nack` no longer
   counts, `basic.reject` does).
 - `storemon.jobs.dead` (quorum): jobs given up on, for an operator to inspect.
+- `storemon.webhooks` (quorum): webhook deliveries, consumed apart from the jobs (many at once
+  per worker), so that a slow endpoint holds no report's job.
+- `storemon.webhooks.wait.<N>s` (classic, one per N in 1, 10, 100, 1000, 10000): a delivery
+  waiting for its next attempt. Each has one fixed TTL and dead-letters back to
+  `storemon.webhooks`; a wait of any length hops through them, largest first (the header
+  `storemon-due` says until when). Waits of hours cannot share `storemon.jobs.retry`: a
+  per-message expiration is only acted on at the head of a queue, so one long wait there would
+  hold back every shorter one behind it; with one TTL per queue the head is always the first due.
 """
 
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import ClassVar
 
 import aio_pika
 import orjson
@@ -32,6 +41,13 @@ DELIVERY_LIMIT = 5  # deliveries of one message before the broker dead-letters i
 MAX_ATTEMPTS = 5  # failed attempts of a job before it is given up
 CONNECT_TIMEOUT = 5.0  # seconds for the broker to answer a new connection
 ATTEMPT_HEADER = "storemon-attempt"  # 1 for a job's first run, then 2, 3, … on its retries
+WEBHOOK_QUEUE = "storemon.webhooks"
+WAIT_SECONDS = (10000, 1000, 100, 10, 1)  # the wait queues' TTLs, largest first
+DUE_HEADER = "storemon-due"  # when a waiting delivery is due, in ms since the Unix epoch
+
+
+def wait_queue(seconds: int) -> str:
+    return f"{WEBHOOK_QUEUE}.wait.{seconds}s"
 
 
 @dataclass(frozen=True)
@@ -68,7 +84,51 @@ class Compaction:
         return f"compact/{self.block}/{self.day.isoformat()}"
 
 
-AnyJob = Job | Compaction
+@dataclass(frozen=True)
+class _BlockCatchUp:
+    """Bring something of one block of stores up to date with its polls: a catch-up, which a
+    duplicate finds done."""
+
+    block: int
+    kind: ClassVar[str]
+
+    def body(self) -> dict[str, object]:
+        return {self.kind: {"block": self.block}}
+
+    def message_id(self) -> str:
+        return f"{self.kind}/{self.block}"
+
+
+@dataclass(frozen=True)
+class Figures(_BlockCatchUp):
+    """The block's daily figures (and those of the current snapshots)."""
+
+    kind = "figures"
+
+
+@dataclass(frozen=True)
+class Present(_BlockCatchUp):
+    """The block's present state, up to the latest poll (and the events its changes make)."""
+
+    kind = "present"
+
+
+@dataclass(frozen=True)
+class Deliver:
+    """Attempt one webhook delivery (its state is in the database: a duplicate finds it done
+    or under way). Published to the webhook queue, not the job queue."""
+
+    delivery: int
+    kind = "deliver"
+
+    def body(self) -> dict[str, object]:
+        return {"deliver": {"delivery": self.delivery}}
+
+    def message_id(self) -> str:
+        return f"deliver/{self.delivery}"
+
+
+AnyJob = Job | Compaction | Figures | Present | Deliver
 
 
 def to_message(job: AnyJob, attempt: int = 1, wait: float | None = None) -> aio_pika.Message:
@@ -88,15 +148,26 @@ def parse(body: bytes) -> AnyJob:
     data = orjson.loads(body)
     if not isinstance(data, dict):
         raise ValueError("a job is a JSON object")
+    for catch_up in (Figures, Present):
+        if catch_up.kind in data:
+            return catch_up(_count(data[catch_up.kind]["block"], "block"))
     if "compact" in data:
         block, day = data["compact"]["block"], date.fromisoformat(data["compact"]["day"])
         if not isinstance(block, int) or block < 0:
             raise ValueError(f"bad block {block!r}")
         return Compaction(block, day)
+    if "deliver" in data:
+        return Deliver(_count(data["deliver"]["delivery"], "delivery"))
     shard = data.get("shard")
     if shard is not None and (not isinstance(shard, int) or shard < 0):
         raise ValueError(f"bad shard {shard!r}")
     return Job(str(uuid.UUID(data["report_id"])), shard)
+
+
+def _count(value: object, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"bad {what} {value!r}")
+    return value
 
 
 def attempt_of(message: AbstractIncomingMessage) -> int:
@@ -112,8 +183,34 @@ def returns_of(message: AbstractIncomingMessage) -> int:
     return value if isinstance(value, int) and value >= 0 else 0
 
 
+async def declare_webhook_queues(channel: AbstractChannel) -> AbstractQueue:
+    """Declare the webhook queue and its wait queues; the webhook queue."""
+    for seconds in WAIT_SECONDS:
+        await channel.declare_queue(
+            wait_queue(seconds),
+            durable=True,
+            arguments={
+                "x-queue-type": "classic",
+                "x-message-ttl": seconds * 1000,
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": WEBHOOK_QUEUE,
+            },
+        )
+    return await channel.declare_queue(
+        WEBHOOK_QUEUE,
+        durable=True,
+        arguments={
+            "x-queue-type": "quorum",
+            "x-delivery-limit": DELIVERY_LIMIT,
+            "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": DEAD_LETTER_QUEUE,
+        },
+    )
+
+
 async def declare_queues(channel: AbstractChannel) -> AbstractQueue:
-    """Declare the three queues; the job queue."""
+    """Declare the job queues (and the webhook ones); the job queue."""
+    await declare_webhook_queues(channel)
     await channel.declare_queue(
         DEAD_LETTER_QUEUE, durable=True, arguments={"x-queue-type": "quorum"}
     )
@@ -177,8 +274,29 @@ async def open_session(
 
 
 async def publish_job(channel: AbstractChannel, job: AnyJob) -> None:
-    """Publish with the channel's publisher confirms (the default in aio-pika)."""
-    await channel.default_exchange.publish(to_message(job), routing_key=JOB_QUEUE)
+    """Publish with the channel's publisher confirms (the default in aio-pika): a delivery to
+    the webhook queue, any other job to the job queue."""
+    queue = WEBHOOK_QUEUE if isinstance(job, Deliver) else JOB_QUEUE
+    await channel.default_exchange.publish(to_message(job), routing_key=queue)
+
+
+async def publish_wait(channel: AbstractChannel, job: Deliver, due_ms: int, now_ms: int) -> bool:
+    """Send `job` to wait in the largest wait queue not longer than the time left before
+    `due_ms`; False (nothing sent) when less than the shortest wait is left."""
+    left = (due_ms - now_ms) / 1000
+    for seconds in WAIT_SECONDS:
+        if seconds <= left:
+            message = to_message(job)
+            message.headers[DUE_HEADER] = due_ms
+            await channel.default_exchange.publish(message, routing_key=wait_queue(seconds))
+            return True
+    return False
+
+
+def due_of(message: AbstractIncomingMessage) -> int | None:
+    """When a delivery that waited is due (ms since the epoch), if it says."""
+    value = (message.headers or {}).get(DUE_HEADER)
+    return value if isinstance(value, int) else None
 
 
 async def publish_retry(channel: AbstractChannel, job: AnyJob, attempt: int, wait: float) -> None:

@@ -23,6 +23,11 @@ TS = np.dtype(">i8")
 ACTIVE = np.dtype("u1")
 
 
+def block_of(store_key: int) -> int:
+    """The block of store keys a key belongs to."""
+    return store_key // STORE_BLOCK
+
+
 @dataclass(frozen=True)
 class Chunk:
     """One chunk's columns as stored."""

@@ -30,7 +30,9 @@ RUN_ID = uuid.uuid4().hex[:10]
 STOREMON = Path(sys.executable).with_name("storemon")
 TABLES = (
     "poll_chunks, stores, ingests, business_hours, store_timezones, report_shards, reports,"
-    " idempotency_keys, housekeeping_counts, report_counts, duration_counts"
+    " idempotency_keys, housekeeping_counts, report_counts, duration_counts, daily_figures,"
+    " figure_marks, store_present, present_blocks, events, webhooks, deliveries,"
+    " delivery_attempts"
 )
 
 

@@ -19,7 +19,7 @@ import asyncpg
 from asyncpg.transaction import Transaction
 
 from shared.config import Settings
-from shared.messages import DEAD_LETTER_QUEUE, JOB_QUEUE, RETRY_QUEUE, declare_queues
+from shared.messages import DEAD_LETTER_QUEUE, JOB_QUEUE, RETRY_QUEUE, Figures, declare_queues
 
 POLL_SECONDS = 0.05
 HOLDER = "storemon-tests-hold"  # application_name of the session holding shards
@@ -168,3 +168,28 @@ def start_workers(settings: Settings, logs: Path, count: int, **env: str) -> Ite
             process.terminate()
         for process in started:
             process.wait(30)
+
+
+async def figures_up_to_date(database_url: str) -> int:
+    """Run the daily-figures jobs (worker/figures.py) in this process until no block has any
+    work left; how many ran. Tests use it to make reports find every figure in place."""
+    from shared.db.connections import create_pool
+    from worker import figures
+    from worker.child import Child
+    from worker.hours_cache import HoursCache
+
+    pool = await create_pool(database_url, min_size=1, max_size=2)
+    child, cache, ran = Child(), HoursCache(), 0
+    try:
+        while True:
+            async with pool.acquire() as conn:
+                jobs = await figures.pending(conn)
+            if not jobs:
+                return ran
+            for job in jobs:
+                assert isinstance(job, Figures)
+                await figures.run(pool, child, cache, job.block)
+                ran += 1
+    finally:
+        child.close()
+        await pool.close()

@@ -77,6 +77,10 @@ def _requests(report_id: str) -> list[tuple[str, str]]:
         ("GET", "/api/reports?limit=5"),
         ("GET", "/metrics"),
         ("GET", "/openapi.json"),
+        ("GET", "/fleet/now"),
+        ("GET", "/events"),
+        ("GET", "/webhooks"),
+        ("POST", "/polls"),
         ("GET", "/no/such/thing"),
         ("GET", "/reports/../../etc/passwd"),
         ("DELETE", "/trigger_report"),
@@ -109,6 +113,7 @@ async def test_with_the_right_token_every_endpoint_works(secured: Client, comple
         ("GET", "/reports/../../etc/passwd"): 404,
         ("DELETE", "/trigger_report"): 405,
         ("POST", "/"): 405,
+        ("POST", "/polls"): 400,  # an empty body is no polls file
     }
     for method, path in _requests(complete_id):
         response = await secured.request(method, path, headers=auth)

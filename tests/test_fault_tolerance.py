@@ -21,6 +21,7 @@ import asyncpg
 import pytest
 
 from api.broker import BrokerLink
+from shared.db import present
 from shared.messages import ATTEMPT_HEADER, DEAD_LETTER_QUEUE, JOB_QUEUE, MAX_ATTEMPTS
 from tests.conftest import rabbitmqctl
 from tests.sample import AS_OF, EXPECTED, Client, load_sample, wait_until_finished
@@ -278,8 +279,9 @@ async def test_database_outage_mid_report_neither_fails_nor_strands_it(farm: Far
 
 async def test_sigterm_finishes_the_shard_in_hand(farm: Farm) -> None:
     await load_sample(farm.conn, farm.tmp_path)
+    worker = await farm.worker()
+    await until(lambda: _present_done(farm.conn), "the present after the sample's ingest")
     async with holding_shards(farm.database_url) as hold:
-        worker = await farm.worker()
         report_id = await trigger(farm.client)
         await until_waiting(farm.conn)  # the first shard is in hand
         worker.send_signal(signal.SIGTERM)
@@ -498,3 +500,8 @@ def connections(vhost: str) -> set[str]:
     """The names of the broker's connections to `vhost` (client address and port)."""
     out = rabbitmqctl("list_connections", "-p", vhost, "name", "vhost", "--formatter", "json")
     return {c["name"] for c in json.loads(out) if c["vhost"] == vhost}
+
+
+async def _present_done(conn: asyncpg.Connection) -> bool:
+    """The worker's present jobs of the ingest are done (they read the hours a shard waits on)."""
+    return not await present.behind(conn)

@@ -266,7 +266,17 @@ async def test_housekeeping_killed_halfway_is_finished_by_the_next_pass(
         async with blocker.transaction():
             await blocker.execute("LOCK TABLE poll_chunks IN ACCESS EXCLUSIVE MODE")
             doomed = workers(**env)
-            await until_waiting(conn)
+
+            async def expired_all() -> bool:
+                found = await conn.fetch(
+                    "SELECT status FROM reports WHERE id = ANY($1::uuid[])", list(expired.values())
+                )
+                return {r["status"] for r in found} == {"Expired"}
+
+            await until(expired_all, "the pass to expire the old reports")
+            # Then the pass and the follow-ups (run when the worker starts listening) wait for
+            # the polls.
+            await until_waiting(conn, 2)
             statuses = dict(await conn.fetch("SELECT id::text, status FROM reports"))
             assert {statuses[i] for i in expired.values()} == {"Expired"}
             assert statuses[running] == "Running" and statuses[recent] == "Complete"

@@ -51,6 +51,13 @@ ENDPOINTS = {
     "/metrics": {"get"},
     "/": {"get"},
     "/openapi.json": {"get"},
+    "/polls": {"post"},
+    "/fleet/now": {"get"},
+    "/events": {"get"},
+    "/webhooks": {"get", "post"},
+    "/webhooks/{webhook_id}": {"get", "delete"},
+    "/webhooks/{webhook_id}/test": {"post"},
+    "/webhooks/{webhook_id}/deliveries": {"get"},
 }
 # aiohttp routes whose path the document spells otherwise.
 ROUTE_PATHS = {"/reports/{filename}": "/reports/{report_id}.csv"}
@@ -473,7 +480,7 @@ def test_token_answers_conform(
         reports_dir=tmp_path / "reports",
         api_token=token,
     )
-    unknown = {"report_id": str(uuid.uuid4()), "store_id": "s1"}
+    unknown = {"report_id": str(uuid.uuid4()), "store_id": "s1", "webhook_id": str(uuid.uuid4())}
     with LiveApi(settings, worker=False) as live_api:
         for path, method in [
             (path, method) for path, methods in ENDPOINTS.items() for method in methods

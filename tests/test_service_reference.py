@@ -28,7 +28,7 @@ from tests.reference_report import (
     reference_report,
 )
 from tests.sample import wait_until_finished
-from tests.services import purge_jobs, start_workers
+from tests.services import figures_up_to_date, purge_jobs, start_workers
 from tests.test_report_reference import (
     ALL_ZONES,
     PERIOD_ZONES,
@@ -140,6 +140,7 @@ async def run(
         # first block of keys (shared/pollchunks.STORE_BLOCK), so lists span two blocks.
         await ingest_polls(conn, write_polls(rng, tmp / "filler.csv", FILLER))
         await ingest_polls(conn, write_polls(rng, tmp / "polls-2.csv", POLLS[half:]))
+        assert await figures_up_to_date(database_url)  # reports read figures, polls at edges
         keyed = [r["store_id"] for r in await conn.fetch("SELECT store_id FROM stores ORDER BY id")]
         assert keyed.index(POLLS[-1][0]) >= STORE_BLOCK  # the second file's keys
         bodies: dict[str, dict[str, Any]] = {"standard": {}, "standard-earlier": {"as_of": EARLIER}}

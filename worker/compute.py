@@ -2,20 +2,45 @@
 values (NumPy arrays) the parent read from PostgreSQL, to files renamed into place whole.
 
 - `shard_part`: a shard's polls as read (chunks per day), its stores' hours → its part file;
+- from daily figures, in steps between which the parent reads: `plan_part` (the shard's
+  figures → which polls to read, in groups of stores), `count_group` (a group's polls), then
+  `write_figures_part` (the part); the shard in hand is kept here between the calls;
+- `block_figures`: a block's polls → its daily figures on some dates; `dates_changed`: the
+  local dates whose figures new polls can change;
 - `assemble`: a report's parts → its CSV and the index of its rows.
 """
 
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
-from shared import reportparts, rowsindex
+import numpy as np
+
+from shared import figurerows, reportparts, rowsindex
 from shared.csvfile import HEADER, AtomicFile, columns_of, csv_lines, report_path
-from shared.pollchunks import across_days, merge
+from shared.figurerows import decode_into
+from shared.instants import day_date
+from shared.pollchunks import STORE_BLOCK, across_days, block_of, merge
 from shared.uptime.compute import standard_figures
+from shared.uptime.daily import MARGIN_US, DailyFigures, daily_figures
+from shared.uptime.fromdays import (
+    Cells,
+    Counted,
+    Plan,
+    concat,
+    count,
+    days_to_read,
+    periods_of,
+    plan,
+    polled_days,
+    report_axis,
+    stale,
+    standard_of,
+)
 from shared.uptime.hours import StoreHours
-from shared.uptime.periods import Range, period_figures
+from shared.uptime.periods import Range, local_days, period_figures
 from shared.uptime.polls import Ints, Polls
 
 
@@ -46,6 +71,167 @@ def shard_part(shard: ShardInput, path: Path, burn_seconds: float = 0.0) -> int:
     return reportparts.write(
         path, figures.table(), shard.names, figures.summary(), figures.stores()
     )
+
+
+@dataclass(frozen=True)
+class FiguresInput:
+    """A shard's stores and their figures, as the parent read them in one snapshot: the
+    figure rows of its pinned snapshots (day, records, stores in the row; each row holding the
+    records of the key runs `starts` … `ends` it has, in order) and the polls of chunks ranked
+    after the rows' mark (chunks per day); None for both when the snapshots have no figures."""
+
+    as_of_us: int
+    periods: Range | None
+    names: list[str]
+    hours: StoreHours
+    rank_of_key: Ints
+    lo: int
+    starts: Ints  # absolute keys
+    ends: Ints
+    rows: list[tuple[date, int, bytes]] | None
+    newer: list[list[Polls]]
+    group_days: int  # poll dates (of all its stores) a group reads at most
+
+
+@dataclass(frozen=True)
+class ReadRequest:
+    """The polls a group of stores (ranks first … last − 1) needs: runs of keys
+    [starts[i], ends[i]) on UTC days `days[i]` (days since the epoch)."""
+
+    first: int
+    last: int
+    days: Ints
+    starts: Ints
+    ends: Ints
+
+
+@dataclass
+class _InHand:
+    """The shard being computed from figures, between the parent's reads."""
+
+    shard: FiguresInput
+    plan: Plan
+    cells: Cells
+    counted: list[Counted]
+
+
+_IN_HAND: list[_InHand] = []  # at most one: a worker computes one shard at a time
+
+
+def plan_part(shard: FiguresInput, burn_seconds: float = 0.0) -> list[ReadRequest]:
+    """Take the shard in hand and say which polls to read for it, group by group.
+    `burn_seconds`: a test hook, CPU spent first (STOREMON_TEST_BURN_SECONDS)."""
+    _IN_HAND.clear()
+    if burn_seconds > 0:
+        burn(burn_seconds)
+    axis, cells = report_axis(shard.as_of_us, shard.hours, shard.periods)
+    n, days = len(shard.names), len(axis.dates)
+    figures, known = DailyFigures.unknown(n, days), np.zeros((n, days), bool)
+    if shard.rows is not None and days:
+        keys = np.concatenate(
+            [
+                np.arange(a, b)
+                for a, b in zip(shard.starts.tolist(), shard.ends.tolist(), strict=True)
+            ]
+        )
+        ranks = shard.rank_of_key[keys - shard.lo]
+        base = block_of(int(keys[0])) * STORE_BLOCK if len(keys) else 0
+        column = {d: j for j, d in enumerate(axis.dates)}
+        for day, stores, records in shard.rows:
+            j = column.get(day)
+            if j is None:
+                continue
+            had = (keys - base) < stores  # keys made after the row: not in it
+            decode_into(figures, ranks[had], j, records)
+            known[ranks[had], j] = True
+        newer = across_days([merge(c) for c in shard.newer], shard.rank_of_key, shard.lo)
+        known &= ~stale(axis, newer)
+    chosen = plan(axis, cells, figures, known)
+    _IN_HAND.append(_InHand(shard, chosen, cells, []))
+    key_of_rank = np.empty(n, np.int64)
+    taken = np.flatnonzero(shard.rank_of_key >= 0)
+    key_of_rank[shard.rank_of_key[taken]] = taken + shard.lo
+    requests = []
+    for first, last in _groups(polled_days(chosen), shard.group_days):
+        utc_day, store = days_to_read(chosen, first, last)
+        key = key_of_rank[store]
+        # Runs of consecutive keys per day: a day's keys in order, broken where they jump.
+        order = np.lexsort((key, utc_day))
+        utc_day, key = utc_day[order], key[order]
+        jumps = (np.diff(utc_day) != 0) | (np.diff(key) != 1)
+        breaks = np.r_[0, np.flatnonzero(jumps) + 1] if len(key) else key
+        ends = np.r_[breaks[1:], len(key)] - 1 if len(key) else key
+        requests.append(ReadRequest(first, last, utc_day[breaks], key[breaks], key[ends] + 1))
+    return requests
+
+
+def _groups(days: Ints, budget: int) -> list[tuple[int, int]]:
+    """Consecutive groups of stores whose poll dates add up to at most `budget` (a store
+    over it alone is a group of its own)."""
+    groups, first, used = [], 0, 0
+    for store, n in enumerate(days.tolist()):
+        if store > first and used + n > budget:
+            groups.append((first, store))
+            first, used = store, 0
+        used += n
+    groups.append((first, len(days)))
+    return groups
+
+
+def count_group(request: ReadRequest, days: list[list[Polls]]) -> None:
+    """Count the group of `request` from its polls as read (chunks per day)."""
+    if not _IN_HAND:
+        raise RuntimeError("no shard in hand: the computing child was replaced meanwhile")
+    hand = _IN_HAND[0]
+    shard = hand.shard
+    polls = across_days([merge(c) for c in days], shard.rank_of_key, shard.lo)
+    hand.counted.append(count(hand.plan, shard.hours, polls, request.first, request.last))
+
+
+def write_figures_part(path: Path) -> int:
+    """Write the part of the shard in hand (every group counted); its rows."""
+    if not _IN_HAND:
+        raise RuntimeError("no shard in hand: the computing child was replaced meanwhile")
+    hand = _IN_HAND.pop()
+    shard, counted = hand.shard, concat(hand.counted)
+    figures = (
+        standard_of(counted)
+        if shard.periods is None
+        else periods_of(counted, hand.cells, shard.periods, shard.as_of_us)
+    )
+    return reportparts.write(
+        path, figures.table(), shard.names, figures.summary(), figures.stores()
+    )
+
+
+def block_figures(
+    hours: StoreHours, days: list[list[Polls]], lo: int, dates: list[date]
+) -> list[bytes]:
+    """The daily figures of a block's stores (keys lo …, as many as `hours` has) on `dates`,
+    from its polls as read (chunks per day, holding every poll within MARGIN of the dates),
+    packed per date."""
+    n = len(hours.zone)
+    polls = across_days([merge(c) for c in days], np.arange(n), lo)
+    figures = daily_figures(hours, polls, dates)
+    return [figurerows.encode(figures, j) for j in range(len(dates))]
+
+
+def dates_changed(hours: StoreHours, days: list[list[Polls]], lo: int) -> list[date]:
+    """The local dates whose figures new polls (chunks per day, of keys lo …) can change:
+    those within MARGIN of one of them, in some store's zone."""
+    n = len(hours.zone)
+    polls = across_days([merge(c) for c in days], np.arange(n), lo)
+    if not len(polls):
+        return []
+    zones = hours.zone[polls.store]
+    first = local_days(zones, polls.ts - MARGIN_US - 1)
+    last = local_days(zones, polls.ts + MARGIN_US)
+    wanted = np.unique(
+        np.concatenate(
+            [np.arange(a, b + 1) for a, b in set(zip(first.tolist(), last.tolist(), strict=True))]
+        )
+    )
+    return [day_date(int(d)) for d in wanted]
 
 
 def assemble(reports_dir: Path, report_id: str, header: Sequence[str], parts: list[Path]) -> int:

@@ -7,7 +7,8 @@ PostgreSQL advisory lock), every HOUSEKEEPING_SECONDS. A pass:
   and fails it at its third stall;
 - drops polls more than POLLS_RETENTION_DAYS older than the latest one, but those a Running
   report still reads, and Idempotency-Keys past 24 hours;
-- queues the compaction of poll days stored in more than one chunk;
+- queues the compaction of poll days stored in more than one chunk; drops the daily figures of
+  snapshots no report reads and of dates whose polls are gone;
 - prunes the shard rows of reports finished more than FINISHED_SHARDS_KEPT ago (their count of
   done shards recorded on the report, /metrics' shard histogram counted as each shard ended);
 - then brings the files in line with the rows: an Expired report has none, a Failed or
@@ -23,16 +24,26 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
 from shared import reportfiles
 from shared.config import Settings
-from shared.db import housekeeping, idempotency, ingests, polls, reports, shards, snapshots
+from shared.db import (
+    figures,
+    housekeeping,
+    idempotency,
+    ingests,
+    polls,
+    reports,
+    shards,
+    snapshots,
+)
 from shared.db.connections import DATABASE_UNAVAILABLE
 from shared.messages import AnyJob, Compaction, Job
 from shared.uptime.periods import days_read
+from worker import followups
 
 log = logging.getLogger(__name__)
 MAX_STALLS = 3
@@ -56,6 +67,7 @@ async def run(
             return
         try:
             await one_pass(pool, publish, settings)
+            await followups.run(pool, publish, settings)  # for news nobody heard
         except DATABASE_UNAVAILABLE as e:
             reason = " ".join(str(e).split()) or type(e).__name__
             log.warning("housekeeping pass skipped: PostgreSQL is unavailable (%s)", reason)
@@ -84,7 +96,11 @@ async def one_pass(
         }
         done["snapshot_rows_dropped"] = await snapshots.drop_unpinned(conn)
         done |= await _stalls(conn, publish, now, settings.report_stall_seconds)
-        done["poll_days_dropped"] = await _old_polls(conn, settings.polls_retention_days)
+        done["poll_days_dropped"], cutoff = await _old_polls(conn, settings.polls_retention_days)
+        # Figures of dates within reach of dropped polls go too (the figures jobs compute those
+        # within the polls' days again).
+        keep_from = cutoff + timedelta(days=2 if done["poll_days_dropped"] else -1)
+        done["figure_rows_dropped"] = await figures.drop_unused(conn, keep_from)
         done["idempotency_keys_forgotten"] = await idempotency.forget_old(conn)
         fragmented = await polls.fragmented(conn)
         for block, day in fragmented:
@@ -116,17 +132,17 @@ async def _stalls(
     return done
 
 
-async def _old_polls(conn: asyncpg.Connection, days: float) -> int:
+async def _old_polls(conn: asyncpg.Connection, days: float) -> tuple[int, date]:
     """Drop polls older than `days` before the latest poll (the data's own clock), but those
-    of the spans of Running reports."""
+    of the spans of Running reports; the days dropped, and the first UTC day kept."""
     latest = await ingests.latest_poll(conn)
     if latest is None:
-        return 0
+        return 0, date.min + timedelta(days=3)
     cutoff = (latest - timedelta(days=days)).date()
     for report in await reports.running(conn):
         if report.as_of is not None:
             cutoff = min(cutoff, days_read(report.as_of, report.periods)[0])
-    return await polls.drop_before(conn, cutoff)
+    return await polls.drop_before(conn, cutoff), cutoff
 
 
 async def _files(conn: asyncpg.Connection, settings: Settings) -> int:

@@ -10,6 +10,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -18,24 +19,30 @@ import numpy as np
 from shared import reportfiles, rowsindex
 from shared.config import Settings
 from shared.csvfile import HEADER, PERIOD_HEADER
-from shared.db import polls, reports, shards, stores
+from shared.db import figures, polls, reports, shards, stores
+from shared.db.figures import Pair
 from shared.db.shards import Shard
 from shared.instants import to_us
-from shared.messages import AnyJob, Compaction, Job
-from shared.pollchunks import STORE_BLOCK
+from shared.messages import AnyJob, Compaction, Deliver, Figures, Job, Present
+from shared.pollchunks import STORE_BLOCK, block_of
 from shared.reportfiles import part_path
 from shared.uptime.hours import StoreHours
 from shared.uptime.periods import days_read
 from shared.uptime.polls import Polls
-from worker import compute
+from worker import compute, present
+from worker import figures as figures_job
 from worker.child import Child
 from worker.hours_cache import HoursCache
 
 log = logging.getLogger(__name__)
 # Store-days of polls a shard reads at most: the standard report's block of 4,096 stores over
-# its nine days; a 366-date period report's shards hold about a hundred stores each.
+# its nine days; a 366-date period report's shards hold about a hundred stores each. From daily
+# figures, a shard reads its stores' figures of every date, and polls in groups of stores of at
+# most that many poll dates: a 366-date report's shards hold about a thousand stores.
 SHARD_STORE_DAYS = STORE_BLOCK * 9
+SHARD_FIGURE_STORE_DAYS = STORE_BLOCK * 92
 NO_STORES = StoreHours.from_metas([])
+DAY = timedelta(days=1)
 
 
 class UnknownReport(Exception):
@@ -67,11 +74,23 @@ class JobContext:
 async def run_job(ctx: JobContext, job: AnyJob) -> bool:
     """Run one job; True when it completed its report. Raises UnknownReport for a job of
     another database; any other error leaves the job to be retried."""
+    if isinstance(job, Figures):
+        if ctx.settings.daily_figures:  # off: reports read every poll, figures are not kept
+            for then in await figures_job.run(ctx.pool, ctx.child, ctx.hours, job.block):
+                await ctx.publish(then)
+        return False
     if isinstance(job, Compaction):
         async with ctx.pool.acquire() as conn:
             merged = await polls.compact(conn, job.block, job.day)
         if merged:
             log.info("block %d on %s: %d chunks merged into one", job.block, job.day, merged)
+        return False
+    if isinstance(job, Present):
+        alert_after = ctx.settings.alert_after_minutes
+        await present.evaluate_block(ctx.pool, ctx.hours, job.block, alert_after)
+        return False
+    if isinstance(job, Deliver):  # not a job of this queue: on to the webhook queue
+        await ctx.publish(job)
         return False
     if job.shard is None:
         return await _plan(ctx, job.report_id)
@@ -85,14 +104,16 @@ async def _plan(ctx: JobContext, report_id: str) -> bool:
             if await reports.get(conn, report_id) is None:
                 raise UnknownReport(report_id)
             return False  # finished already
-        todo = await _shards(conn, report, ctx.settings.shard_stores)
+        todo = await _shards(conn, report, ctx.settings.shard_stores, ctx.settings.daily_figures)
     log.info("report %s: %d shards to compute", report_id, len(todo))
     for shard in todo:
         await ctx.publish(Job(report_id, shard.number))
     return not todo and await _assemble(ctx, report_id)  # a replanned, finished report
 
 
-async def _shards(conn: asyncpg.Connection, report: reports.Report, size: int) -> list[Shard]:
+async def _shards(
+    conn: asyncpg.Connection, report: reports.Report, size: int, figures_on: bool
+) -> list[Shard]:
     """The report's shards not done yet, made on the first call (later calls, after a
     redelivery, find them). Shards are ranges of store keys none straddling two blocks; a
     long period report's hold fewer stores, so that a shard's polls still fit in memory."""
@@ -102,7 +123,8 @@ async def _shards(conn: asyncpg.Connection, report: reports.Report, size: int) -
         if not await shards.count(conn, report_id):
             periods = report.periods
             if periods is not None:
-                size = min(size, max(1, SHARD_STORE_DAYS // (periods.dates + 1)))
+                per_shard = SHARD_FIGURE_STORE_DAYS if figures_on else SHARD_STORE_DAYS
+                size = min(size, max(1, per_shard // (periods.dates + 1)))
             only = await reports.store_ids(conn, report_id)
             if only is None:
                 keys: Sequence[int] = range(1, await stores.max_key(conn) + 1)
@@ -126,13 +148,16 @@ async def _run_shard(ctx: JobContext, report_id: str, number: int) -> bool:
             shard = Shard(report_id, number, row["lo"], row["hi"])
             await shards.begin(conn, shard)
             path = part_path(ctx.settings.reports_dir, report_id, number)
-            rows = await ctx.child.call(
-                compute.shard_part,
-                await _read(ctx, conn, report, shard),
-                path,
-                ctx.burn_seconds(),
-                writes_in=[path.parent],
-            )
+            if ctx.settings.daily_figures and report.as_of is not None:
+                rows = await _part_from_figures(ctx, conn, report, shard, path)
+            else:
+                rows = await ctx.child.call(
+                    compute.shard_part,
+                    await _read(ctx, conn, report, shard),
+                    path,
+                    ctx.burn_seconds(),
+                    writes_in=[path.parent],
+                )
             async with conn.transaction():  # a cancel meanwhile waits for this, or we for it
                 status = await reports.lock_status(conn, report_id)
                 if status == "Running":
@@ -191,6 +216,61 @@ async def _read(
                 days = await polls.read_keys(conn, keys, first, last)
     as_of_us = 0 if as_of is None else to_us(as_of)
     return compute.ShardInput(as_of_us, periods, names, hours, days, rank_of_key, shard.lo)
+
+
+async def _part_from_figures(
+    ctx: JobContext, conn: asyncpg.Connection, report: reports.Report, shard: Shard, path: Path
+) -> int:
+    """Compute the shard's part from daily figures and the polls at their edges, all read from
+    one repeatable-read snapshot: its stores, their hours and figures and the polls of chunks
+    stored after the figures (first), then the polls the computing child asks for, a group of
+    stores at a time (shared/uptime/fromdays.py)."""
+    as_of, periods = report.as_of, report.periods
+    assert as_of is not None
+    first, last = days_read(as_of, periods)
+    pair = Pair(report.hours_snapshot or 0, report.timezones_snapshot or 0)
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        only = await reports.store_ids(conn, shard.report_id)
+        names, rank_of_key = await stores.ranks(conn, shard.lo, shard.hi, only)
+        keys = np.flatnonzero(rank_of_key >= 0) + shard.lo
+        block = block_of(shard.lo)
+        starts, ends = polls.runs(keys) if len(keys) else (keys, keys)
+        hours, rows, newer = NO_STORES, None, []
+        if names:
+            hours = await ctx.hours.get(
+                conn, keys, rank_of_key, shard.lo, report.hours_snapshot, report.timezones_snapshot
+            )
+            mark = await figures.mark(conn, pair, block)
+            if mark is not None:  # else no figures of these snapshots yet
+                base = block * STORE_BLOCK
+                found = await figures.read(
+                    conn, pair, block, starts - base, ends - base, first - DAY, last + DAY
+                )
+                rows = [(r.day, r.stores, r.records) for r in found]
+                newer = await polls.read_keys(
+                    conn, keys, first - 2 * DAY, last + 2 * DAY, after_rank=mark
+                )
+        shard_input = compute.FiguresInput(
+            to_us(as_of),
+            periods,
+            names,
+            hours,
+            rank_of_key,
+            shard.lo,
+            starts,
+            ends,
+            rows,
+            newer,
+            SHARD_STORE_DAYS,
+        )
+        requests = await ctx.child.call(compute.plan_part, shard_input, ctx.burn_seconds())
+        for request in requests:
+            days = await polls.read_runs(conn, block, request.days, request.starts, request.ends)
+            await ctx.child.call(compute.count_group, request, days)
+    rows_written: int = await ctx.child.call(
+        compute.write_figures_part, path, writes_in=[path.parent]
+    )
+    return rows_written
 
 
 async def _assemble(ctx: JobContext, report_id: str) -> bool:

@@ -7,17 +7,19 @@ import signal
 from collections.abc import Awaitable, Callable
 
 import asyncpg
-from aio_pika.abc import AbstractIncomingMessage
+from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
 
 from shared.backoff import keep_trying
 from shared.config import Settings
 from shared.csvfile import require_reports_dir
 from shared.db.connections import create_pool
-from shared.messages import AnyJob, Session, open_session, publish_job
+from shared.messages import AnyJob, Session, declare_webhook_queues, open_session, publish_job
 from worker import housekeeping, metrics
 from worker.child import Child
+from worker.deliveries import AT_ONCE, TIMEOUT, Sender
 from worker.delivery import Delivery
 from worker.job import JobContext
+from worker.listener import Listener
 
 log = logging.getLogger(__name__)
 PREFETCH = 1  # one job at a time per worker: the others stay queued for other workers
@@ -53,7 +55,7 @@ class Worker:
             stack.callback(self.child.close)
             pool = await keep_trying(
                 "PostgreSQL",
-                lambda: create_pool(self.settings.database_url, min_size=1, max_size=3),
+                lambda: create_pool(self.settings.database_url, min_size=1, max_size=6),
                 self._stop,
                 self.settings.database_url,
             )
@@ -76,12 +78,15 @@ class Worker:
                 housekeeping.run(pool, consumer.publish, self.settings, self._stop)
             )
             stack.push_async_callback(_cancel, upkeep)
+            listener = Listener(self.settings, pool, consumer.publish, self._stop)
+            stack.push_async_callback(_cancel, asyncio.create_task(listener.run()))
             log.info("worker consuming %s", session.jobs.name)
             if ready is not None:
                 ready.set()
             await self._stop.wait()
             # The broker may be gone (nothing to cancel) or hung (no answer to wait for).
             await _bounded("cancel the consumer", lambda: session.jobs.cancel(consumer.tag))
+            await consumer.stop_deliveries()
             await self._finish_current()
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(self.outcomes.items()))
         log.info("worker stopped: %s", summary or "no jobs")
@@ -115,6 +120,8 @@ class _Consumer:
         self._pool = pool
         self._stop = stop
         self._session: Session | None = None
+        self._sender: Sender | None = None
+        self._deliveries: tuple[AbstractQueue, str] | None = None
         self.tag = ""
 
     async def publish(self, job: AnyJob) -> None:
@@ -133,6 +140,21 @@ class _Consumer:
             await self._worker.run_one(delivery, message)
 
         self.tag = await session.jobs.consume(on_message)
+        # Webhook deliveries on a channel of their own: many at once, none holding a job.
+        channel = await session.connection.channel(publisher_confirms=True)
+        await channel.set_qos(prefetch_count=AT_ONCE)
+        queue = await declare_webhook_queues(channel)
+        if self._sender is None:
+            self._sender = Sender(self._pool, self._worker.settings, channel)
+        self._deliveries = (queue, await queue.consume(self._sender.handle))
+
+    async def stop_deliveries(self) -> None:
+        """Take no more deliveries; let those under way finish (their time is bounded)."""
+        if self._deliveries is not None:
+            queue, tag = self._deliveries
+            await _bounded("cancel the webhook consumer", lambda: queue.cancel(tag))
+        if self._sender is not None:
+            await self._sender.close(TIMEOUT + 1)
 
 
 async def _bounded(what: str, step: Callable[[], Awaitable[object]]) -> None:

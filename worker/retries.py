@@ -8,7 +8,7 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
 from shared.backoff import delay
 from shared.db import reports
-from shared.messages import MAX_ATTEMPTS, AnyJob, Job, publish_retry
+from shared.messages import MAX_ATTEMPTS, AnyJob, Compaction, Job, publish_retry
 from worker import settling
 from worker.outage import DatabaseWatch
 
@@ -58,4 +58,6 @@ def name(job: AnyJob) -> str:
     """What the log says a job is."""
     if isinstance(job, Job):
         return f"report {job.report_id}"
-    return f"compaction of block {job.block} on {job.day}"
+    if isinstance(job, Compaction):
+        return f"compaction of block {job.block} on {job.day}"
+    return job.message_id()

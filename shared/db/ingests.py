@@ -46,3 +46,18 @@ async def polls_ingested(conn: asyncpg.Connection) -> int:
     return int(
         await conn.fetchval("SELECT coalesce(sum(rows), 0) FROM ingests WHERE kind = 'polls'")
     )
+
+
+# The channels an ingest notifies as it commits: workers LISTEN to them and queue the follow-up
+# work (worker/followups.py). The payload is the ingest's id; listeners look at the database.
+CHANNELS = {
+    "polls": "storemon_polls",
+    "hours": "storemon_snapshots",
+    "timezones": "storemon_snapshots",
+}
+
+
+async def notify(conn: asyncpg.Connection, kind: str, ingest_id: int) -> None:
+    """Tell the listening workers, when (and only if) this transaction commits, that an ingest
+    of `kind` was stored."""
+    await conn.execute("SELECT pg_notify($1, $2)", CHANNELS[kind], str(ingest_id))

@@ -19,15 +19,11 @@ import numpy as np
 import numpy.typing as npt
 
 from shared.db import locks
-from shared.instants import day_date, day_number
-from shared.pollchunks import STORE_BLOCK, Chunk, decode, encode, merge
+from shared.instants import EPOCH_DATE, day_date, day_number
+from shared.pollchunks import STORE_BLOCK, Chunk, block_of, decode, encode, merge
 from shared.uptime.polls import Polls
 
 _COLUMNS = ["block", "day", "ingest", "polls", "offsets", "stores", "ts", "active"]
-
-
-def block_of(store_key: int) -> int:
-    return store_key // STORE_BLOCK
 
 
 async def append(
@@ -62,39 +58,86 @@ async def read(
 
 
 async def read_keys(
-    conn: asyncpg.Connection, keys: npt.NDArray[np.int64], first: date, last: date
+    conn: asyncpg.Connection,
+    keys: npt.NDArray[np.int64],
+    first: date,
+    last: date,
+    after_rank: int | None = None,
 ) -> list[list[Polls]]:
     """The polls of the stores of `keys` (sorted, unique, one block) on the UTC days
-    first … last: for each day that has any, its chunks in rank order. Only the slices of each
-    chunk that hold those stores are read (one per run of consecutive keys), so a scattered
-    list of stores costs its own polls, not those of the keys between them."""
+    first … last: for each day that has any, its chunks in rank order (only those ranked
+    after `after_rank`, when given). Only the slices of each chunk that hold those stores are
+    read (one per run of consecutive keys), so a scattered list of stores costs its own polls,
+    not those of the keys between them."""
     if len(keys) == 0:
         return []
-    block = block_of(int(keys[0]))
-    assert block_of(int(keys[-1])) == block, "a read stays inside one block"
-    starts, ends = runs(keys - block * STORE_BLOCK)
+    starts, ends = runs(keys)
+    days = np.arange(day_number(first), day_number(last) + 1)
+    return await read_runs(
+        conn,
+        block_of(int(keys[0])),
+        np.repeat(days, len(starts)),
+        np.tile(starts, len(days)),
+        np.tile(ends, len(days)),
+        after_rank,
+    )
+
+
+async def read_runs(
+    conn: asyncpg.Connection,
+    block: int,
+    days: npt.NDArray[np.int64],
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+    after_rank: int | None = None,
+) -> list[list[Polls]]:
+    """The polls of runs of store keys [starts[i], ends[i]) of `block`, each on its UTC day
+    `days[i]` (days since the epoch; runs of a day in key order, apart): for each day that has
+    any, its chunks in rank order (only those ranked after `after_rank`, when given)."""
+    if len(days) == 0:
+        return []
+    base = block * STORE_BLOCK
+    assert block_of(int(starts.min())) == block and block_of(int(ends.max()) - 1) == block
     rows = await conn.fetch(
-        "SELECT day,"
+        "SELECT c.day,"
         " string_agg(substring(stores FROM 2 * o1 + 1 FOR 2 * (o2 - o1)), '' ORDER BY n) AS stores,"
         " string_agg(substring(ts FROM 8 * o1 + 1 FOR 8 * (o2 - o1)), '' ORDER BY n) AS ts,"
         " string_agg(substring(active FROM o1 + 1 FOR o2 - o1), '' ORDER BY n) AS active "
-        "FROM poll_chunks, LATERAL ("
-        "  SELECT n, offsets[r.lo + 1] AS o1, offsets[r.hi + 1] AS o2"  # SQL arrays count from 1
-        "  FROM unnest($2::int4[], $3::int4[]) WITH ORDINALITY AS r(lo, hi, n)) o "
-        "WHERE block = $1 AND day BETWEEN $4 AND $5 AND o2 > o1 "
-        "GROUP BY id, day, rank ORDER BY day, rank",
+        "FROM unnest($2::int4[], $3::int4[], $4::int4[]) WITH ORDINALITY AS r(day, lo, hi, n)"
+        " JOIN poll_chunks c ON c.block = $1 AND c.day = $5::date + r.day,"
+        " LATERAL (SELECT c.offsets[r.lo + 1] AS o1, c.offsets[r.hi + 1] AS o2) o "  # from 1
+        "WHERE o2 > o1 AND ($6::bigint IS NULL OR c.rank > $6) "
+        "GROUP BY c.id, c.day, c.rank ORDER BY c.day, c.rank",
         block,
-        starts.tolist(),
-        ends.tolist(),
-        first,
-        last,
+        days.tolist(),
+        (starts - base).tolist(),
+        (ends - base).tolist(),
+        EPOCH_DATE,
+        after_rank,
     )
-    days: dict[date, list[Polls]] = {}
+    found: dict[date, list[Polls]] = {}
     for row in rows:
-        days.setdefault(row["day"], []).append(
+        found.setdefault(row["day"], []).append(
             decode(block, row["stores"], row["ts"], row["active"])
         )
-    return list(days.values())
+    return list(found.values())
+
+
+async def latest_rank(conn: asyncpg.Connection, block: int) -> int:
+    """The highest rank of a chunk of `block` (0: none)."""
+    return int(
+        await conn.fetchval(
+            "SELECT coalesce(max(rank), 0) FROM poll_chunks WHERE block = $1", block
+        )
+    )
+
+
+async def day_range(conn: asyncpg.Connection, block: int) -> tuple[date, date] | None:
+    """The first and last UTC day with polls of `block` (None: none)."""
+    row = await conn.fetchrow(
+        "SELECT min(day) AS first, max(day) AS last FROM poll_chunks WHERE block = $1", block
+    )
+    return None if row is None or row["first"] is None else (row["first"], row["last"])
 
 
 def runs(keys: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:

@@ -6,10 +6,11 @@ from datetime import date, datetime
 
 import asyncpg
 
-from shared.db import locks
+from shared.db import events, locks
 from shared.db.ingests import CURRENT_HOURS, CURRENT_TIMEZONES, LATEST_POLL
 from shared.db.shards import DONE_COUNT
 from shared.metrics import REPORT_BUCKETS, count_outcomes, histogram, observe
+from shared.reportviews import status_json
 from shared.requests import ReportRequest
 from shared.uptime.periods import Range
 
@@ -210,17 +211,26 @@ async def fail(conn: asyncpg.Connection, report_id: str, error: str) -> None:
 
 async def _finish(conn: asyncpg.Connection, report_id: str, changes: str, value: object) -> None:
     """Finish a Running report (a finished one stays as it is: redeliveries change nothing),
-    counted in the same statement, with its seconds from trigger to Complete."""
+    counted in the same statement, with its seconds from trigger to Complete; its event
+    (report.completed or report.failed) commits with it."""
     seconds = "extract(epoch FROM finished_at - requested_at)::float8"
-    await conn.execute(
-        f"WITH r AS (UPDATE reports SET {changes}, finished_at = now()"
-        " WHERE id = $1 AND status = 'Running' RETURNING status AS outcome,"
-        f" CASE WHEN status = 'Complete' THEN {seconds} END AS seconds),"
-        f" counted AS ({count_outcomes('r')}),"
-        f" observed AS ({observe('report', REPORT_BUCKETS, 'r')}) SELECT 1",
-        uuid.UUID(report_id),
-        value,
-    )
+    async with conn.transaction():
+        finished = await conn.fetchval(
+            f"WITH r AS (UPDATE reports SET {changes}, finished_at = now()"
+            " WHERE id = $1 AND status = 'Running' RETURNING status AS outcome,"
+            f" CASE WHEN status = 'Complete' THEN {seconds} END AS seconds),"
+            f" counted AS ({count_outcomes('r')}),"
+            f" observed AS ({observe('report', REPORT_BUCKETS, 'r')}) SELECT count(*) FROM r",
+            uuid.UUID(report_id),
+            value,
+        )
+        if finished:
+            report = await get(conn, report_id)
+            assert report is not None and report.finished_at is not None
+            kind = "report.completed" if report.status == "Complete" else "report.failed"
+            await events.record(
+                conn, [events.NewEvent(kind, report.finished_at, status_json(report))]
+            )
 
 
 # The reports that still read their snapshots: a Running one computes with them, a Complete one

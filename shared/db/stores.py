@@ -58,3 +58,11 @@ async def ranks(
     rank_of_key = np.full(max(hi - lo, 0), -1, dtype=np.int64)
     rank_of_key[found - lo] = np.arange(len(rows))
     return [r["store_id"] for r in rows], rank_of_key
+
+
+async def ids_of(conn: asyncpg.Connection, store_keys: list[int]) -> dict[int, str]:
+    """The store_ids of those keys."""
+    rows = await conn.fetch(
+        "SELECT id, store_id FROM stores WHERE id = ANY($1::int4[])", store_keys
+    )
+    return {row["id"]: row["store_id"] for row in rows}

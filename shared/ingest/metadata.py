@@ -130,6 +130,7 @@ async def ingest_hours(conn: asyncpg.Connection, path: Path) -> int:
     async with conn.transaction():
         snapshot = await ingests.new(conn, "hours", path, len(rows))
         await snapshots.add_hours(conn, snapshot, rows)
+        await ingests.notify(conn, "hours", snapshot)
     await snapshots.drop_unused(conn, "hours", snapshot)  # once the new one is current
     return len(rows)
 
@@ -140,5 +141,6 @@ async def ingest_timezones(conn: asyncpg.Connection, path: Path) -> int:
     async with conn.transaction():
         snapshot = await ingests.new(conn, "timezones", path, len(zones))
         await snapshots.add_timezones(conn, snapshot, zones.items())
+        await ingests.notify(conn, "timezones", snapshot)
     await snapshots.drop_unused(conn, "timezones", snapshot)  # once the new one is current
     return len(zones)

@@ -12,7 +12,9 @@ malformed (an upstream clock error would otherwise become every report's default
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import asyncpg
 import numpy as np
@@ -32,12 +34,29 @@ Progress = Callable[[str], None]
 Fill = Callable[[BlockFiles], Awaitable[None]]
 
 
+class Ingested(NamedTuple):
+    """What an ingest stored: polls, distinct stores, and the first and last poll's instant."""
+
+    polls: int
+    stores: int
+    first: datetime | None
+    last: datetime | None
+
+
 async def ingest_polls(
     conn: asyncpg.Connection, path: Path, progress: Progress | None = None
 ) -> tuple[int, int]:
     """Append the polls of `path`; all or nothing. Returns (polls, distinct stores).
 
     `progress` hears how a long ingest goes (rows read; which path; storing)."""
+    stored = await ingest_polls_file(conn, path, progress)
+    return stored.polls, stored.stores
+
+
+async def ingest_polls_file(
+    conn: asyncpg.Connection, path: Path, progress: Progress | None = None
+) -> Ingested:
+    """`ingest_polls`, saying also when the polls stored begin and end."""
     say = progress or (lambda _: None)
     source = open_source(path, [["store_id"], ["status"], ["timestamp_utc"]])
     await conn.execute("SET TimeZone = 'UTC'")  # a timestamp without zone is UTC
@@ -57,7 +76,7 @@ async def ingest_polls(
 
 async def _ingest(
     conn: asyncpg.Connection, source: CsvSource, fill: Fill, say: Progress
-) -> tuple[int, int]:
+) -> Ingested:
     ingest_id = await ingests.new(conn, "polls", source.path)
     with BlockFiles() as spill:
         await fill(spill)
@@ -66,8 +85,10 @@ async def _ingest(
             await polls.append(conn, ingest_id, block, _chunks(block, rows))
         latest = None if spill.last_us is None else from_us(spill.last_us)
         await ingests.close_polls(conn, ingest_id, spill.rows, latest)
+        await ingests.notify(conn, "polls", ingest_id)
         await polls.seal(conn, ingest_id)  # last: the commit follows
-        return spill.rows, spill.stores
+        first = None if spill.first_us is None else from_us(spill.first_us)
+        return Ingested(spill.rows, spill.stores, first, latest)
 
 
 async def _chunks(block: int, rows: Polls) -> AsyncIterator[Chunk]:

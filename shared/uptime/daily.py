@@ -27,10 +27,10 @@ from datetime import date
 import numpy as np
 
 from shared.instants import US_PER_DAY
-from shared.uptime.hours import StoreHours, business_intervals
+from shared.uptime.hours import StoreHours, business_intervals, time_within
 from shared.uptime.periods import local_midnights
 from shared.uptime.polls import Bools, Ints, Polls
-from shared.uptime.timeline import axis, cut, poll_counts, totals
+from shared.uptime.timeline import TICKS_PER_US, axis, cut, poll_counts, totals
 
 MARGIN_US = US_PER_DAY
 
@@ -51,9 +51,15 @@ class DailyFigures:
 
     @classmethod
     def unknown(cls, stores: int, days: int) -> "DailyFigures":
-        """Figures of no value (for dates none is known of)."""
-        zeros, no = np.zeros((stores, days), np.int64), np.zeros((stores, days), bool)
-        return cls(zeros, zeros, zeros, zeros, zeros, no, no, no, no)
+        """Figures of no value (for dates none is known of), to fill in (their own arrays)."""
+
+        def zeros() -> Ints:
+            return np.zeros((stores, days), np.int64)
+
+        def no() -> Bools:
+            return np.zeros((stores, days), bool)
+
+        return cls(zeros(), zeros(), zeros(), zeros(), zeros(), no(), no(), no(), no())
 
 
 def dates_needing(midnights: Ints, ts: Ints) -> tuple[Ints, Ints]:
@@ -75,10 +81,13 @@ def daily_figures(hours: StoreHours, polls: Polls, dates: Sequence[date]) -> Dai
     near = (polls.ts >= lo[polls.store]) & (polls.ts <= hi[polls.store])
     polls = polls.take(np.flatnonzero(near))
     origin = int(lo.min()) if n else 0
-    timeline = cut(n, polls, business_intervals(hours, lo, hi), origin, all_polls_rule=False)
+    intervals = business_intervals(hours, lo, hi)
+    timeline = cut(n, polls, intervals, origin, all_polls_rule=False)
     owner = np.repeat(np.arange(n), days)
     start, end = bounds[:, :-1].ravel(), bounds[:, 1:].ravel()
-    active, business = totals(timeline, owner, start, end)
+    active, _ = totals(timeline, owner, start, end)  # business time with a status only
+    # Every business instant, whether or not an observation decides it (ticks).
+    business = time_within(intervals, owner, start, end) * TICKS_PER_US
     counts = poll_counts(timeline, owner, start, end)
 
     # Observations on one axis: where each date's first and last lie, and which lie near

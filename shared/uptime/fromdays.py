@@ -86,8 +86,8 @@ class Axis:
 
 def span_axis(hours: StoreHours, span_lo: Ints, span_hi: Ints) -> Axis:
     """The axis of spans [lo, hi] (an empty span, hi < lo, touches no date)."""
-    first = int(local_days(hours, span_lo).min()) if len(span_lo) else 0
-    last = int(local_days(hours, np.maximum(span_hi, span_lo)).max()) if len(span_lo) else -1
+    first = int(local_days(hours.zone, span_lo).min()) if len(span_lo) else 0
+    last = int(local_days(hours.zone, np.maximum(span_hi, span_lo)).max()) if len(span_lo) else -1
     dates = [day_date(d) for d in range(first, last + 1)]
     bounds = local_midnights(hours, [*dates, day_date(last + 1)]) if dates else span_lo[:, None]
     return Axis(dates, bounds, span_lo, span_hi)

@@ -219,6 +219,27 @@ def _zone_intervals(
     return np.concatenate(out_owner), np.concatenate(out_start), np.concatenate(out_end)
 
 
+def time_within(intervals: Intervals, owner: Ints, lo: Ints, hi: Ints) -> Ints:
+    """The business time (µs) of each store `owner[i]` within [lo[i], hi[i])."""
+    if len(intervals.owner) == 0:
+        return np.zeros(len(owner), np.int64)
+    origin = int(min(intervals.start.min(), lo.min())) if len(lo) else 0
+    start = intervals.owner * _STRIDE_US + (intervals.start - origin)
+    length = intervals.end - intervals.start
+    before = np.r_[0, np.cumsum(length)]
+
+    def integral(at: Ints) -> Ints:
+        """Business time of the store before `at`, all stores laid end to end."""
+        key = owner * _STRIDE_US + (at - origin)
+        k = np.searchsorted(start, key, side="right") - 1  # the last interval begun by then
+        safe = np.maximum(k, 0)
+        part = np.where(k >= 0, np.clip(key - start[safe], 0, length[safe]), 0)
+        found: Ints = np.where(k >= 0, before[safe], 0) + part
+        return found
+
+    return integral(hi) - integral(lo)
+
+
 _STRIDE_US = 1 << 46  # µs per store on one axis (over 800 days), to merge all at once
 
 

@@ -72,11 +72,11 @@ def local_midnights(hours: StoreHours, days: Sequence[date]) -> Ints:
     return out
 
 
-def local_days(hours: StoreHours, us: Ints) -> Ints:
-    """The local date (days since 1970-01-01) of each store's instant `us[store]`."""
-    out = np.empty(len(hours.zone), np.int64)
-    for name in np.unique(hours.zone):
-        mine = hours.zone == name
+def local_days(zones: npt.NDArray[np.str_], us: Ints) -> Ints:
+    """The local date (days since 1970-01-01) of each instant `us[i]` in zone `zones[i]`."""
+    out = np.empty(len(us), np.int64)
+    for name in np.unique(zones):
+        mine = zones == name
         offsets = zone_table(str(name), us[mine], us[mine]).at_utc(us[mine])
         out[mine] = (us[mine] + offsets) // US_PER_DAY
     return out

@@ -1,0 +1,50 @@
+"""Daily figures packed for storage: the figures of one block of store keys on one local date,
+a fixed-width record per store key (so that the figures of a run of keys are one slice of the
+row), little-endian. Pure: arrays in, bytes out, and back; no database.
+
+A record: business and active ticks (int64), polls (int32), the first and last observation
+(µs, int64), and flags: observed, first active, last active, complete (uint8 bits).
+"""
+
+import numpy as np
+
+from shared.uptime.daily import DailyFigures
+from shared.uptime.polls import Ints
+
+RECORD = np.dtype(
+    [
+        ("business", "<i8"),
+        ("active", "<i8"),
+        ("polls", "<i4"),
+        ("first", "<i8"),
+        ("last", "<i8"),
+        ("flags", "u1"),
+    ]
+)
+_OBSERVED, _FIRST_ACTIVE, _LAST_ACTIVE, _COMPLETE = 1, 2, 4, 8
+
+
+def encode(figures: DailyFigures, day: int) -> bytes:
+    """The records of column `day` of `figures` (one row per store key of the block)."""
+    out = np.zeros(len(figures.business), RECORD)
+    for name in ("business", "active", "polls", "first", "last"):
+        out[name] = getattr(figures, name)[:, day]
+    out["flags"] = (
+        figures.observed[:, day] * _OBSERVED
+        | figures.first_active[:, day] * _FIRST_ACTIVE
+        | figures.last_active[:, day] * _LAST_ACTIVE
+        | figures.complete[:, day] * _COMPLETE
+    )
+    return out.tobytes()
+
+
+def decode_into(target: DailyFigures, rows: Ints, day: int, data: bytes) -> None:
+    """Put the records `data` (of the batch's stores `rows`, in order) in column `day`."""
+    records = np.frombuffer(data, RECORD)
+    for name in ("business", "active", "polls", "first", "last"):
+        getattr(target, name)[rows, day] = records[name]
+    flags = records["flags"]
+    target.observed[rows, day] = (flags & _OBSERVED) > 0
+    target.first_active[rows, day] = (flags & _FIRST_ACTIVE) > 0
+    target.last_active[rows, day] = (flags & _LAST_ACTIVE) > 0
+    target.complete[rows, day] = (flags & _COMPLETE) > 0
