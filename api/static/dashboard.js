@@ -2,29 +2,30 @@
 (() => {
   const TOKEN_KEY = "storemon.apiToken";
   const POLL_MS = 1000;
-  const LIMIT = 20;
+  const LIST_LIMIT = 20;
   const SEARCH_DELAY_MS = 300;
   const DAYS_PER_PAGE = 62;
   const OUTAGES_SHOWN = 100;
+  const HEATMAP_STORES = 15;
+  const NEAR_POINTS = 5;             // "near the target": less than this many points below it
+  const STALE_SECONDS = 2 * 3600;    // data older than this is flagged (the API's "stale" too)
   const SVG_NS = "http://www.w3.org/2000/svg";
-  const STANDARD_COLUMNS = ["store_id", "uptime_last_hour", "uptime_last_day", "uptime_last_week",
-    "downtime_last_hour", "downtime_last_day", "downtime_last_week"];
-  const PERIOD_COLUMNS = ["store_id", "period_start", "uptime_hours", "downtime_hours",
-    "uptime_percent"];
-  const UNITS = { uptime_last_hour: "min", downtime_last_hour: "min", uptime_last_day: "h",
-    downtime_last_day: "h", uptime_last_week: "h", downtime_last_week: "h", uptime_hours: "h",
-    downtime_hours: "h", uptime_percent: "%" };
-  const WINDOW_NAMES = { last_hour: "Last hour", last_day: "Last day", last_week: "Last week" };
   const DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+  const INTERVAL_NAMES = { day: "Daily", week: "Weekly", month: "Monthly", total: "Total" };
+  const WINDOW_NAMES = { last_hour: "Last hour", last_day: "Last day", last_week: "Last week" };
+  const PREVIOUS_NAMES = { last_hour: "the hour before", last_day: "the day before",
+    last_week: "the week before" };
   const $ = (id) => document.getElementById(id);
-  const rows = new Map();    // report_id -> {tr, cells, shown}
-  const errors = new Map();  // where -> message
-  const tables = new Map();  // report_id -> the state of its rows table (kept across pages)
-  let skew = 0;              // the server's clock minus this browser's, when clearly off
+  const listRows = new Map();  // report_id -> {tr, cells, shown}
+  const errors = new Map();    // where -> message
+  const cursorCache = new Map();  // a paged query -> the cursor of each of its pages
+  let skew = 0;                // the server's clock minus this browser's, when clearly off
   let timer = null, inFlight = false, again = false, waitingForToken = false;
-  let generation = 0;        // bumped on every navigation: answers for an older page are dropped
-  let current = { view: "list" };
+  let generation = 0;          // bumped on every navigation: answers for an older page are dropped
+  let current = { view: "none" };
   let reportTimer = null;
+  let shown = null;            // the Complete report on screen: {id, report, summary, periods}
+  let shownStore = null;       // the store on screen, cut by local date (prepareStore)
 
   // ---------------------------------------------------------------- small helpers
 
@@ -54,20 +55,18 @@
       else if (key === "on") for (const [name, fn] of Object.entries(value)) node.addEventListener(name, fn);
       else node.setAttribute(key, value === true ? "" : String(value));
     }
-    node.append(...children.filter((c) => c !== null && c !== undefined));
+    node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
     return node;
   }
-  // An SVG element; a string `title` becomes its <title> (the text shown on hover).
-  function s(tag, attrs = {}, title = "") {
+  // An SVG element; `tip` becomes its data-tip (what the chart's readout shows for it).
+  function s(tag, attrs = {}, text = "") {
     const node = document.createElementNS(SVG_NS, tag);
     for (const [key, value] of Object.entries(attrs)) {
-      if (value !== undefined && value !== null) node.setAttribute(key, String(value));
+      if (value !== undefined && value !== null && value !== false) {
+        node.setAttribute(key === "tip" ? "data-tip" : key, String(value));
+      }
     }
-    if (title) {
-      const t = document.createElementNS(SVG_NS, "title");
-      t.textContent = title;
-      node.append(t);
-    }
+    if (text) node.textContent = text;
     return node;
   }
   function setError(where, message) {
@@ -91,6 +90,21 @@
     if (response.status === 401) askForToken(sent !== "");
     return response;
   }
+  // GET a JSON answer: the body, or null after saying why under `where` (nothing for a 401:
+  // the token form asks).
+  async function getJson(path, where, what) {
+    try {
+      const response = await api(path);
+      if (response.ok) {
+        setError(where, "");
+        return await response.json();
+      }
+      if (response.status !== 401) setError(where, "Could not load " + what + ": " + await describe(response));
+    } catch (e) {
+      setError(where, "The API is unreachable: " + e.message);
+    }
+    return null;
+  }
   async function describe(response) {
     let detail = "";
     try {
@@ -98,14 +112,6 @@
       detail = String(body.error || body.status || "");
     } catch (e) { /* not JSON */ }
     return response.status + " " + (detail || response.statusText || "error");
-  }
-  async function errorText(response) {
-    try {
-      const body = await response.json();
-      return String(body.error || body.status || response.status);
-    } catch (e) {
-      return response.status + " " + response.statusText;
-    }
   }
 
   function askForToken(refused) {
@@ -128,278 +134,500 @@
     $("token").value = "";
     $("auth").hidden = true;
     waitingForToken = false;
-    route(false);
+    current = { view: "none" };  // load the page afresh, with the token
+    route();
   }
 
-  // ---------------------------------------------------------------- times and numbers
+  // ---------------------------------------------------------------- numbers in words
 
-  function when(iso) {
-    return iso ? iso.replace("T", " ").replace(/\.\d+/, "").replace("Z", " UTC") : "";
+  function count(n) {
+    return Number(n).toLocaleString("en-US");
   }
-  function millis(iso) {
-    return Date.parse(iso.replace(/(\.\d{3})\d+/, "$1"));
+  function plural(n, one, many) {
+    return count(n) + " " + (n === 1 ? one : many);
   }
-  // A UTC instant of the API ("…T…[.fraction]Z", the fraction up to 7 digits: a 7th digit 5
-  // is half a microsecond) as milliseconds, fraction kept; NaN when unreadable.
+  function isNumber(value) {
+    return value !== null && value !== undefined && value !== "" && !Number.isNaN(Number(value));
+  }
+  // A percent as the API gives it (2 decimals), without the unit (column titles state it).
+  function pct(value) {
+    return isNumber(value) ? Number(value).toFixed(2) : "—";
+  }
+  function percent(value) {
+    return isNumber(value) ? Number(value).toFixed(2) + " %" : "—";
+  }
+  // Hours as an owner reads a duration: "4 h 49 min", "42 min", "< 1 min".
+  function hm(hours) {
+    if (!isNumber(hours)) return "—";
+    const minutes = Math.round(Number(hours) * 60);
+    if (minutes === 0) return Number(hours) > 0 ? "< 1 min" : "0 min";
+    const whole = Math.floor(minutes / 60), rest = minutes % 60;
+    if (!whole) return rest + " min";
+    return count(whole) + " h" + (rest ? " " + rest + " min" : "");
+  }
+  // How long something took, from milliseconds: seconds while short, then minutes and hours.
+  function took(ms) {
+    const sec = Math.max(0, ms) / 1000;
+    if (sec < 10) return sec.toFixed(1) + " s";
+    if (sec < 60) return Math.round(sec) + " s";
+    const m = Math.floor(sec / 60);
+    if (m < 60) return m + " min " + Math.floor(sec % 60) + " s";
+    return hm(sec / 3600);
+  }
+  // How old something is, from seconds, in the largest units that say it.
+  function age(seconds) {
+    const days = seconds / 86400;
+    if (days >= 365) {
+      const years = Math.floor(days / 365.25), months = Math.floor((days % 365.25) / 30.44);
+      return plural(years, "year", "years") + (months ? " " + plural(months, "month", "months") : "");
+    }
+    if (days >= 60) return plural(Math.floor(days / 30.44), "month", "months");
+    if (days >= 2) return plural(Math.floor(days), "day", "days");
+    return hm(seconds / 3600);
+  }
+  // A change of uptime in percentage points: "▲ 0.80 points", with the words a reader needs.
+  function change(now, before) {
+    if (!isNumber(now) || !isNumber(before)) return null;
+    const d = Math.round((Number(now) - Number(before)) * 100) / 100;
+    if (d === 0) return { text: "no change", cls: "" };
+    return { text: (d > 0 ? "▲ up " : "▼ down ") + Math.abs(d).toFixed(2) + " points",
+      cls: d > 0 ? "good" : "bad" };
+  }
+  // Good or bad against the target: "good" at or above it, "near" within NEAR_POINTS, "bad".
+  function grade(value, target) {
+    if (!isNumber(value) || !isNumber(target)) return "";
+    const v = Number(value), t = Number(target);
+    return v >= t ? "good" : v >= t - NEAR_POINTS ? "near" : "bad";
+  }
+
+  // ---------------------------------------------------------------- instants and zones
+
+  // A UTC instant of the API ("…T…[.fraction]Z", the fraction up to 7 digits) as milliseconds,
+  // fraction kept; NaN when unreadable.
   function instant(iso) {
     const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:Z|[+-]00:?00)$/.exec(iso || "");
     if (!m) return NaN;
     const whole = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
     return whole + (m[7] ? Number("0." + m[7]) * 1000 : 0);
   }
-  // The fraction of a second of an API instant, as written ("" when it is zero).
-  function fraction(iso) {
-    const m = /\.(\d+)/.exec(iso || "");
-    return m && /[1-9]/.test(m[1]) ? "." + m[1].replace(/0+$/, "") : "";
-  }
-  function utcText(iso) {
-    const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)/.exec(iso || "");
-    return m ? m[1] + " " + m[2] + fraction(iso) + " UTC" : String(iso);
-  }
   const formatters = new Map();
-  function formatter(zone) {
-    if (!formatters.has(zone)) {
+  function formatter(zone, locale, name) {
+    const key = zone + "|" + locale + "|" + name;
+    if (!formatters.has(key)) {
       let made = null;
       try {
-        made = new Intl.DateTimeFormat("en-US", {
+        made = new Intl.DateTimeFormat(locale, {
           timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
-          hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "longOffset",
+          hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: name,
         });
-      } catch (e) { /* a zone this browser does not know: UTC only */ }
-      formatters.set(zone, made);
+      } catch (e) { /* a zone this browser does not know */ }
+      formatters.set(key, made);
     }
-    return formatters.get(zone);
+    return formatters.get(key);
   }
-  // An API instant in the store's zone: "2023-01-23 09:00:00 +11:00" (the fraction kept: zone
-  // offsets are whole minutes); the UTC text when the browser does not know the zone.
-  function localText(iso, zone) {
-    const f = formatter(zone);
-    const ms = instant(iso);
-    if (!f || Number.isNaN(ms)) return utcText(iso);
+  function partsOf(f, ms) {
     const parts = {};
     for (const part of f.formatToParts(new Date(Math.floor(ms)))) parts[part.type] = part.value;
-    const offset = (parts.timeZoneName || "").replace(/^GMT/, "") || "+00:00";
-    return parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":"
-      + parts.minute + ":" + parts.second + fraction(iso) + " " + offset;
+    return parts;
   }
-  // "2023-01-22T07:00:00+11:00" (an outage's local time) → "2023-01-22 07:00:00 +11:00".
-  function offsetText(iso) {
-    const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d(?:\.\d+)?)(Z|[+-]\d\d:\d\d)?$/.exec(iso || "");
-    if (!m) return String(iso);
-    return m[1] + " " + m[2] + " " + (m[3] === "Z" || !m[3] ? "+00:00" : m[3]);
-  }
-  function duration(ms) {
-    const s = Math.max(0, ms) / 1000;
-    if (s < 10) return s.toFixed(1) + " s";
-    if (s < 60) return Math.round(s) + " s";
-    const m = Math.floor(s / 60);
-    if (m < 60) return m + " min " + String(Math.floor(s % 60)).padStart(2, "0") + " s";
-    return Math.floor(m / 60) + " h " + String(m % 60).padStart(2, "0") + " min";
-  }
-  const hoursFormat = new Intl.NumberFormat("en-US",
-    { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  function hours(value) {
-    return value === null || value === undefined ? "—" : hoursFormat.format(value) + " h";
-  }
-  function percent(value) {
-    return value === null || value === undefined ? "—" : Number(value).toFixed(2) + " %";
-  }
-  function plural(n, one, many) {
-    return n.toLocaleString("en-US") + " " + (n === 1 ? one : many);
-  }
-  function isPeriod(report) {
-    return Boolean(report && report.from);
-  }
-  function periodText(report) {
-    let text = report.from + " → " + report.to + " by " + (report.interval || "day");
-    if (report.store_ids !== null && report.store_ids !== undefined) {
-      text += " · " + plural(Number(report.store_ids), "store", "stores") + " listed";
+  // The wall clock of `ms` in `zone` (undefined: this browser's), to the second: {date, time,
+  // abbr ("PST", "BST", else "UTC+05:30"), offset ("-08:00")}; null for a zone unknown here.
+  function wall(ms, zone) {
+    const long = formatter(zone, "en-US", "longOffset");
+    if (!long || Number.isNaN(ms)) return null;
+    const p = partsOf(long, ms);
+    const offset = (p.timeZoneName || "").replace(/^GMT/, "") || "+00:00";
+    let abbr = "";
+    for (const locale of ["en-US", "en-GB"]) {  // en-GB knows BST, CET and CEST; en-US PST
+      const name = partsOf(formatter(zone, locale, "short"), ms).timeZoneName || "";
+      if (!/^GMT[+-−]/.test(name)) { abbr = name; break; }
     }
-    return text;
+    return { date: p.year + "-" + p.month + "-" + p.day, time: p.hour + ":" + p.minute + ":" + p.second,
+      abbr: abbr || "UTC" + offset, offset };
+  }
+  // "2023-01-22 07:00:00 PST": an API instant in `zone` (undefined: this browser's).
+  function at(iso, zone) {
+    const w = wall(instant(iso), zone);
+    if (!w) return String(iso || "").replace("T", " ").replace(/\.\d+/, "").replace("Z", " UTC");
+    return w.date + " " + w.time + " " + w.abbr;
+  }
+  // The same, the date left out when it is `date`.
+  function clock(ms, zone, date) {
+    const w = wall(ms, zone);
+    if (!w) return new Date(ms).toISOString();
+    return (w.date === date ? "" : w.date + " ") + w.time + " " + w.abbr;
+  }
+  function weekday(date) {
+    const [y, m, d] = date.split("-").map(Number);
+    return DAY_NAMES[(new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7];
+  }
+
+  // ---------------------------------------------------------------- addresses (the hash)
+
+  // "#/path?query": the page and its state (sort, order, search, page, bucket…).
+  function parseHash() {
+    const raw = location.hash.replace(/^#/, "");
+    const mark = raw.indexOf("?");
+    const path = mark < 0 ? raw : raw.slice(0, mark);
+    const params = new URLSearchParams(mark < 0 ? "" : raw.slice(mark + 1));
+    if (path === "" || path === "/") return { view: "list", params };
+    try {
+      let m = /^\/reports\/([^/]+)\/stores\/(.+)$/.exec(path);
+      if (m) {
+        return { view: "store", reportId: decodeURIComponent(m[1]),
+          storeId: decodeURIComponent(m[2]), params };
+      }
+      m = /^\/reports\/([^/]+)\/?$/.exec(path);
+      if (m) return { view: "report", reportId: decodeURIComponent(m[1]), params };
+    } catch (e) { /* malformed percent-encoding */ }
+    return { view: "list", unknown: raw, params: new URLSearchParams() };
+  }
+  function reportPath(id) {
+    return "/reports/" + encodeURIComponent(id);
+  }
+  function storePath(id, store) {
+    return reportPath(id) + "/stores/" + encodeURIComponent(store);
+  }
+  // The address of `path` with these parameters (empty values left out).
+  function address(path, params = {}) {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(params)) {
+      if (value !== undefined && value !== null && value !== "") query.set(key, String(value));
+    }
+    const text = query.toString();
+    return "#" + path + (text ? "?" + text : "");
+  }
+  // Go to an address: a new history entry, or in place of this one (typing in a search box).
+  function go(hash, replace = false) {
+    if (hash === location.hash) return;
+    if (replace) {
+      history.replaceState(null, "", hash);
+      route();
+    } else {
+      location.hash = hash;  // the hashchange event routes
+    }
+  }
+  function param(name, fallback = "") {
+    return current.params.get(name) ?? fallback;
+  }
+  function pageParam() {
+    const n = Number(param("page", "1"));
+    return Number.isInteger(n) && n >= 1 ? n : 1;
+  }
+
+  // The cursor of page `n` of a paged query (`key`): "" for the first; pages seen are kept,
+  // others found by walking from the nearest one known (a shared link to page 7). null when
+  // there is no such page.
+  async function cursorOf(key, n, nextOf) {
+    if (!cursorCache.has(key)) cursorCache.set(key, []);
+    const known = cursorCache.get(key);
+    if (n <= 1) return "";
+    let k = n;
+    while (k > 1 && known[k] === undefined) k--;
+    let cursor = k > 1 ? known[k] : "";
+    for (; k < n; k++) {
+      const next = await nextOf(cursor);
+      if (!next) return null;
+      known[k + 1] = next;
+      cursor = next;
+    }
+    return cursor;
+  }
+  function rememberCursor(key, n, cursor) {
+    if (!cursorCache.has(key)) cursorCache.set(key, []);
+    if (cursor) cursorCache.get(key)[n] = cursor;
+  }
+
+  function crumbs(where) {
+    const parts = [];
+    const sep = () => h("span", { class: "sep", text: "›", "aria-hidden": "true" });
+    if (where.view === "list") {
+      parts.push(h("span", { text: "Reports", "aria-current": "page" }));
+    } else {
+      parts.push(h("a", { href: "#/", text: "Reports" }), sep());
+      const report = "Report " + shortId(where.reportId);
+      if (where.view === "report") {
+        parts.push(h("span", { text: report, "aria-current": "page" }));
+      } else {
+        parts.push(h("a", { href: "#" + reportPath(where.reportId), text: report }), sep(),
+          h("span", { text: "Store " + where.storeId, "aria-current": "page" }));
+      }
+    }
+    $("crumbs").replaceChildren(...parts);
   }
   function shortId(id) {
     return String(id).slice(0, 8);
   }
 
-  // ---------------------------------------------------------------- addresses (the hash)
-
-  function reportHash(id) {
-    return "#/reports/" + encodeURIComponent(id);
-  }
-  function storeHash(id, store) {
-    return reportHash(id) + "/stores/" + encodeURIComponent(store);
-  }
-  function parseHash() {
-    const hash = location.hash.replace(/^#/, "");
-    if (hash === "" || hash === "/") return { view: "list" };
-    try {
-      let m = /^\/reports\/([^/]+)\/stores\/(.+)$/.exec(hash);
-      if (m) {
-        return { view: "store", reportId: decodeURIComponent(m[1]),
-          storeId: decodeURIComponent(m[2]) };
-      }
-      m = /^\/reports\/([^/]+)\/?$/.exec(hash);
-      if (m) return { view: "report", reportId: decodeURIComponent(m[1]) };
-    } catch (e) { /* malformed percent-encoding */ }
-    return { view: "list", unknown: hash };
-  }
-  function crumbs(where) {
-    const parts = [];
-    const sep = () => h("span", { class: "sep", text: "›", "aria-hidden": "true" });
-    if (where.view === "list") {
-      parts.push(h("span", { text: "Reports" }));
-    } else {
-      parts.push(h("a", { href: "#/", text: "Reports" }), sep());
-      if (where.view === "report") {
-        parts.push(h("span", { text: "Report " + shortId(where.reportId) }));
-      } else {
-        parts.push(h("a", { href: reportHash(where.reportId),
-          text: "Report " + shortId(where.reportId) }), sep(),
-        h("span", { text: "Store " + where.storeId }));
-      }
-    }
-    $("crumbs").replaceChildren(...parts);
-  }
-  // Show the page the address names; `moved` when the address changed (not a mere reload).
-  function route(moved = true) {
+  // Show the page the address names. A new page gets the focus on its title (so a screen
+  // reader starts there); a new state of the same page (a sort, a page of rows) keeps it.
+  function route() {
     generation += 1;
     clearTimeout(timer);
     clearTimeout(reportTimer);
     const where = parseHash();
     const same = current.view === where.view && current.reportId === where.reportId
       && current.storeId === where.storeId;
+    const first = current.view === "none";
     current = where;
     for (const view of ["list", "report", "store"]) $(view + "-view").hidden = view !== where.view;
     crumbs(where);
     setError("route", where.unknown ? "No such page: #" + where.unknown : "");
-    for (const what of ["report", "rows", "store", "download", "cancel"]) setError(what, "");
-    if (moved && !same) window.scrollTo(0, 0);
+    if (!same) {
+      for (const what of ["report", "table", "store", "download", "cancel", "heatmap"]) setError(what, "");
+      window.scrollTo(0, 0);
+      if (!first) $(where.view + "-title").focus();
+    }
     if (where.view === "list") {
-      document.title = "Store Monitor";
+      document.title = "Reports — Store Monitor";
+      showListState();
       poll();
     } else if (where.view === "report") {
       document.title = "Report " + shortId(where.reportId) + " — Store Monitor";
-      loadReport(where.reportId, generation, true);
+      if (same && shown && shown.id === where.reportId) showTable(generation);
+      else loadReport(where.reportId, generation, true);
     } else {
       document.title = "Store " + where.storeId + " — Store Monitor";
-      loadStore(where.reportId, where.storeId, generation);
+      if (same && shownStore) drawDays();
+      else loadStore(where.reportId, where.storeId, generation);
     }
+  }
+
+  // The focus is nowhere, or on a control just disabled (the browser drops it from there soon).
+  function focusDropped() {
+    const focused = document.activeElement;
+    return !focused || focused === document.body || focused.disabled === true;
+  }
+
+  // ---------------------------------------------------------------- tooltips for every input
+
+  // A chart's marks carry their text in data-tip; the chart's readout (a live region below it)
+  // shows the text of the mark under the pointer, the one tapped, or the one reached from the
+  // keyboard: a "lane" (a focusable row of marks: a day, a store) steps through its marks with
+  // the arrow keys, Home and End; up and down go to the lane before or after.
+  function inspectable(container, readout) {
+    let active = null;
+    const show = (mark) => {
+      if (active) active.classList.remove("active");
+      active = mark;
+      if (!mark) return;
+      mark.classList.add("active");
+      setText(readout, mark.dataset.tip || mark.getAttribute("aria-label") || "");
+    };
+    const marksOf = (lane) => [...lane.querySelectorAll("[data-tip]")].filter((m) => m !== lane);
+    const pointed = (event) => {
+      const mark = event.target.closest && event.target.closest("[data-tip]");
+      if (mark && container.contains(mark)) show(mark);
+    };
+    container.addEventListener("pointerover", pointed);
+    container.addEventListener("pointerdown", pointed);
+    container.addEventListener("focusin", (event) => {
+      const target = event.target;
+      if (target.dataset && target.dataset.tip) show(target);
+      else if (target.classList.contains("lane")) {
+        // A mark of this lane tapped or pointed at just now keeps the readout; else the lane's own.
+        if (marksOf(target).includes(active)) show(active);
+        else {
+          show(null);
+          setText(readout, target.getAttribute("aria-label") || "");
+        }
+      }
+    });
+    container.addEventListener("keydown", (event) => {
+      const lane = event.target.closest && event.target.closest(".lane");
+      if (!lane || !container.contains(lane)) return;
+      const lanes = [...container.querySelectorAll(".lane")];
+      const marks = marksOf(lane);
+      const i = marks.indexOf(active);
+      let next = null;
+      if (event.key === "ArrowRight") next = marks[Math.min(marks.length - 1, i + 1)];
+      else if (event.key === "ArrowLeft") next = marks[Math.max(0, i < 0 ? 0 : i - 1)];
+      else if (event.key === "Home") next = marks[0];
+      else if (event.key === "End") next = marks[marks.length - 1];
+      else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        const other = lanes[lanes.indexOf(lane) + (event.key === "ArrowDown" ? 1 : -1)];
+        if (other) other.focus();
+        event.preventDefault();
+        return;
+      } else return;
+      event.preventDefault();
+      if (next) show(next);
+    });
+    return { clear: () => { active = null; setText(readout, ""); } };
+  }
+
+  // Charts are drawn to the width they have; a chart whose box changes width is drawn again.
+  const sized = new Map();  // element -> {width, draw}
+  const resizer = new ResizeObserver((entries) => {
+    for (const entry of entries) {
+      const chart = sized.get(entry.target);
+      const width = Math.floor(entry.contentRect.width);
+      if (chart && width > 0 && width !== chart.width) {
+        chart.width = width;
+        chart.draw(width);
+      }
+    }
+  });
+  function drawSized(element, draw) {
+    const width = Math.floor(element.getBoundingClientRect().width
+      - parseFloat(getComputedStyle(element).paddingLeft)
+      - parseFloat(getComputedStyle(element).paddingRight));
+    sized.set(element, { width, draw });
+    resizer.observe(element);
+    if (width > 0) draw(width);
   }
 
   // ---------------------------------------------------------------- the list of reports
 
+  function isPeriod(report) {
+    return Boolean(report && report.from);
+  }
+  function kindText(report) {
+    if (!isPeriod(report)) return "Last hour, day and week";
+    let text = (INTERVAL_NAMES[report.interval] || report.interval) + ", " + report.from + " → "
+      + report.to;
+    if (report.store_ids !== null && report.store_ids !== undefined) {
+      text += " · " + plural(Number(report.store_ids), "store", "stores") + " listed";
+    }
+    return text;
+  }
+  function csvLink(id, label) {
+    return h("a", { href: "/reports/" + encodeURIComponent(id) + ".csv", download: id + ".csv",
+      text: label, on: { click: download } });
+  }
+  function cancelButton(id) {
+    return h("button", { type: "button", class: "small cancel", text: "Cancel",
+      "aria-label": "Cancel report " + shortId(id), on: { click: () => cancel(id) } });
+  }
+
+  const LIST_COLUMNS = [["id", "Report"], ["status", "Status"], ["params", "What"],
+    ["asOf", "As of"], ["requested", "Requested"], ["took", "Took"],
+    ["progress", "Progress or result"], ["actions", "Actions"]];
   function newRow(report) {
     const tr = document.createElement("tr");
     tr.dataset.reportId = report.report_id;
     const cells = {};
-    for (const name of ["id", "status", "params", "asOf", "requested", "duration", "progress",
-      "actions"]) {
+    for (const [name, label] of LIST_COLUMNS) {
       cells[name] = tr.insertCell();
       cells[name].className = name;
+      cells[name].dataset.label = label;
     }
+    // On a card: the id and the status side by side on top, unlabelled.
+    cells.id.classList.add("nolabel");
+    cells.status.classList.add("nolabel");
+    cells.params.classList.add("wide");
+    cells.asOf.classList.add("when");
+    cells.requested.classList.add("when");
     return { tr, cells, shown: "" };
+  }
+  function resultText(report) {
+    switch (report.status) {
+      case "Complete": return isPeriod(report) ? plural(Number(report.rows), "row", "rows")
+        : plural(Number(report.rows), "store", "stores");
+      case "Failed": return String(report.error || "");
+      case "Cancelled": return "cancelled: no CSV";
+      case "Expired": return "expired: its files are deleted";
+      default: return String(report.error || "");
+    }
   }
   function update(row, report) {
     const { tr, cells } = row;
     const id = report.report_id;
     tr.dataset.status = report.status;
-    setText(cells.status, report.status);
-    setText(cells.params, isPeriod(report) ? periodText(report) : "last hour, day, week");
-    setText(cells.asOf, report.as_of ? when(report.as_of) : "— (no polls)");
-    cells.asOf.title = report.as_of || "";
-    setText(cells.requested, when(report.requested_at));
-    if (report.finished_at) {
-      setText(cells.duration, duration(millis(report.finished_at) - millis(report.requested_at)));
-    } else {
-      setText(cells.duration, duration(Date.now() + skew - millis(report.requested_at)));
-    }
+    setText(cells.params, kindText(report));
+    setText(cells.asOf, report.as_of ? at(report.as_of) : "— (no polls)");
+    setText(cells.requested, at(report.requested_at));
+    const end = report.finished_at ? instant(report.finished_at) : Date.now() + skew;
+    setText(cells.took, took(end - instant(report.requested_at)));
     if (row.shown !== report.status) {  // what depends on the status alone, built once per status
       row.shown = report.status;
-      const code = h("code", { text: shortId(id), title: id });
-      cells.id.replaceChildren(report.status === "Complete"
-        ? h("a", { href: reportHash(id), class: "open" }, code) : code);
+      cells.id.replaceChildren(h("a", { href: "#" + reportPath(id), class: "open id",
+        "aria-label": "Report " + shortId(id) + ", " + report.status, title: id }, shortId(id)));
+      cells.status.replaceChildren(h("span", { class: "badge " + report.status, text: report.status }));
       cells.progress.replaceChildren();
       cells.progress.classList.toggle("error", report.status === "Failed");
-      const actions = [];
-      if (report.status === "Running") {
-        actions.push(h("button", { type: "button", class: "small cancel", text: "Cancel",
-          "aria-label": "Cancel report " + id, on: { click: () => cancel(id) } }));
-      } else if (report.status === "Complete") {
-        actions.push(h("a", { href: reportHash(id), text: "Open" }));
-        const link = h("a", { href: "/reports/" + encodeURIComponent(id) + ".csv",
-          download: id + ".csv", text: "Download CSV", on: { click: download } });
-        actions.push(link);
-      }
+      const actions = [h("a", { href: "#" + reportPath(id), text: "Open",
+        "aria-label": "Open report " + shortId(id) })];
+      if (report.status === "Running") actions.push(cancelButton(id));
+      else if (report.status === "Complete") actions.push(csvLink(id, "Download CSV"));
       cells.actions.replaceChildren(...actions);
     }
     if (report.status === "Running") {
       let bar = cells.progress.querySelector("progress");
       if (!bar) {
-        bar = h("progress", { max: 1, "aria-label": "progress of report " + id });
+        bar = h("progress", { max: 1, "aria-label": "Progress of report " + shortId(id) });
         cells.progress.replaceChildren(bar, h("span"));
       }
       const progress = Number(report.progress) || 0;
       bar.value = progress;
-      const shards = report.shards_total
-        ? " · " + report.shards_done + "/" + report.shards_total + " shards"
-        : " · queued";
-      setText(cells.progress.querySelector("span"), Math.round(progress * 100) + "%" + shards);
-    } else if (report.status === "Complete") {
-      const n = Number(report.rows);
-      setText(cells.progress, isPeriod(report) ? plural(n, "row", "rows") : plural(n, "store", "stores"));
-    } else if (report.status === "Failed") {
-      setText(cells.progress, String(report.error || ""));
-    } else if (report.status === "Cancelled") {
-      setText(cells.progress, "cancelled: no CSV");
-    } else if (report.status === "Expired") {
-      setText(cells.progress, "expired: its files are deleted");
+      setText(cells.progress.querySelector("span"), Math.round(progress * 100) + " %" + (report.shards_total
+        ? " · " + report.shards_done + " of " + report.shards_total + " shards" : " · queued"));
     } else {
-      setText(cells.progress, String(report.error || ""));
+      setText(cells.progress, resultText(report));
     }
   }
-  function render(reports) {
+  function renderList(reports) {
     const body = $("reports");
     const seen = new Set();
     reports.forEach((report, index) => {
       seen.add(report.report_id);
-      let row = rows.get(report.report_id);
+      let row = listRows.get(report.report_id);
       if (!row) {
         row = newRow(report);
-        rows.set(report.report_id, row);
+        listRows.set(report.report_id, row);
       }
       update(row, report);
       if (body.children[index] !== row.tr) body.insertBefore(row.tr, body.children[index] || null);
     });
-    for (const [id, row] of rows) {
+    for (const [id, row] of listRows) {
       if (!seen.has(id)) {
         row.tr.remove();
-        rows.delete(id);
+        listRows.delete(id);
       }
     }
-    const filter = $("status-filter").value;
-    setText($("empty"), filter ? "No " + filter + " reports." : "No reports yet.");
+    const filter = param("status");
+    setText($("empty"), pageParam() > 1 ? "No reports on this page."
+      : filter ? "No " + filter + " reports." : "No reports yet.");
     $("empty").hidden = reports.length > 0;
+  }
+  function listQuery(cursor) {
+    const query = new URLSearchParams({ limit: String(LIST_LIMIT) });
+    if (param("status")) query.set("status", param("status"));
+    if (cursor) query.set("cursor", cursor);
+    return "/api/reports?" + query;
+  }
+  function listKey() {
+    return "list|" + param("status");
+  }
+  function showListState() {
+    $("status-filter").value = param("status");
+    setText($("list-page"), "Page " + pageParam());
+    $("list-newer").disabled = pageParam() <= 1;
   }
 
   async function poll() {
     if (inFlight) { again = true; return; }
     inFlight = true;
     clearTimeout(timer);
+    const my = generation;
     try {
-      const status = $("status-filter").value;
-      const response = await api("/api/reports?limit=" + LIMIT
-        + (status ? "&status=" + encodeURIComponent(status) : ""));
-      if (response.ok) {
-        render((await response.json()).reports);
-        setError("poll", "");
-        setText($("updated"), "Updated " + new Date().toLocaleTimeString());
-      } else if (response.status === 401) {
-        setError("poll", "");
-      } else {
-        setError("poll", "Could not load the reports: " + await describe(response));
+      const page = pageParam();
+      if (param("cursor")) rememberCursor(listKey(), page, param("cursor"));
+      const cursor = await cursorOf(listKey(), page, async (c) => {
+        const answer = await getJson(listQuery(c), "poll", "the reports");
+        return answer && answer.next_cursor;
+      });
+      const answer = cursor === null ? { reports: [], next_cursor: null }
+        : await getJson(listQuery(cursor), "poll", "the reports");
+      if (answer && my === generation) {
+        renderList(answer.reports);
+        rememberCursor(listKey(), page + 1, answer.next_cursor);
+        $("list-older").disabled = !answer.next_cursor;
+        // A pager button now disabled (the first or last page) dropped the focus: to the title.
+        if (listPagedBy && focusDropped()) $("list-title").focus();
+        listPagedBy = false;
+        setText($("updated"), "Updated " + new Date().toLocaleTimeString("en-GB"));
       }
-    } catch (e) {
-      setError("poll", "The API is unreachable: " + e.message);
     } finally {
       inFlight = false;
     }
@@ -407,27 +635,33 @@
     if (again) { again = false; poll(); return; }
     if (!waitingForToken) timer = setTimeout(poll, POLL_MS);
   }
+  let listPagedBy = false;  // a pager button asked for the page on its way
+  function listPage(step) {
+    listPagedBy = true;
+    const page = Math.max(1, pageParam() + step);
+    const known = cursorCache.get(listKey()) || [];
+    go(address("/", { status: param("status"), page: page > 1 ? page : "",
+      cursor: page > 1 ? known[page] : "" }));
+  }
 
   async function cancel(id) {
-    const row = rows.get(id);
-    const button = row && row.cells.actions.querySelector("button.cancel");
-    if (button) button.disabled = true;
+    const buttons = document.querySelectorAll("button.cancel");
+    buttons.forEach((b) => { b.disabled = true; });
     setError("cancel", "");
     try {
-      const response = await api("/reports/" + encodeURIComponent(id) + "/cancel",
-        { method: "POST" });
+      const response = await api("/reports/" + encodeURIComponent(id) + "/cancel", { method: "POST" });
       if (response.status === 202 || response.status === 200) {
         setText($("notice"), "Report " + id + " cancelled.");
       } else if (response.status !== 401) {
-        setError("cancel", "Could not cancel report " + shortId(id) + ": "
-          + await describe(response));
+        setError("cancel", "Could not cancel report " + shortId(id) + ": " + await describe(response));
       }
     } catch (e) {
       setError("cancel", "Could not cancel, the API is unreachable: " + e.message);
     } finally {
-      if (button) button.disabled = false;
+      buttons.forEach((b) => { b.disabled = false; });
     }
-    poll();
+    if (current.view === "list") poll();
+    else if (current.view === "report") loadReport(id, generation, false);
   }
 
   async function requestReport(body, button, fail) {
@@ -443,9 +677,10 @@
       if (response.status === 202 || response.status === 200) {
         const answer = await response.json();
         setText($("notice"), "Report " + answer.report_id + " requested"
-          + (answer.as_of ? ", as of " + when(answer.as_of) : "")
-          + (isPeriod(answer) ? ", " + periodText(answer) : "") + ".");
-        poll();
+          + (answer.as_of ? ", as of " + at(answer.as_of) : "")
+          + (isPeriod(answer) ? ": " + kindText(answer) : "") + ".");
+        if (pageParam() > 1 || param("status")) go(address("/"));  // the new one is on top
+        else poll();
         return true;
       }
       if (response.status !== 401) fail(await describe(response));
@@ -507,38 +742,71 @@
   // ---------------------------------------------------------------- a report's page
 
   function reportMeta(report) {
-    const parts = [h("span", {}, h("code", { text: report.report_id }))];
-    parts.push(h("span", { text: report.status }));
-    parts.push(h("span", { text: isPeriod(report) ? "period report: " + periodText(report)
-      : "standard report: last hour, day and week" }));
-    if (report.as_of) parts.push(h("span", { text: "as of " + when(report.as_of) }));
-    if (report.finished_at) parts.push(h("span", { text: "finished " + when(report.finished_at) }));
-    if (report.status === "Complete") {
-      parts.push(h("span", {}, h("a", { href: "/reports/" + encodeURIComponent(report.report_id)
-        + ".csv", download: report.report_id + ".csv", text: "Download CSV", id: "report-csv",
-      on: { click: download } })));
-    }
+    const parts = [h("span", { text: kindText(report) })];
+    if (report.as_of) parts.push(h("span", { text: "as of " + at(report.as_of) }));
+    parts.push(h("span", {}, "report ", h("code", { text: report.report_id })));
+    if (report.status === "Complete") parts.push(h("span", {}, csvLink(report.report_id, "Download CSV")));
     $("report-meta").replaceChildren(...parts);
+  }
+  function progressText(report) {
+    return Math.round((Number(report.progress) || 0) * 100) + " % done" + (report.shards_total
+      ? " (" + report.shards_done + " of " + report.shards_total + " shards)" : ", queued");
+  }
+  // What a report that is not Complete has to say, and what can be done with it.
+  function reportState(report) {
+    const id = report.report_id;
+    const when = report.finished_at ? " on " + at(report.finished_at) : "";
+    if (report.status === "Running") {
+      return h("div", { class: "state" },
+        h("p", { text: "This report is running; its figures appear here when it is complete." }),
+        h("progress", { max: 1, value: Number(report.progress) || 0,
+          "aria-label": "Progress of report " + shortId(id) }),
+        h("p", { text: progressText(report) }),
+        cancelButton(id));
+    }
+    if (report.status === "Failed") {
+      return h("div", { class: "state failed" }, h("p", { text: "This report failed" + when + ":" }),
+        h("p", { class: "error", text: String(report.error || "no reason given") }),
+        h("p", { text: "It has no figures and no CSV. Trigger a new one from the list." }));
+    }
+    if (report.status === "Cancelled") {
+      return h("div", { class: "state" }, h("p", {
+        text: "This report was cancelled" + when + ": it has no figures and no CSV." }));
+    }
+    if (report.status === "Expired") {
+      // finished_at is when it ended (completed, failed or was cancelled), not when it expired.
+      const before = report.final_status === "Complete"
+        ? "It had completed" + when + " with " + resultText({ ...report, status: "Complete" }) + "."
+        : report.final_status === "Failed" ? "It had failed" + when + ": " + String(report.error || "") + "."
+          : report.final_status === "Cancelled" ? "It had been cancelled" + when + "." : "";
+      return h("div", { class: "state" }, h("p", {
+        text: "This report expired: its files are deleted, so it has no figures. " + before
+          + " Trigger a new one from the list." }));
+    }
+    return h("div", { class: "state" }, h("p", { text: "This report is " + report.status + "." }));
   }
 
   async function loadReport(id, my, first) {
     if (first) {
+      shown = null;
       setText($("report-title"), "Report " + shortId(id));
       $("report-meta").replaceChildren();
+      $("warnings").replaceChildren();
       $("report-body").hidden = true;
-      setText($("report-state"), "Loading…");
+      $("report-state").replaceChildren(h("p", { class: "muted", text: "Loading…" }));
     }
     let report;
     try {
       const response = await api("/get_report/" + encodeURIComponent(id));
       if (my !== generation) return;
       if (response.status === 401) {
-        setText($("report-state"), "Waiting for the API token…");
+        $("report-state").replaceChildren(h("p", { class: "muted", text: "Waiting for the API token…" }));
         return;
       }
       if (!response.ok) {
-        setText($("report-state"), "");
-        setError("report", "Could not load report " + id + ": " + await describe(response));
+        $("report-state").replaceChildren(h("p", { text: response.status === 404
+          ? "There is no report " + id + "." : "Could not load the report." }));
+        if (response.status !== 404) setError("report", "Could not load report " + id + ": " + await describe(response));
         return;
       }
       report = await response.json();
@@ -548,308 +816,741 @@
     }
     if (my !== generation) return;
     setError("report", "");
+    setText($("report-title"), (isPeriod(report) ? "Period report " : "Report ") + shortId(id));
     reportMeta(report);
     if (report.status !== "Complete") {
-      const state = {
-        Running: "This report is still running (" + Math.round((Number(report.progress) || 0) * 100)
-          + "%); its figures appear here when it is Complete.",
-        Failed: "This report failed: " + String(report.error || "") + ". It has no rows.",
-        Cancelled: "This report was cancelled: it has no rows.",
-        Expired: "This report expired: its files are deleted (trigger a new one).",
-      }[report.status] || "This report is " + report.status + ".";
-      setText($("report-state"), state);
+      const bar = $("report-state").querySelector("progress");
+      if (report.status === "Running" && bar) {  // in place: the Cancel button keeps the focus
+        bar.value = Number(report.progress) || 0;
+        setText(bar.nextElementSibling, progressText(report));
+      } else {
+        $("report-state").replaceChildren(reportState(report));
+      }
       if (report.status === "Running") {
         reportTimer = setTimeout(() => { if (my === generation) loadReport(id, my, false); }, POLL_MS);
       }
       return;
     }
-    const table = tableState(id, report);
-    $("rows-q").value = table.q;
-    $("rows-limit").value = String(table.limit);
-    try {
-      const [response] = await Promise.all([
-        api("/reports/" + encodeURIComponent(id) + "/summary"), loadRows(my)]);
-      if (my !== generation) return;
-      if (!response.ok) {
-        if (response.status !== 401) {
-          setError("report", "Could not load the summary: " + await describe(response));
-        }
-        setText($("report-state"), "");
-        return;
-      }
-      renderSummary(await response.json());
-      setText($("report-state"), "");
-      $("report-body").hidden = false;
-    } catch (e) {
-      if (my === generation) setError("report", "The API is unreachable: " + e.message);
-    }
+    const summary = await getJson(reportPath(id) + "/summary", "report", "the summary");
+    if (my !== generation || !summary) return;
+    shown = { id, report, summary, periods: reportPeriods(report, summary) };
+    $("report-state").replaceChildren();
+    $("report-body").hidden = false;
+    renderWarnings();
+    renderTiles();
+    renderTrend();
+    drawSized($("histogram"), histogramChart);
+    showTable(my);
+    loadHeatmap(my);
   }
 
-  function tile(label, value, detail, name) {
-    return h("div", { class: "tile", dataset: { tile: name } },
-      h("div", { class: "label", text: label }),
-      h("div", { class: "value", text: value }),
-      detail ? h("div", { class: "detail", text: detail }) : null);
+  // The periods of a period report up to its as_of: those after it have no rows.
+  function reportPeriods(report, summary) {
+    const periods = summary.periods || [];
+    let end = periods.length;
+    while (end > 0 && !(Number(periods[end - 1].business_hours) > 0)
+      && !isNumber(periods[end - 1].uptime_percent)) end--;
+    return periods.slice(0, end);
   }
-  function renderSummary(summary) {
-    const period = Array.isArray(summary.periods);
-    const none = summary.histogram ? summary.histogram.no_business_time : 0;
-    const over = period ? "over the whole range" : "over the last week";
-    const tiles = [
-      tile("Stores", Number(summary.stores).toLocaleString("en-US"),
-        none ? plural(none, "store", "stores") + " without business time" : "with a row", "stores"),
-      tile("Business hours", hours(summary.business_hours), over, "business_hours"),
-      tile("Fleet uptime", percent(summary.uptime_percent), "business-time weighted, " + over,
-        "uptime_percent"),
-    ];
+  // A period (or window) in which no store of the report had a poll.
+  function noData(figures) {
+    return isNumber(figures.stores_without_polls)
+      && Number(figures.stores_without_polls) >= Number(shown.summary.stores);
+  }
+  function mostlyNoData(figures) {
+    return isNumber(figures.stores_without_polls)
+      && Number(figures.stores_without_polls) * 2 > Number(shown.summary.stores);
+  }
+  function lastPeriod() {
+    const periods = shown.periods;
+    return periods.length ? periods[periods.length - 1].period_start : null;
+  }
+  function partialPeriod(date) {
+    return Boolean(shown.summary.partial_last_period) && date === lastPeriod();
+  }
+
+  // What might make the figures read as something they are not — old data, data that ends
+  // before as_of, periods without a single poll, a period cut short — in one box.
+  function renderWarnings() {
+    const { report, summary, periods } = shown;
+    const notes = [];
+    const note = (title, text) => notes.push(h("li", {}, h("strong", { text: title + " " }), text));
+    if (isNumber(summary.stale_seconds) && Number(summary.stale_seconds) > STALE_SECONDS) {
+      note("Old data:", "as of " + at(report.as_of) + ", " + age(Number(summary.stale_seconds))
+        + " ago; it tells how the stores were then, not now.");
+    }
+    if (summary.latest_poll) {
+      const gap = (instant(report.as_of) - instant(summary.latest_poll)) / 1000;
+      if (gap > STALE_SECONDS) {
+        note("The polls end early:", "the latest is of " + at(summary.latest_poll) + ", " + age(gap)
+          + " before the report's as of; after it every store keeps its last status.");
+      }
+    }
+    const empty = periods.filter(noData);
+    if (empty.length) {
+      note("No data on " + plural(empty.length, "period", "periods") + ":", "no store had a poll "
+        + (empty.length === 1 ? "in the period from " + empty[0].period_start : "from "
+          + empty[0].period_start + " to " + empty[empty.length - 1].period_start)
+        + "; their figures are only carried from other polls, and shown as “no data”.");
+    }
+    if (summary.partial_last_period && periods.length) {
+      note("The last period is partial:", "the period from " + lastPeriod() + " ends at the report's as of.");
+    }
+    $("warnings").replaceChildren(...(notes.length ? [h("div", { class: "warning", role: "note" },
+      h("p", { text: "⚠ Read these figures with care" }), h("ul", {}, ...notes))] : []));
+  }
+
+  // A tile: a label, one figure, a verdict against the target (good, bad) and a line or two.
+  function tile(name, label, value, verdict, ...details) {
+    return h("div", { class: "tile " + (verdict ? verdict.cls : ""), dataset: { tile: name } },
+      h("div", { class: "label", text: label }),
+      h("div", { class: "value" }, h("span", { class: "figure", text: value }),
+        verdict && verdict.text ? h("span", { class: "verdict", text: verdict.text }) : null),
+      ...details.filter(Boolean).map((d) => h("div", { class: "detail " + (d.cls || ""),
+        text: d.text || d })));
+  }
+  // A fleet uptime against the target: on it or below it (the tile's colour says it too).
+  function verdictOf(value) {
+    const target = shown.summary.target_percent;
+    if (!isNumber(value) || !isNumber(target)) return null;
+    return Number(value) >= Number(target) ? { cls: "good", text: "on target" }
+      : { cls: "bad", text: "below target" };
+  }
+  function changeDetail(figures, against) {
+    const c = change(figures.uptime_percent, figures.previous_uptime_percent);
+    return c ? { text: c.text + " vs " + against, cls: "change " + c.cls } : null;
+  }
+  function uptimeTile(name, label, figures, against, ...details) {
+    if (noData(figures)) {
+      return tile(name, label, "no data", null, "no store had a poll: " + percent(figures.uptime_percent)
+        + " is carried from other polls", ...details);
+    }
+    return tile(name, label, percent(figures.uptime_percent), verdictOf(figures.uptime_percent),
+      changeDetail(figures, against), ...details);
+  }
+  function renderTiles() {
+    const { report, summary, periods } = shown;
+    const tiles = [];
+    const period = isPeriod(report);
+    // A period report's latest whole period with data (a partial one is on the chart, marked).
+    const whole = periods.filter((p) => !noData(p) && !partialPeriod(p.period_start));
+    const latest = whole[whole.length - 1];
     if (!period) {
       for (const w of summary.windows || []) {
-        tiles.push(tile(WINDOW_NAMES[w.window] || w.window, percent(w.uptime_percent),
-          hours(w.uptime_hours) + " up · " + hours(w.downtime_hours) + " down · of "
-          + hours(w.business_hours), w.window));
+        tiles.push(uptimeTile(w.window, "Fleet uptime, " + WINDOW_NAMES[w.window].toLowerCase(), w,
+          PREVIOUS_NAMES[w.window]));
       }
+    } else {
+      tiles.push(uptimeTile("uptime_percent", "Fleet uptime, all dates", summary, "",
+        report.from + " → " + report.to));
+      if (latest && periods.length > 1) {
+        tiles.push(uptimeTile("latest", "Fleet uptime, latest whole period", latest, "the period before",
+          "from " + latest.period_start));
+      }
+    }
+    if (isNumber(summary.stores_below_target)) {
+      const below = Number(summary.stores_below_target);
+      const none = Number(summary.stores_without_business_time) || 0;
+      tiles.push(tile("below_target", "Stores below target", count(below),
+        below ? { cls: "bad", text: "" } : { cls: "good", text: "" },
+        "under " + summary.target_percent + " % " + (period ? "over all dates" : "over the last week")
+          + ", of " + plural(Number(summary.stores), "store", "stores"),
+        none ? plural(none, "store", "stores") + " without business time" : null));
+    }
+    // Stores without data: in the last hour, or the latest whole period (an owner acts on it).
+    if (!period && isNumber((summary.windows || [])[0]?.stores_without_polls)) {
+      const [hour, ...longer] = summary.windows;
+      tiles.push(tile("without_data", "Stores without data", count(hour.stores_without_polls), null,
+        "no poll in the last hour", longer.map((w) => count(w.stores_without_polls) + " in the "
+          + WINDOW_NAMES[w.window].toLowerCase()).join(", ")));
+    } else if (period && latest && isNumber(latest.stores_without_polls)) {
+      const empty = periods.filter(noData).length;
+      tiles.push(tile("without_data", "Stores without data", count(latest.stores_without_polls), null,
+        "no poll in the period from " + latest.period_start,
+        empty ? plural(empty, "period", "periods") + " of " + count(periods.length) + " without a poll from any store"
+          : null));
     }
     $("tiles").replaceChildren(...tiles);
-    if (period) {
-      const head = h("tr", {}, h("th", { text: "Period from" }), h("th", { class: "num", text: "Uptime" }),
-        h("th", { class: "num", text: "Downtime" }), h("th", { class: "num", text: "Business time" }),
-        h("th", { class: "num", text: "Uptime %" }));
-      const body = (summary.periods || []).map((p) => h("tr", { dataset: { period: p.period_start } },
-        h("td", { text: p.period_start }), h("td", { class: "num", text: hours(p.uptime_hours) }),
-        h("td", { class: "num", text: hours(p.downtime_hours) }),
-        h("td", { class: "num", text: hours(p.business_hours) }),
-        h("td", { class: "num", text: percent(p.uptime_percent) })));
-      $("figures").replaceChildren(body.length
-        ? h("div", { class: "scroll" }, h("table", { id: "periods" }, h("thead", {}, head),
-          h("tbody", {}, ...body)))
-        : h("p", { class: "muted", text: "No period has a row (the range may start after as_of)." }));
-    } else {
-      $("figures").replaceChildren();
-    }
-    setText($("histogram-title"), "Stores by uptime percent " + over);
-    $("histogram").replaceChildren(histogram(summary.histogram || { buckets: [], no_business_time: 0 }));
   }
 
-  // Ten buckets of ten points, then the stores without business time, as SVG bars.
-  function histogram(data) {
-    const W = 760, H = 230, left = 40, top = 22, bottom = 48, gap = 10;
-    const bars = (data.buckets || []).map((b) => ({
-      label: b.from + "–" + b.to, count: Number(b.stores) || 0, none: false,
-      title: plural(Number(b.stores) || 0, "store", "stores") + " with an uptime of " + b.from
-        + " % to " + (b.to === 100 ? "100 % included" : "less than " + b.to + " %"),
-    }));
-    bars.push({ label: "no business", label2: "time", count: Number(data.no_business_time) || 0,
-      none: true, title: plural(Number(data.no_business_time) || 0, "store", "stores")
-        + " without business time (no uptime percent)" });
-    const most = Math.max(1, ...bars.map((b) => b.count));
-    const plotH = H - top - bottom;
-    const slot = (W - left - 10 - gap) / bars.length;
-    const svg = s("svg", { viewBox: "0 0 " + W + " " + H, role: "img",
-      "aria-label": "Histogram of the stores' uptime percent", class: "histogram" });
-    svg.append(s("line", { x1: left - 4, x2: W - 6, y1: top + plotH + 0.5, y2: top + plotH + 0.5,
-      class: "axis" }));
-    bars.forEach((bar, i) => {
-      const x = left + i * slot + (bar.none ? gap : 0);
-      const height = bar.count ? Math.max(2, (bar.count / most) * plotH) : 0;
-      const g = s("g", { class: "bar", "data-label": bar.none ? "none" : bar.label,
-        "data-stores": bar.count });
-      g.append(s("rect", { x: x + 3, y: top + plotH - height, width: slot - 6, height,
-        class: "bucket" + (bar.none ? " none" : "") }, bar.title));
-      const count = s("text", { x: x + slot / 2, y: top + plotH - height - 5,
-        "text-anchor": "middle", "font-size": 12, class: "count" });
-      count.textContent = String(bar.count);
-      g.append(count);
-      const label = s("text", { x: x + slot / 2, y: top + plotH + 16, "text-anchor": "middle",
-        "font-size": 11, class: "gridlabel" });
-      label.textContent = bar.label;
-      g.append(label);
-      if (bar.label2) {
-        const second = s("text", { x: x + slot / 2, y: top + plotH + 29, "text-anchor": "middle",
-          "font-size": 11, class: "gridlabel" });
-        second.textContent = bar.label2;
-        g.append(second);
+  // ---------------------------------------------------------------- charts of a report
+
+  // "Dec 1": a local date as a short axis label.
+  const shortDate = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
+  function dateLabel(date) {
+    return shortDate.format(new Date(date + "T00:00:00Z"));
+  }
+  // Round axis steps: about `ticks` of them over `range`.
+  function step(range, ticks) {
+    const raw = range / ticks;
+    return [1, 2, 5, 10, 20, 25, 50].find((n) => n >= raw) || 100;
+  }
+  function periodTip(p) {
+    const { summary } = shown;
+    const parts = [p.period_start + (shown.report.interval === "day" ? " (" + weekday(p.period_start) + ")" : "")
+      + (partialPeriod(p.period_start) ? ", partial" : "") + ":"];
+    if (noData(p)) {
+      parts.push("no data: no store had a poll (" + percent(p.uptime_percent) + " carried from other polls)");
+    } else {
+      parts.push("fleet uptime " + percent(p.uptime_percent));
+      const v = verdictOf(p.uptime_percent);
+      if (v) parts.push("(" + v.text + ")");
+      const c = change(p.uptime_percent, p.previous_uptime_percent);
+      if (c) parts.push("· " + c.text + " vs the period before");
+      if (isNumber(p.stores_without_polls) && Number(p.stores_without_polls) > 0) {
+        parts.push("· " + count(p.stores_without_polls) + " of " + count(summary.stores)
+          + " stores had no poll");
       }
-      svg.append(g);
+    }
+    return parts.join(" ");
+  }
+
+  // A period report's fleet uptime per period: points (a circle on or above the target, a
+  // triangle below it) joined by a line, the target dashed, periods without data hatched, and
+  // under each period the share of stores that had a poll in it.
+  function renderTrend() {
+    const { report, periods } = shown;
+    $("trend-box").hidden = !isPeriod(report) || periods.length < 2;
+    if ($("trend-box").hidden) return;
+    const name = { day: "day", week: "week", month: "month" }[report.interval] || "period";
+    setText($("trend-title"), "Fleet uptime per " + name);
+    setText($("trend-note"), "Business-time weighted over the stores; the dashed line is the target ("
+      + shown.summary.target_percent + " %). Point at a " + name + ", tap it, or focus the chart and"
+      + " use the arrow keys for its figures.");
+    trendInspector.clear();
+    drawSized($("trend"), trendChart);
+    const rows = periods.map((p) => {
+      const c = change(p.uptime_percent, p.previous_uptime_percent);
+      return h("tr", { dataset: { period: p.period_start } },
+        h("td", { class: "head", dataset: { label: "Period from" } }, p.period_start,
+          partialPeriod(p.period_start) ? h("span", { class: "partial-mark", text: " partial" }) : null),
+        h("td", { class: "num" + (noData(p) ? " nodata" : ""), dataset: { label: "Fleet uptime (%)" } },
+          noData(p) ? h("span", { class: "nodata-mark", text: "no data" }) : pct(p.uptime_percent)),
+        h("td", { class: "num", dataset: { label: "Change (points)" }, text: c ? c.text.replace(" points", "") : "—" }),
+        h("td", { class: "num", dataset: { label: "Stores without a poll" },
+          text: isNumber(p.stores_without_polls) ? count(p.stores_without_polls) : "—" }));
     });
-    const axis = s("text", { x: left + (slot * 10) / 2, y: H - 4, "text-anchor": "middle",
-      "font-size": 12 });
-    axis.textContent = "uptime % (buckets of 10 points)";
-    svg.append(axis);
-    const unit = s("text", { x: 4, y: 14, "font-size": 12, class: "gridlabel" });
-    unit.textContent = "stores";
-    svg.append(unit);
+    $("trend-table").replaceChildren(h("table", { id: "periods", class: "cards" },
+      h("thead", {}, h("tr", {}, ...["Period from", "Fleet uptime (%)", "Change (points)",
+        "Stores without a poll"].map((t, i) => h("th", { scope: "col", class: i ? "num" : "", text: t })))),
+      h("tbody", {}, ...rows)));
+  }
+  function trendChart(width) {
+    const { summary, periods } = shown;
+    const target = Number(summary.target_percent);
+    const H = 240, left = 40, right = 10, top = 14, coverH = 12, bottom = 40 + coverH;
+    const plotH = H - top - bottom, n = periods.length, slot = (width - left - right) / n;
+    const values = periods.filter((p) => !noData(p) && isNumber(p.uptime_percent))
+      .map((p) => Number(p.uptime_percent));
+    const lowest = Math.min(...values, isNumber(summary.target_percent) ? target : 100, 100);
+    const tick = step(100 - lowest + 1, 4);
+    const lo = Math.max(0, Math.floor((lowest - 0.5) / tick) * tick);
+    const y = (v) => top + plotH - ((v - lo) / (100 - lo)) * plotH;
+    const x = (i) => left + slot * (i + 0.5);
+    const svg = s("svg", { width, height: H, class: "lane trend", tabindex: 0, role: "img",
+      "aria-label": "Fleet uptime per period, " + periods[0].period_start + " to "
+        + periods[n - 1].period_start + ", from " + percent(Math.min(...values)) + " to "
+        + percent(Math.max(...values)) + "; the table below holds every period" });
+    for (let v = lo; v <= 100; v += tick) {
+      svg.append(s("line", { x1: left, x2: width - right, y1: y(v), y2: y(v), class: "gridline" }),
+        s("text", { x: left - 6, y: y(v) + 4, "text-anchor": "end", "font-size": 11, class: "gridlabel" },
+          v + " %"));
+    }
+    periods.forEach((p, i) => {
+      if (noData(p) || mostlyNoData(p)) {
+        svg.append(s("rect", { x: x(i) - slot / 2, y: top, width: slot, height: plotH,
+          class: "band nodata" }));
+      }
+    });
+    if (isNumber(summary.target_percent)) {
+      svg.append(s("line", { x1: left, x2: width - right, y1: y(target), y2: y(target), class: "target" }),
+        s("text", { x: width - right, y: y(target) - 5, "text-anchor": "end", "font-size": 11,
+          class: "targetlabel" }, "target " + target + " %"));
+    }
+    // The line, broken where a period has no data.
+    const runs = [];
+    let run = [];
+    periods.forEach((p, i) => {
+      if (noData(p) || !isNumber(p.uptime_percent)) {
+        if (run.length) runs.push(run);
+        run = [];
+      } else {
+        run.push(x(i).toFixed(1) + " " + y(Number(p.uptime_percent)).toFixed(1));
+      }
+    });
+    if (run.length) runs.push(run);
+    svg.append(s("path", { d: runs.map((points) => "M" + points.join("L")).join(""), class: "line" }));
+    const r = Math.max(2.5, Math.min(5, slot / 3));
+    periods.forEach((p, i) => {
+      if (noData(p) || !isNumber(p.uptime_percent)) return;
+      const cx = x(i), cy = y(Number(p.uptime_percent));
+      // Hollow: a figure mostly carried (most stores had no poll) or of a partial period.
+      const hollow = mostlyNoData(p) || partialPeriod(p.period_start);
+      const cls = "point " + (grade(p.uptime_percent, target) === "good" ? "good" : "bad")
+        + (hollow ? " partial" : "");
+      svg.append(cls.includes("bad")
+        ? s("path", { d: "M" + (cx - r) + " " + (cy - r) + "L" + (cx + r) + " " + (cy - r) + "L" + cx
+          + " " + (cy + r) + "Z", class: cls })
+        : s("circle", { cx, cy, r, class: cls }));
+      if (partialPeriod(p.period_start)) {
+        svg.append(s("text", { x: cx - r - 3, y: cy + 4, "text-anchor": "end", "font-size": 11,
+          class: "gridlabel" }, "partial"));
+      }
+    });
+    // Coverage: the share of stores with a poll, under each period.
+    const coverTop = top + plotH + 6;
+    svg.append(s("text", { x: left - 6, y: coverTop + coverH - 2, "text-anchor": "end", "font-size": 10,
+      class: "gridlabel" }, "polled"));
+    periods.forEach((p, i) => {
+      if (!isNumber(p.stores_without_polls)) return;
+      const share = 1 - Number(p.stores_without_polls) / Math.max(1, Number(summary.stores));
+      svg.append(s("rect", { x: x(i) - slot / 2 + 0.5, y: coverTop, width: Math.max(0.5, slot - 1),
+        height: coverH, class: "cell nodata" }));
+      if (share > 0) {
+        svg.append(s("rect", { x: x(i) - slot / 2 + 0.5, y: coverTop + coverH * (1 - share),
+          width: Math.max(0.5, slot - 1), height: coverH * share, class: "cover" + (share === 1 ? " full" : "") }));
+      }
+    });
+    const every = Math.max(1, Math.ceil(48 / slot));
+    periods.forEach((p, i) => {
+      if (i % every) return;
+      svg.append(s("text", { x: x(i), y: H - 8, "text-anchor": "middle", "font-size": 11, class: "gridlabel" },
+        dateLabel(p.period_start)));
+    });
+    periods.forEach((p, i) => {
+      svg.append(s("rect", { x: x(i) - slot / 2, y: top, width: slot, height: plotH + coverH + 6,
+        class: "hit", tip: periodTip(p), "data-period": p.period_start }));
+    });
+    $("trend").replaceChildren(svg);
+  }
+
+  // The stores by their uptime over the longest window (or the whole range) in ten buckets of
+  // ten points, and the stores without business time apart; each bar lists its stores below.
+  function bucketName(i) {
+    return i === "none" ? "without business time" : i * 10 + " % to " + (i === 9 ? "100 %" : "under "
+      + (i + 1) * 10 + " %");
+  }
+  function histogramChart(width) {
+    const { summary, report } = shown;
+    const data = summary.histogram || { buckets: [], no_business_time: 0 };
+    const target = summary.target_percent;
+    const over = isPeriod(report) ? "over all dates" : "over the last week";
+    setText($("histogram-title"), "Stores by uptime " + over);
+    setText($("histogram-note"), "Select a bar to list its stores"
+      + (isNumber(target) ? "; the dashed line is the target (" + target + " %)." : "."));
+    const H = 236, left = 34, right = 6, top = 34, bottom = 40, gap = width < 500 ? 18 : 12;
+    const slot = (width - left - right - gap) / 11, plotH = H - top - bottom;
+    const bars = (data.buckets || []).map((b, i) => ({ key: String(i), count: Number(b.stores) || 0,
+      x: left + i * slot, below: isNumber(target) && (i + 1) * 10 <= Number(target) }));
+    bars.push({ key: "none", count: Number(data.no_business_time) || 0, x: left + 10 * slot + gap });
+    const most = Math.max(1, ...bars.map((b) => b.count));
+    const selected = current.params.get("bucket") || "";
+    const svg = s("svg", { width, height: H, class: "histogram", role: "group",
+      "aria-label": "Stores by uptime " + over + " (links to the stores of each bucket)" });
+    svg.append(s("line", { x1: left - 4, x2: width - right, y1: top + plotH + 0.5, y2: top + plotH + 0.5,
+      class: "axis" }), s("text", { x: 2, y: 12, "font-size": 11, class: "gridlabel" }, "stores"));
+    for (const bar of bars) {
+      const key = bar.key === "none" ? "none" : Number(bar.key);
+      const name = plural(bar.count, "store", "stores") + " " + (key === "none" ? bucketName(key)
+        : "with an uptime of " + bucketName(key) + " " + over) + (bar.below ? ", below the target" : "");
+      const on = selected === bar.key;
+      const link = s("a", { href: tableAddress({ view: "stores", bucket: on ? "" : bar.key }),
+        "aria-label": name + (on ? " (listed below; select again to list every store)" : ": list them"),
+        tip: name, class: on ? "selected" : "", "data-bucket": bar.key, "data-stores": bar.count,
+        "aria-current": on ? "true" : null });
+      const height = bar.count ? Math.max(2, (bar.count / most) * plotH) : 0;
+      link.append(s("rect", { x: bar.x, y: top, width: slot, height: plotH, class: "hit" }),
+        s("rect", { x: bar.x + 2, y: top + plotH - height, width: Math.max(1, slot - 4), height,
+          class: "bucket" + (bar.below ? " below" : "") + (key === "none" ? " none" : "") }),
+        s("text", { x: bar.x + slot / 2, y: top + plotH - height - 5, "text-anchor": "middle",
+          "font-size": slot < 34 ? 10 : 12, class: "count" }, count(bar.count)));
+      svg.append(link);
+    }
+    const every = slot < 26 ? 2 : 1;
+    for (let i = 0; i <= 10; i += every) {
+      svg.append(s("text", { x: left + i * slot, y: top + plotH + 15, "text-anchor": "middle",
+        "font-size": 11, class: "gridlabel" }, String(i * 10)));
+    }
+    svg.append(s("text", { x: left + 10.5 * slot + gap, y: top + plotH + 15, "text-anchor": "middle",
+      "font-size": 11, class: "gridlabel" }, "none"),
+    s("text", { x: left + 5 * slot, y: H - 4, "text-anchor": "middle", "font-size": 12 },
+      "uptime (%)"));
+    if (isNumber(target)) {
+      const tx = left + (Number(target) / 100) * 10 * slot;
+      const roomRight = tx + 80 < width;
+      svg.append(s("line", { x1: tx, x2: tx, y1: top - 24, y2: top + plotH, class: "target" }),
+        s("text", { x: roomRight ? tx + 4 : tx - 4, y: top - 24, "text-anchor": roomRight ? "start" : "end",
+          "font-size": 11, class: "targetlabel" },
+          "target " + target + " %"));
+    }
+    $("histogram").replaceChildren(svg);
+  }
+
+  // A daily report's worst stores, one strip each, a cell per date: its uptime against the
+  // target, hatched without a poll, a grey line without business time.
+  async function loadHeatmap(my) {
+    const { id, report, periods } = shown;
+    $("heatmap-box").hidden = true;
+    if (!isPeriod(report) || report.interval !== "day" || periods.length < 2) return;
+    const worst = await getJson(reportPath(id) + "/stores?sort=uptime_percent&order=asc&limit="
+      + HEATMAP_STORES, "heatmap", "the worst stores");
+    if (!worst || my !== generation) return;
+    const stores = worst.stores.filter((st) => isNumber(st.uptime_percent));
+    // Each store's rows: its id as the prefix, in CSV order (its own rows come first).
+    const answers = await Promise.all(stores.map((st) => getJson(reportPath(id) + "/rows?"
+      + new URLSearchParams({ q: st.store_id, limit: "500" }), "heatmap", "the rows of " + st.store_id)));
+    if (my !== generation || answers.some((a) => !a)) return;
+    const lanes = stores.map((st, i) => ({ store: st,
+      rows: new Map(answers[i].rows.filter((r) => r.store_id === st.store_id).map((r) => [r.period_start, r])) }));
+    if (!lanes.length) return;
+    shown.heatmap = lanes;
+    $("heatmap-box").hidden = false;
+    const target = shown.summary.target_percent;
+    setText($("heatmap-note"), "The " + plural(lanes.length, "store", "stores") + " with the lowest uptime over"
+      + " all dates, worst first; a cell per date. Point at a cell, tap it, or focus a store's strip"
+      + " and use the arrow keys.");
+    heatmapInspector.clear();
+    drawSized($("heatmap"), heatmapChart);
+    $("heatmap-legend").replaceChildren(...[["good", "on target (" + target + " % or more)"],
+      ["near", "less than " + NEAR_POINTS + " points below"], ["bad", "further below"],
+      ["nodata", "no data (no poll that date)"], ["closed", "no business time"]]
+      .map(([cls, text]) => h("span", {}, swatch("cell " + cls), text)));
+    const head = h("tr", {}, h("th", { scope: "col", text: "Store" }),
+      ...periods.map((p) => h("th", { scope: "col", class: "num", text: p.period_start })));
+    const body = lanes.map((lane) => h("tr", {}, h("th", { scope: "row", class: "id", text: lane.store.store_id }),
+      ...periods.map((p) => h("td", { class: "num", text: cellText(lane.rows.get(p.period_start)) }))));
+    $("heatmap-table").replaceChildren(h("div", { class: "scroll", tabindex: 0, role: "region",
+      "aria-label": "The worst stores per date, as a table" },
+    h("table", { id: "heatmap-data" }, h("thead", {}, head), h("tbody", {}, ...body))));
+  }
+  function cellClass(row) {
+    if (!row) return "none";
+    if (String(row.polls) === "0") return "nodata";
+    if (!isNumber(row.uptime_percent)) return "closed";
+    return grade(row.uptime_percent, shown.summary.target_percent) || "good";
+  }
+  function cellText(row) {
+    const cls = cellClass(row);
+    return cls === "none" ? "—" : cls === "nodata" ? "no data" : cls === "closed" ? "closed"
+      : pct(row.uptime_percent) + " %";
+  }
+  function heatmapChart(width) {
+    const periods = shown.periods;
+    const lanes = shown.heatmap || [];
+    const rows = lanes.map((lane) => {
+      const strip = s("svg", { class: "strip lane", height: 18, tabindex: 0, role: "img" });
+      const row = h("div", { class: "heat-row" }, h("a", { href: "#" + storePath(shown.id, lane.store.store_id),
+        title: lane.store.store_id, text: lane.store.store_id }), strip);
+      return { lane, strip, row };
+    });
+    $("heatmap").replaceChildren(...rows.map((r) => r.row));
+    for (const { lane, strip } of rows) {
+      const w = strip.getBoundingClientRect().width || width;
+      const slot = w / periods.length;
+      let empty = 0, below = 0;
+      periods.forEach((p, i) => {
+        const row = lane.rows.get(p.period_start);
+        const cls = cellClass(row);
+        if (cls === "nodata") empty++;
+        if (cls === "bad" || cls === "near") below++;
+        const closed = cls === "closed";
+        strip.append(s("rect", { x: i * slot + (slot > 3 ? 0.5 : 0), y: closed ? 8 : 1,
+          width: Math.max(0.6, slot - (slot > 3 ? 1 : 0)), height: closed ? 2 : 16, class: "cell " + cls,
+          tip: lane.store.store_id + ", " + p.period_start + " (" + weekday(p.period_start) + "): "
+            + (cls === "nodata" ? "no data: no poll that date (counted " + pct(row.uptime_percent)
+              + " % from other polls)" : cls === "closed" ? "no business time"
+              : cls === "none" ? "no row" : pct(row.uptime_percent) + " % up, " + hm(row.downtime_hours)
+                + " down, " + plural(Number(row.polls), "poll", "polls")) }));
+      });
+      strip.setAttribute("aria-label", "Store " + lane.store.store_id + ": " + percent(lane.store.uptime_percent)
+        + " over all dates; " + plural(below, "date", "dates") + " below the target, "
+        + plural(empty, "date", "dates") + " without data");
+    }
+  }
+  function swatch(cls) {
+    const svg = s("svg", { viewBox: "0 0 24 14", "aria-hidden": "true" });
+    if (cls === "cell closed" || cls === "seg closed") svg.append(s("rect", { x: 0, y: 6, width: 24, height: 2, class: cls }));
+    else if (cls === "seg outside") svg.append(s("line", { x1: 0, x2: 24, y1: 7, y2: 7, class: cls }));
+    else if (cls.startsWith("poll")) svg.append(s("rect", { x: 10, y: 0, width: 3, height: 14, class: cls }));
+    else svg.append(s("rect", { x: 0.5, y: 0.5, width: 23, height: 13, class: cls }));
     return svg;
   }
 
-  // The rows table: its state lives on across visits of the report (back from a store page).
-  function tableState(id, report) {
-    if (!tables.has(id)) {
-      tables.set(id, { id, columns: isPeriod(report) ? PERIOD_COLUMNS : STANDARD_COLUMNS,
-        sort: "store_id", order: "asc", q: "", limit: 25, cursor: "", cursors: [], next: null,
-        seq: 0 });
+  // ---------------------------------------------------------------- the table of a report
+
+  const col = (key, title, kind, extra = {}) => ({ key, title, kind, ...extra });
+  function rankColumns(period) {
+    return [col("store_id", "Store", "store"),
+      col("uptime_percent", period ? "Uptime, all dates (%)" : "Uptime, last week (%)", "percent"),
+      col("downtime_hours", "Downtime", "hours"),
+      col("business_hours", "Business time", "hours"),
+      col("polls", "Polls", "count"),
+      period ? col("worst_period", "Worst period", "worst", { sortable: false }) : null].filter(Boolean);
+  }
+  const STANDARD_ROW_COLUMNS = [col("store_id", "Store", "store"),
+    col("uptime_percent_last_hour", "Uptime, last hour (%)", "percent", { polls: "polls_last_hour" }),
+    col("uptime_percent_last_day", "Uptime, last day (%)", "percent", { polls: "polls_last_day" }),
+    col("uptime_percent_last_week", "Uptime, last week (%)", "percent", { polls: "polls_last_week" }),
+    col("downtime_last_hour", "Downtime, last hour", "minutes"),
+    col("downtime_last_day", "Downtime, last day", "hours"),
+    col("downtime_last_week", "Downtime, last week", "hours"),
+    col("polls_last_week", "Polls, last week", "count")];
+  const PERIOD_ROW_COLUMNS = [col("store_id", "Store", "store"), col("period_start", "Period from", "period"),
+    col("uptime_percent", "Uptime (%)", "percent", { polls: "polls" }), col("uptime_hours", "Uptime", "hours"),
+    col("downtime_hours", "Downtime", "hours"), col("polls", "Polls", "count")];
+  const LIMITS = [10, 25, 50, 100, 500];
+
+  // The table's state, all of it in the address: what it lists, sort, order, search, bucket,
+  // page size and page.
+  function tableState() {
+    const period = isPeriod(shown.report);
+    const view = param("view") === "rows" ? "rows" : "stores";
+    const columns = view === "stores" ? rankColumns(period) : period ? PERIOD_ROW_COLUMNS : STANDARD_ROW_COLUMNS;
+    const sortable = columns.filter((c) => c.sortable !== false).map((c) => c.key);
+    const fallback = view === "stores" ? "uptime_percent" : "store_id";
+    const sort = sortable.includes(param("sort")) ? param("sort") : fallback;
+    const limit = LIMITS.includes(Number(param("limit"))) ? Number(param("limit")) : 25;
+    return { view, columns, sortable, sort, order: param("order") === "desc" ? "desc" : "asc",
+      q: param("q"), bucket: view === "stores" && /^(\d|none)$/.test(param("bucket")) ? param("bucket") : "",
+      limit, page: pageParam(), cursor: param("cursor"), period };
+  }
+  // The report's address with the table's state changed; any change but of the page starts
+  // again at the first page.
+  function tableAddress(changes) {
+    const t = tableState();
+    const next = { view: t.view, sort: t.sort, order: t.order, q: t.q, bucket: t.bucket,
+      limit: t.limit === 25 ? "" : t.limit, page: "", cursor: "", ...changes };
+    if (next.view !== t.view && !("sort" in changes)) {
+      next.sort = next.view === "stores" ? "uptime_percent" : "store_id";
+      next.order = "asc";
     }
-    return tables.get(id);
+    if (next.view !== "stores") next.bucket = "";
+    if (Number(next.page) <= 1) { next.page = ""; next.cursor = ""; }
+    return address(reportPath(shown.id), next);
   }
-  function currentTable() {
-    return current.view === "report" ? tables.get(current.reportId) : undefined;
+  function tableUrl(t, cursor) {
+    const query = new URLSearchParams({ sort: t.sort, order: t.order, limit: String(t.limit) });
+    if (t.q) query.set("q", t.q);
+    if (t.bucket) query.set("bucket", t.bucket);
+    if (cursor) query.set("cursor", cursor);
+    return reportPath(shown.id) + (t.view === "stores" ? "/stores?" : "/rows?") + query;
   }
-  // A column name that may wrap after its underscores (zero-width spaces, text only).
-  function breakable(column) {
-    return column === "store_id" || column === "period_start" ? column
-      : column.replace(/_/g, "_\u200b");
-  }
-  function renderHead(table) {
-    const cells = table.columns.map((column) => {
-      const th = h("th", { scope: "col", class: column === "store_id" || column === "period_start"
-        ? "" : "num", dataset: { column } },
-      h("button", { type: "button", text: breakable(column)
-        + (UNITS[column] ? " (" + UNITS[column] + ")" : ""),
-        title: "Sort by " + column, on: { click: () => sortBy(column) } }));
-      if (table.sort === column) th.setAttribute("aria-sort", table.order === "asc" ? "ascending" : "descending");
-      return th;
-    });
-    $("rows-head").replaceChildren(...cells);
-  }
-  async function loadRows(my) {
-    const table = currentTable();
-    if (!table) return;
-    renderHead(table);
-    const seq = ++table.seq;
-    const query = new URLSearchParams({ sort: table.sort, order: table.order,
-      limit: String(table.limit) });
-    if (table.q) query.set("q", table.q);
-    if (table.cursor) query.set("cursor", table.cursor);
-    $("rows-prev").disabled = true;
-    $("rows-next").disabled = true;
-    try {
-      const response = await api("/reports/" + encodeURIComponent(table.id) + "/rows?" + query);
-      if (my !== generation || seq !== table.seq) return;
-      if (!response.ok) {
-        if (response.status !== 401) {
-          setError("rows", "Could not load the rows: " + await describe(response));
-        }
-        $("rows-body").replaceChildren();
-        return;
+
+  function syncControls(t) {
+    $("tab-stores").href = tableAddress({ view: "stores" });
+    $("tab-rows").href = tableAddress({ view: "rows" });
+    for (const [tab, view] of [["tab-stores", "stores"], ["tab-rows", "rows"]]) {
+      if (t.view === view) $(tab).setAttribute("aria-current", "page");
+      else $(tab).removeAttribute("aria-current");
+    }
+    setText($("table-title"), t.view === "stores" ? "Stores, worst first" : "Rows of the CSV");
+    if (document.activeElement !== $("table-q")) $("table-q").value = t.q;
+    $("table-sort").replaceChildren(...t.columns.filter((c) => t.sortable.includes(c.key))
+      .map((c) => h("option", { value: c.key, text: c.title })));
+    $("table-sort").value = t.sort;
+    $("table-order").value = t.order;
+    $("table-limit").value = String(t.limit);
+    $("table-filter").hidden = !t.bucket;
+    if (t.bucket) {
+      const key = t.bucket === "none" ? "none" : Number(t.bucket);
+      $("table-filter").replaceChildren("Only the stores " + (key === "none" ? bucketName(key)
+        : "with an uptime of " + bucketName(key)) + ".",
+      h("a", { href: tableAddress({ bucket: "" }), text: "List every store" }));
+    }
+    for (const link of $("histogram").querySelectorAll("a[data-bucket]")) {
+      const on = link.dataset.bucket === t.bucket;
+      link.classList.toggle("selected", on);
+      if (on) link.setAttribute("aria-current", "true"); else link.removeAttribute("aria-current");
+      link.setAttribute("href", tableAddress({ view: "stores", bucket: on ? "" : link.dataset.bucket }));
+    }
+    $("table-head").replaceChildren(...t.columns.map((c) => {
+      const th = h("th", { scope: "col", class: c.kind === "store" || c.kind === "period" || c.kind === "worst"
+        ? "" : "num", dataset: { column: c.key } });
+      if (t.sortable.includes(c.key)) {
+        th.append(h("button", { type: "button", class: "sort", text: c.title,
+          on: { click: () => go(tableAddress({ sort: c.key,
+            order: t.sort === c.key && t.order === "asc" ? "desc" : "asc" })) } }));
+        if (t.sort === c.key) th.setAttribute("aria-sort", t.order === "asc" ? "ascending" : "descending");
+      } else {
+        th.textContent = c.title;
       }
-      const page = await response.json();
-      if (my !== generation || seq !== table.seq) return;
-      setError("rows", "");
-      table.next = page.next_cursor;
-      renderRows(table, page);
-    } catch (e) {
-      if (my === generation) setError("rows", "The API is unreachable: " + e.message);
+      return th;
+    }));
+  }
+
+  async function showTable(my) {
+    const t = tableState();
+    syncControls(t);
+    const key = [shown.id, t.view, t.sort, t.order, t.q, t.bucket, t.limit].join("|");
+    if (t.cursor) rememberCursor(key, t.page, t.cursor);
+    $("table-prev").disabled = true;
+    $("table-next").disabled = true;
+    const what = t.view === "stores" ? "the stores" : "the rows";
+    const cursor = await cursorOf(key, t.page, async (c) => {
+      const answer = await getJson(tableUrl(t, c), "table", what);
+      return answer && answer.next_cursor;
+    });
+    if (my !== generation) return;
+    const page = cursor === null ? { stores: [], rows: [], next_cursor: null }
+      : await getJson(tableUrl(t, cursor), "table", what);
+    if (my !== generation || !page) return;
+    rememberCursor(key, t.page + 1, page.next_cursor);
+    const items = t.view === "stores" ? page.stores : page.rows;
+    $("table-body").replaceChildren(...items.map((item) => h("tr", { dataset: { store: item.store_id } },
+      ...t.columns.map((c) => cell(c, item)))));
+    $("table-empty").hidden = items.length > 0;
+    const total = Number(t.view === "stores" ? page.stores_total : page.rows_total);
+    const noun = t.view === "stores" ? ["store", "stores"] : ["row", "rows"];
+    const first = (t.page - 1) * t.limit + 1, last = first + items.length - 1;
+    setText($("table-info"), plural(total || 0, ...noun) + (t.q ? " whose store id starts with “" + t.q + "”" : "")
+      + (t.view === "stores" && t.sort === "uptime_percent" && t.order === "asc" ? ", worst first" : ""));
+    setText($("table-page"), items.length ? "Page " + t.page + " · " + count(first) + "–" + count(last)
+      + (isNumber(total) ? " of " + count(total) : "") : "Page " + t.page);
+    $("table-prev").disabled = t.page <= 1;
+    $("table-next").disabled = !page.next_cursor;
+    // The pager's buttons are disabled while a page loads, which drops the focus: give it back
+    // to the button pressed, or to the table's title when that button is disabled now.
+    if (pagedBy && focusDropped()) {
+      const button = $(pagedBy > 0 ? "table-next" : "table-prev");
+      (button.disabled ? $("table-title") : button).focus();
     }
+    pagedBy = null;
   }
-  function renderRows(table, page) {
-    const body = page.rows.map((row) => h("tr", { dataset: { store: row.store_id } },
-      ...table.columns.map((column) => {
-        if (column === "store_id") {
-          return h("td", { class: "store", dataset: { column } }, h("a", {
-            href: storeHash(table.id, row.store_id), text: row.store_id }));
-        }
-        const plain = column === "period_start";
-        return h("td", { class: plain ? "" : "num", dataset: { column }, text: row[column] ?? "" });
-      })));
-    $("rows-body").replaceChildren(...body);
-    $("rows-empty").hidden = body.length > 0;
-    const first = table.cursors.length * table.limit + 1;
-    const last = first + page.rows.length - 1;
-    const total = Number(page.rows_total);
-    // rows_total counts the rows q lets through: the whole report without q.
-    setText($("rows-info"), plural(total, "row", "rows") + (table.q
-      ? " with a store id starting with “" + table.q + "”" : " in the report"));
-    setText($("rows-page"), page.rows.length
-      ? "Page " + (table.cursors.length + 1) + " · rows " + first.toLocaleString("en-US") + "–"
-        + last.toLocaleString("en-US") + " of " + total.toLocaleString("en-US")
-      : "Page " + (table.cursors.length + 1));
-    $("rows-prev").disabled = table.cursors.length === 0;
-    $("rows-next").disabled = !table.next;
+  let pagedBy = null;  // the pager button that asked for the page on its way
+  function tablePage(step) {
+    pagedBy = step;
+    const t = tableState();
+    const key = [shown.id, t.view, t.sort, t.order, t.q, t.bucket, t.limit].join("|");
+    const page = t.page + step;
+    go(tableAddress({ page, cursor: (cursorCache.get(key) || [])[page] || "" }));
   }
-  function restartRows() {
-    const table = currentTable();
-    if (!table) return;
-    table.cursor = "";
-    table.cursors = [];
-    loadRows(generation);
+
+  // An uptime percent cell: "no business time"; "no data" (hatched) without a poll, with the
+  // figure the report carried from other polls; a mark below the target. One span, so that a
+  // card shows it as one value.
+  function fillPercent(td, value, polls, target) {
+    td.classList.add("num");
+    const shownValue = h("span");
+    if (!isNumber(value)) {
+      shownValue.append(h("span", { class: "muted", text: value === "" || value === null ? "no business time" : "—" }));
+    } else if (String(polls) === "0") {
+      td.classList.add("nodata");
+      shownValue.append(h("span", { class: "nodata-mark", text: "no data" }),
+        h("span", { class: "carried", text: "carried: " + pct(value) + " %" }));
+    } else {
+      if (grade(value, target) && grade(value, target) !== "good") {
+        shownValue.append(h("span", { class: "below-mark", "aria-hidden": "true", text: "▼ " }),
+          h("span", { class: "sr-only", text: "below target: " }));
+      }
+      shownValue.append(pct(value));
+    }
+    td.append(shownValue);
+    return td;
   }
-  function sortBy(column) {
-    const table = currentTable();
-    if (!table) return;
-    if (table.sort === column) table.order = table.order === "asc" ? "desc" : "asc";
-    else { table.sort = column; table.order = "asc"; }
-    restartRows();
-  }
-  let searchTimer = null;
-  function searchSoon() {
-    clearTimeout(searchTimer);
-    searchTimer = setTimeout(() => {
-      const table = currentTable();
-      if (!table) return;
-      const q = $("rows-q").value.trim();
-      if (q === table.q) return;
-      table.q = q;
-      restartRows();
-    }, SEARCH_DELAY_MS);
-  }
-  function nextPage() {
-    const table = currentTable();
-    if (!table || !table.next) return;
-    table.cursors.push(table.cursor);
-    table.cursor = table.next;
-    loadRows(generation);
-  }
-  function previousPage() {
-    const table = currentTable();
-    if (!table || !table.cursors.length) return;
-    table.cursor = table.cursors.pop();
-    loadRows(generation);
+  // One cell, in the owner's words: durations as "4 h 49 min", percents against the target, a
+  // period or window without a poll as "no data".
+  function cell(c, item) {
+    const td = h("td", { dataset: { column: c.key, label: c.title } });
+    const value = item[c.key];
+    if (c.kind === "store") {
+      td.className = "store head";
+      td.append(h("a", { href: "#" + storePath(shown.id, item.store_id), text: item.store_id }));
+    } else if (c.kind === "percent") {
+      fillPercent(td, value, c.polls ? item[c.polls] : null, shown.summary.target_percent);
+    } else if (c.kind === "hours" || c.kind === "minutes") {
+      td.className = "num";
+      td.textContent = hm(c.kind === "minutes" && isNumber(value) ? Number(value) / 60 : value);
+    } else if (c.kind === "count") {
+      td.className = "num";
+      td.textContent = isNumber(value) ? count(value) : "—";
+    } else if (c.kind === "period") {
+      td.append(value, partialPeriod(value) ? h("span", { class: "partial-mark", text: " partial" }) : null);
+    } else if (c.kind === "worst") {
+      // A period no store had a poll in is no measurement, however low its carried figure.
+      const figures = value && shown.periods.find((p) => p.period_start === value.period_start);
+      td.textContent = value ? value.period_start + ": " + percent(value.uptime_percent)
+        + (figures && noData(figures) ? " (no data)" : "") : "—";
+    }
+    return td;
   }
 
   // ---------------------------------------------------------------- a store's page
 
-  let shownStore = null;  // {data, page}: the store page on screen, for paging its days
-
   async function loadStore(reportId, storeId, my) {
     setText($("store-title"), "Store " + storeId);
+    $("store-meta").replaceChildren();
     $("store-body").hidden = true;
-    setText($("store-state"), "Loading…");
+    $("store-state").replaceChildren(h("p", { class: "muted", text: "Loading…" }));
     shownStore = null;
     try {
-      const response = await api("/reports/" + encodeURIComponent(reportId) + "/stores/"
-        + encodeURIComponent(storeId));
+      const [response, report, summary] = await Promise.all([
+        api(storePath(reportId, storeId)),
+        getJson("/get_report/" + encodeURIComponent(reportId), "store", "the report"),
+        getJson(reportPath(reportId) + "/summary", "store", "the report's summary")]);
       if (my !== generation) return;
       if (response.status === 401) {
-        setText($("store-state"), "Waiting for the API token…");
+        $("store-state").replaceChildren(h("p", { class: "muted", text: "Waiting for the API token…" }));
         return;
       }
       if (!response.ok) {
-        setText($("store-state"), response.status === 404
-          ? "This store has no row in report " + reportId + "."
-          : "Could not load the store: " + await errorText(response));
-        if (response.status !== 404) setError("store", "Could not load store " + storeId + ": "
-          + await describe(response));
+        $("store-state").replaceChildren(h("p", { text: response.status === 404
+          ? "This store has no row in report " + reportId + "." : "Could not load the store." }));
+        if (response.status !== 404) setError("store", "Could not load store " + storeId + ": " + await describe(response));
         return;
       }
       const data = await response.json();
+      // A standard report's row in the API adds the uptime percent and polls per window.
+      let derived = null;
+      if (!Array.isArray(data.rows)) {
+        const page = await getJson(reportPath(reportId) + "/rows?" + new URLSearchParams({ q: storeId,
+          limit: "5" }), "store", "the store's row");
+        derived = page && page.rows.find((r) => r.store_id === storeId);
+      }
       if (my !== generation) return;
-      shownStore = { data, page: 0 };
-      renderStore(data);
-      setText($("store-state"), "");
+      shownStore = prepareStore(reportId, report, summary || {}, data, derived);
+      renderStore();
+      $("store-state").replaceChildren();
       $("store-body").hidden = false;
     } catch (e) {
       if (my === generation) setError("store", "The API is unreachable: " + e.message);
     }
   }
 
+  // The explanation cut by local date: each date's business segments, closed stretches, polls.
+  function prepareStore(reportId, report, summary, data, derived) {
+    const win = { a: instant(data.window.from), b: instant(data.window.to) };
+    const segments = (data.segments || []).map((g) => ({ ...g, a: instant(g.from), b: instant(g.to) }))
+      .filter((g) => g.b > g.a);
+    const closed = [];  // the window's time that no segment covers
+    let covered = win.a;
+    for (const g of segments) {
+      if (g.a > covered) closed.push({ a: covered, b: Math.min(g.a, win.b) });
+      covered = Math.max(covered, g.b);
+    }
+    if (covered < win.b) closed.push({ a: covered, b: win.b });
+    const polls = (data.polls || []).map((p) => ({ ...p, t: instant(p.at) }));
+    const days = (data.days || []).map((d) => {
+      const day = { date: d.date, a: instant(d.from), b: instant(d.to) };
+      const cut = (list) => list.filter((g) => g.b > day.a && g.a < day.b)
+        .map((g) => ({ ...g, ca: Math.max(g.a, day.a), cb: Math.min(g.b, day.b) }));
+      day.segments = cut(segments);
+      day.closed = cut(closed);
+      day.polls = polls.filter((p) => p.t >= day.a && p.t < day.b);
+      day.noData = day.segments.length > 0 && day.polls.length === 0;
+      return day;
+    });
+    return { reportId, report, summary, data, derived, win, days, polls, zone: data.timezone,
+      period: Array.isArray(data.rows) };
+  }
+
   // Business hours as lines of text, Monday first; days alike in a row share a line.
   function hoursText(rows) {
     if (!rows.length) return ["open 24×7 (no business hours given)"];
-    const clock = (t) => String(t).replace(/^(\d\d:\d\d):00$/, "$1");
+    const short = (t) => String(t).replace(/^(\d\d:\d\d):00$/, "$1");
     const perDayText = [];
     for (let day = 0; day < 7; day++) {
       const today = rows.filter((r) => r.day === day).sort((a, b) => (a.start < b.start ? -1 : 1));
-      const spans = today.map((r) => clock(r.start) + "–" + clock(r.end)
-        + (r.end <= r.start ? " (next day)" : ""));
+      const spans = today.map((r) => short(r.start) + "–" + short(r.end) + (r.end <= r.start ? " (next day)" : ""));
       perDayText.push(spans.length ? spans.join(", ") : "closed");
     }
     const lines = [];
@@ -862,225 +1563,313 @@
     }
     return lines;
   }
-  function renderStore(data) {
-    const period = Array.isArray(data.rows);
-    const facts = [];
-    const fact = (term, ...values) => facts.push(h("dt", { text: term }),
-      h("dd", {}, ...values));
-    fact("Time zone", h("span", { id: "store-zone", text: data.timezone
-      + (data.timezone_default ? " (default: the store has no zone of its own)" : "") }));
-    fact("Business hours", h("span", { id: "store-hours" }, ...hoursText(data.business_hours || [])
-      .flatMap((line, i) => (i ? [h("br"), line] : [line]))));
-    fact(period ? "Range" : "Window", (data.window ? localText(data.window.from, data.timezone)
-      + " → " + localText(data.window.to, data.timezone) : "")
-      + (period ? " (the report's dates, local)" : " (the last week)"));
-    const polls = data.polls || [];
-    const observed = polls.filter((p) => p.observation).length;
-    fact("Polls read", polls.length + " from " + utcText(data.span.from) + " to "
-      + utcText(data.span.to) + " (the window and one day before it)");
-    fact("Observations", data.observations === "all_polls"
-      ? "all " + plural(polls.length, "poll", "polls") + " (none fell within business hours)"
-      : plural(observed, "poll", "polls") + " within business hours (the others are not used)");
-    $("store-facts").replaceChildren(...facts);
-    setText($("store-row-title"), period ? "Rows in the CSV" : "Row in the CSV");
-    const columns = period ? PERIOD_COLUMNS : STANDARD_COLUMNS;
-    const found = period ? data.rows : [data.row];
-    $("store-rows").replaceChildren(h("table", { id: "store-row" },
-      h("thead", {}, h("tr", {}, ...columns.map((c) => h("th", {
-        class: c === "store_id" || c === "period_start" ? "" : "num",
-        text: breakable(c) + (UNITS[c] ? " (" + UNITS[c] + ")" : "") })))),
-      h("tbody", {}, ...found.map((row) => h("tr", {}, ...columns.map((c) => h("td", {
-        class: c === "store_id" || c === "period_start" ? "" : "num", dataset: { column: c },
-        text: row[c] ?? "" })))))));
-    $("store-rows").classList.toggle("scroll", found.length > 12);
-    drawDays();
-    renderOutages(data);
+  // The zone, its abbreviation and offset, and where the offset changes in the window.
+  function zoneText(st) {
+    const first = wall(st.win.a, st.zone);
+    if (!first) return st.zone + " (this browser does not know it: times are in UTC)";
+    let text = st.zone + ": " + first.abbr + " (UTC" + first.offset + ")";
+    for (const day of st.days) {
+      const before = wall(day.a, st.zone), after = wall(day.b - 1, st.zone);
+      if (before && after && before.offset !== after.offset) {
+        text += "; " + after.abbr + " (UTC" + after.offset + ") from " + day.date;
+      }
+    }
+    return text + (st.data.timezone_default ? " — the default: the store has no zone of its own" : "");
   }
 
-  function renderOutages(data, all = false) {
-    const outages = data.outages || [];
+  function renderStore() {
+    const st = shownStore;
+    const { data, report, zone } = st;
+    $("store-meta").replaceChildren(h("span", {}, "In ", h("a", { href: "#" + reportPath(st.reportId),
+      text: "report " + shortId(st.reportId) }), report ? ": " + kindText(report) : ""),
+    report && report.as_of ? h("span", { text: "as of " + at(report.as_of, zone) }) : null);
+    const facts = [];
+    const fact = (term, ...values) => facts.push(h("dt", { text: term }), h("dd", {}, ...values));
+    fact("Time zone", h("span", { id: "store-zone", text: zoneText(st) }));
+    fact("Business hours", h("span", { id: "store-hours" }, ...hoursText(data.business_hours || [])
+      .flatMap((line, i) => (i ? [h("br"), line] : [line]))));
+    fact(st.period ? "Dates" : "Window", at(data.window.from, zone) + " → " + at(data.window.to, zone)
+      + (st.period ? "" : " (the last week)"));
+    const observed = st.polls.filter((p) => p.observation).length;
+    fact("Polls", plural(st.polls.length, "poll", "polls") + " read, from " + at(data.span.from, zone)
+      + " (a day before the " + (st.period ? "dates" : "window") + ") to " + at(data.span.to, zone) + "; "
+      + (data.observations === "all_polls" ? "none within business hours, so all of them decide the status"
+        : count(observed) + " of them " + (observed === 1 ? "is" : "are") + " within business hours and"
+          + " decide the status (the others are not used)"));
+    const empty = st.days.filter((d) => d.noData).length;
+    if (empty) {
+      fact("No data", plural(empty, "date", "dates") + " with business time have no poll: their status is "
+        + "carried from the nearest poll, and they are drawn hatched below.");
+    }
+    $("store-facts").replaceChildren(...facts);
+    renderFigures(st);
+    drawDays();
+    renderOutages(st);
+  }
+
+  // The store's uptime per window (or per period), in words, with its CSV row(s) below.
+  function renderFigures(st) {
+    const { data } = st;
+    let table;
+    if (!st.period) {
+      const row = data.row, more = st.derived || {};
+      const windows = [["hour", "Last hour", 1 / 60], ["day", "Last day", 1], ["week", "Last week", 1]];
+      table = h("table", { id: "store-windows", class: "cards" },
+        h("thead", {}, h("tr", {}, ...["Window", "Uptime (%)", "Uptime", "Downtime", "Polls"]
+          .map((t, i) => h("th", { scope: "col", class: i ? "num" : "", text: t })))),
+        h("tbody", {}, ...windows.map(([w, name, scale]) => {
+          const polls = more["polls_last_" + w];
+          return h("tr", { dataset: { window: "last_" + w } },
+            h("td", { class: "head", dataset: { label: "Window" }, text: name }),
+            storePercent(more["uptime_percent_last_" + w], polls, st.summary.target_percent),
+            h("td", { class: "num", dataset: { label: "Uptime" }, text: hm(Number(row["uptime_last_" + w]) * scale) }),
+            h("td", { class: "num", dataset: { label: "Downtime" }, text: hm(Number(row["downtime_last_" + w]) * scale) }),
+            h("td", { class: "num", dataset: { label: "Polls" }, text: isNumber(polls) ? count(polls) : "—" }));
+        })));
+      setText($("figures-title"), "Uptime in the last hour, day and week");
+    } else {
+      table = h("table", { id: "store-periods", class: "cards" },
+        h("thead", {}, h("tr", {}, ...["Period from", "Uptime (%)", "Uptime", "Downtime", "Polls"]
+          .map((t, i) => h("th", { scope: "col", class: i ? "num" : "", text: t })))),
+        h("tbody", {}, ...data.rows.map((row) => h("tr", { dataset: { period: row.period_start } },
+          h("td", { class: "head", dataset: { label: "Period from" } }, row.period_start,
+            st.summary.partial_last_period && row === data.rows[data.rows.length - 1]
+              ? h("span", { class: "partial-mark", text: " partial" }) : null),
+          storePercent(row.uptime_percent, row.polls, st.summary.target_percent),
+          h("td", { class: "num", dataset: { label: "Uptime" }, text: hm(row.uptime_hours) }),
+          h("td", { class: "num", dataset: { label: "Downtime" }, text: hm(row.downtime_hours) }),
+          h("td", { class: "num", dataset: { label: "Polls" }, text: isNumber(row.polls) ? count(row.polls) : "—" })))));
+      setText($("figures-title"), "Uptime per period");
+    }
+    $("store-figures").replaceChildren(st.period && data.rows.length > 14
+      ? h("div", { class: "scroll", tabindex: 0, role: "region", "aria-label": "The store's periods (scrolls)" }, table)
+      : table);
+    // The CSV's own words, for whoever checks a figure against the file.
+    const rows = st.period ? data.rows : [data.row];
+    const columns = Object.keys(rows[0] || {});
+    setText($("store-csv-summary"), st.period ? "Its rows in the CSV" : "Its row in the CSV");
+    $("store-csv").replaceChildren(h("div", { class: "scroll", tabindex: 0, role: "region",
+      "aria-label": "The store's rows in the CSV" }, h("table", { id: "store-row" },
+      h("thead", {}, h("tr", {}, ...columns.map((c) => h("th", { scope: "col", text: c })))),
+      h("tbody", {}, ...rows.map((row) => h("tr", {}, ...columns.map((c) => h("td", {
+        dataset: { column: c }, text: row[c] ?? "" }))))))));
+  }
+  function storePercent(value, polls, target) {
+    return fillPercent(h("td", { dataset: { label: "Uptime (%)" } }), value, polls, target);
+  }
+
+  // ---------------------------------------------------------------- the store's timeline
+
+  // The minutes of the day (since its local midnight) that hold business time on any of `days`,
+  // widened to whole hours; null when that is (nearly) the whole day.
+  function businessSpan(days) {
+    let lo = Infinity, hi = -Infinity;
+    for (const day of days) {
+      for (const g of day.segments) {
+        lo = Math.min(lo, (g.ca - day.a) / 60000);
+        hi = Math.max(hi, (g.cb - day.a) / 60000);
+      }
+    }
+    if (!(hi > lo)) return null;
+    lo = Math.floor(lo / 60) * 60;
+    hi = Math.ceil(hi / 60) * 60;
+    return hi - lo >= 23 * 60 ? null : { lo, hi };
+  }
+  function dayPages() {
+    return Math.max(1, Math.ceil(shownStore.days.length / DAYS_PER_PAGE));
+  }
+  function daySummary(st, day) {
+    const sum = (list, status) => list.filter((g) => !status || g.status === status)
+      .reduce((total, g) => total + (g.cb - g.ca), 0) / 3600000;
+    const parts = [];
+    if (day.noData) parts.push("no data (no poll this date; " + hm(sum(day.segments)) + " of business time carried)");
+    else if (day.segments.length) parts.push("up " + hm(sum(day.segments, "up")) + ", down " + hm(sum(day.segments, "down")));
+    else parts.push("no business time");
+    parts.push(plural(day.polls.length, "poll", "polls"));
+    return weekday(day.date) + " " + day.date + ": " + parts.join("; ");
+  }
+  function drawDays() {
+    const st = shownStore;
+    if (!st) return;
+    const pages = dayPages();
+    const page = Math.min(pageParam(), pages);
+    const start = (page - 1) * DAYS_PER_PAGE;
+    const days = st.days.slice(start, start + DAYS_PER_PAGE);
+    const span = param("hours") === "business" ? businessSpan(days) : null;
+    $("timeline-span").value = param("hours") === "business" ? "business" : "day";
+    $("timeline-pager").hidden = pages <= 1;
+    setText($("days-info"), "Dates " + (start + 1) + "–" + (start + days.length) + " of " + st.days.length);
+    $("days-prev").disabled = page <= 1;
+    $("days-next").disabled = page >= pages;
+    const before = st.polls.filter((p) => st.days.length && p.t < st.days[0].a).length;
+    const notes = ["One line per local date in " + st.zone + ", " + (span ? "business hours only ("
+      + hhmm(span.lo) + "–" + hhmm(span.hi) + ")" : "midnight to midnight") + "."];
+    if (before) notes.push(plural(before, "poll", "polls") + " of the day before the first date are read but not drawn.");
+    notes.push("Point at a stretch or a tick, tap it, or focus a date and use the arrow keys for its times.");
+    setText($("timeline-note"), notes.join(" "));
+    const lanes = days.map((day) => h("li", { class: "lane day", tabindex: 0, dataset: { date: day.date },
+      "aria-label": daySummary(st, day) },
+    h("span", { class: "date" }, weekday(day.date) + " " + day.date, dayNote(st, day),
+      day.noData ? h("span", { class: "nodata-mark", text: "no data" }) : null),
+    s("svg", { class: "strip", height: 20, "aria-hidden": "true" })));
+    const scale = h("li", { class: "hours", "aria-hidden": "true" }, h("span", { class: "spacer" }),
+      h("div", { class: "scale" }));
+    timelineInspector.clear();
+    $("timeline").replaceChildren(h("ol", { class: "days", "aria-label": "Dates, each a line of its business time" },
+      scale, ...lanes));
+    drawSized($("timeline"), () => drawStrips(st, days, span, scale.querySelector(".scale"), lanes));
+    $("legend").replaceChildren(...[["seg up", "up"], ["seg down", "down"],
+      ["seg nodata", "no data (no poll that date)"], ["seg closed", "closed (outside business hours)"],
+      ["seg outside", "outside the report's time"], ["poll obs", "poll that decides"],
+      ["poll", "poll outside business hours (not used)"]]
+      .map(([cls, text]) => h("span", {}, swatch(cls), text)));
+  }
+  function hhmm(minutes) {
+    return String(Math.floor(minutes / 60)).padStart(2, "0") + ":" + String(minutes % 60).padStart(2, "0");
+  }
+  // A date whose length is not 24 hours: its length and the change of offset.
+  function dayNote(st, day) {
+    const hours = (day.b - day.a) / 3600000;
+    if (Math.abs(hours - 24) < 1e-6) return null;
+    const before = wall(day.a, st.zone), after = wall(day.b - 1, st.zone);
+    return h("span", { class: "note", text: hours + " h" + (before && after ? ", " + before.abbr + " → "
+      + after.abbr : "") });
+  }
+  function drawStrips(st, days, span, scale, lanes) {
+    const width = lanes.length ? lanes[0].querySelector("svg").getBoundingClientRect().width : 0;
+    if (!(width > 0)) return;
+    const lo = span ? span.lo : 0;
+    // Hour marks: every 3 hours (6 on a phone) of the whole day, every hour or two of business hours.
+    const range = span ? span.hi - span.lo : 24 * 60;
+    const every = [60, 120, 180, 360].find((m) => (range / m) * 46 <= width) || 720;
+    const marks = [];
+    for (let m = Math.ceil(lo / every) * every; m <= lo + range; m += every) marks.push(m);
+    scale.replaceChildren(...marks.map((m) => {
+      const mark = h("span", { class: m === lo ? "first" : m === lo + range ? "last" : "", text: hhmm(m) });
+      mark.style.left = ((m - lo) / range) * 100 + "%";
+      return mark;
+    }));
+    lanes.forEach((lane, i) => drawStrip(st, days[i], lane.querySelector("svg"), width, span));
+  }
+  function drawStrip(st, day, svg, width, span) {
+    const zone = st.zone;
+    const lo = span ? day.a + span.lo * 60000 : day.a, hi = span ? day.a + span.hi * 60000 : day.b;
+    const x = (ms) => Math.min(width, Math.max(0, ((ms - lo) / (hi - lo)) * width));
+    const t = (ms) => clock(ms, zone, day.date);
+    const name = weekday(day.date) + " " + day.date + ", ";
+    const marks = [];
+    const add = (node, from) => marks.push({ node, from });
+    const bar = (a, b, cls, tip, y = 7, height = 12) => {
+      if (x(b) - x(a) <= 0) return;
+      add(s("rect", { x: x(a), y, width: x(b) - x(a), height, class: cls, tip: name + tip }), a);
+    };
+    if (st.win.a > day.a) {
+      const b = Math.min(st.win.a, day.b);
+      if (x(b) > x(day.a)) {
+        add(s("line", { x1: x(day.a), x2: x(b), y1: 13, y2: 13, class: "seg outside",
+          tip: name + t(day.a) + " → " + t(b) + ": before the report's time, which starts at "
+            + at(st.data.window.from, zone) }), day.a);
+      }
+    }
+    for (const c of day.closed) bar(c.ca, c.cb, "closed", t(c.ca) + " → " + t(c.cb) + ": closed (outside business hours)", 12, 2);
+    for (const g of day.segments) {
+      const cls = day.noData ? "nodata" : g.status === "up" ? "up" : "down";
+      const decided = "the poll at " + at(g.poll, zone);
+      bar(g.ca, g.cb, "seg " + cls, t(g.ca) + " → " + t(g.cb) + " (" + hm((g.cb - g.ca) / 3600000) + "): "
+        + (day.noData ? "no data: no poll this date; counted " + g.status + " from " + decided
+          : g.status + ", from " + decided));
+    }
+    if (st.win.b < day.b) {
+      const a = Math.max(st.win.b, day.a);
+      if (x(day.b) > x(a)) {
+        add(s("line", { x1: x(a), x2: x(day.b), y1: 13, y2: 13, class: "seg outside",
+          tip: name + t(a) + " → " + t(day.b) + ": after the report's as of (" + at(st.data.window.to, zone) + ")" }), a);
+      }
+    }
+    for (const p of day.polls) {
+      if (p.t < lo || p.t > hi) continue;
+      add(s("rect", { x: x(p.t) - 1, y: 0, width: 2, height: 6, class: "poll" + (p.observation ? " obs" : ""),
+        tip: name + "poll at " + t(p.t) + ": " + p.status + (p.observation ? ""
+          : " (outside business hours: not used)") }), p.t);
+    }
+    marks.sort((m1, m2) => m1.from - m2.from);
+    svg.setAttribute("width", width);
+    svg.replaceChildren(...marks.map((m) => m.node));
+  }
+  function dayPage(step) {
+    const page = Math.min(Math.max(1, pageParam() + step), dayPages());
+    go(address(storePath(shownStore.reportId, shownStore.data.store_id),
+      { hours: param("hours"), page: page > 1 ? page : "" }));
+  }
+
+  // Down stretches of business time, merged when adjacent, longest first, in local time.
+  function renderOutages(st, all = false) {
+    const outages = st.data.outages || [];
     if (!outages.length) {
       $("outages").replaceChildren(h("p", { class: "muted",
-        text: "None: the store was up through all of its business time in the window." }));
+        text: "None: the store was up through all of its business time." }));
       return;
     }
-    const shown = all ? outages : outages.slice(0, OUTAGES_SHOWN);
-    const table = h("table", { id: "outages-table" },
-      h("thead", {}, h("tr", {}, h("th", { text: "From (local)" }), h("th", { text: "To (local)" }),
-        h("th", { class: "num", text: "Hours" }))),
-      h("tbody", {}, ...shown.map((o) => h("tr", { title: "UTC " + utcText(o.from) + " → "
-        + utcText(o.to) }, h("td", { text: offsetText(o.local_from) }),
-      h("td", { text: offsetText(o.local_to) }),
-      h("td", { class: "num", text: Number(o.hours).toFixed(2) })))));
-    const parts = [outages.length > 12 ? h("div", { class: "scroll" }, table) : table];
-    if (shown.length < outages.length) {
+    const zone = st.zone;
+    const list = all ? outages : outages.slice(0, OUTAGES_SHOWN);
+    const carried = (o) => {
+      const a = instant(o.from), b = instant(o.to);
+      const touched = st.days.filter((d) => d.b > a && d.a < b);
+      return touched.length > 0 && touched.every((d) => d.noData);
+    };
+    const notes = list.map((o) => (carried(o) ? "no data: no poll on its dates" : ""));
+    const columns = ["From", "To", "Lasted"].concat(notes.some(Boolean) ? ["Note"] : []);
+    const table = h("table", { id: "outages-table", class: "cards" },
+      h("thead", {}, h("tr", {}, ...columns.map((t, i) => h("th", { scope: "col",
+        class: i === 2 ? "num" : "", text: t })))),
+      h("tbody", {}, ...list.map((o, i) => h("tr", {},
+        h("td", { class: "when", dataset: { label: "From" }, text: at(o.from, zone) }),
+        h("td", { class: "when", dataset: { label: "To" }, text: at(o.to, zone) }),
+        h("td", { class: "num", dataset: { label: "Lasted" }, text: hm((instant(o.to) - instant(o.from)) / 3600000) }),
+        columns.length > 3 ? h("td", { dataset: { label: "Note" }, class: notes[i] ? "" : "empty",
+          text: notes[i] }) : null))));
+    const parts = [table];
+    if (list.length < outages.length) {
       parts.push(h("p", {}, h("button", { type: "button", class: "small",
-        text: "Show all " + outages.length + " outages",
-        on: { click: () => renderOutages(data, true) } })));
+        text: "Show all " + count(outages.length) + " outages", on: { click: () => renderOutages(st, true) } })));
     }
     $("outages").replaceChildren(...parts);
   }
 
-  // [a, b) intervals (milliseconds) cut by the local days: for each day, the parts inside it.
-  function perDay(days, intervals) {
-    const out = days.map(() => []);
-    let j = 0;
-    days.forEach((day, i) => {
-      while (j < intervals.length && intervals[j].b <= day.a) j++;
-      for (let k = j; k < intervals.length && intervals[k].a < day.b; k++) {
-        const it = intervals[k];
-        const a = Math.max(it.a, day.a), b = Math.min(it.b, day.b);
-        if (b > a) out[i].push({ ...it, ca: a, cb: b });
-      }
-    });
-    return out;
-  }
-
-  function drawDays() {
-    if (!shownStore) return;
-    const { data, page } = shownStore;
-    const allDays = data.days || [];
-    const pages = Math.max(1, Math.ceil(allDays.length / DAYS_PER_PAGE));
-    const start = page * DAYS_PER_PAGE;
-    const days = allDays.slice(start, start + DAYS_PER_PAGE);
-    $("timeline-pager").hidden = pages <= 1;
-    setText($("days-info"), "Days " + (start + 1) + "–" + (start + days.length) + " of "
-      + allDays.length);
-    $("days-prev").disabled = page === 0;
-    $("days-next").disabled = page >= pages - 1;
-    $("timeline").replaceChildren(timeline(data, days));
-    const first = allDays.length ? instant(allDays[0].from) : NaN;
-    const before = (data.polls || []).filter((p) => instant(p.at) < first).length;
-    const notes = [];
-    notes.push("One line per local date (" + data.timezone + "), midnight to midnight: "
-      + plural(allDays.length, "date", "dates") + ".");
-    if (pages > 1) notes.push("Showing " + DAYS_PER_PAGE + " dates at a time.");
-    if (before) {
-      notes.push(plural(before, "poll", "polls") + " of the day before the first date (read, "
-        + "and usable as nearest observations) are not drawn.");
-    }
-    notes.push("Hover a stretch or a tick for its exact times.");
-    setText($("timeline-note"), notes.join(" "));
-    $("legend").replaceChildren(...[["up", "up"], ["down", "down"],
-      ["closed", "closed (outside business hours)"], ["outside", "outside the window"],
-      ["obs", "poll (an observation)"], ["poll", "poll (not an observation)"]]
-      .map(([cls, text]) => h("span", {}, h("span", { class: "swatch " + cls }), text)));
-  }
-
-  function timeline(data, dayList) {
-    const zone = data.timezone;
-    const LABEL = 132, W = 940, RIGHT = 16, ROW = 22, TOP = 20, BAR = 12, TICK = 6;
-    const days = dayList.map((d) => ({ date: d.date, a: instant(d.from), b: instant(d.to) }));
-    const win = { a: instant(data.window.from), b: instant(data.window.to) };
-    const segments = (data.segments || []).map((g) => ({ ...g, a: instant(g.from), b: instant(g.to) }))
-      .filter((g) => g.b > g.a);
-    // Closed: the window's time that no segment covers (its ends as the API wrote them).
-    const closed = [];
-    let at = win.a, atText = data.window.from;
-    for (const g of segments) {
-      if (g.a > at) closed.push({ a: at, b: Math.min(g.a, win.b), from: atText, to: g.from });
-      if (g.b > at) { at = g.b; atText = g.to; }
-    }
-    if (at < win.b) closed.push({ a: at, b: win.b, from: atText, to: data.window.to });
-    const segsByDay = perDay(days, segments);
-    const closedByDay = perDay(days, closed);
-    const polls = (data.polls || []).map((p) => ({ ...p, t: instant(p.at) }));
-    const both = (iso) => localText(iso, zone) + "  (" + utcText(iso) + ")";
-    const height = TOP + days.length * ROW + (days.length > 10 ? 22 : 6);
-    const svg = s("svg", { viewBox: "0 0 " + (LABEL + W + RIGHT) + " " + height, role: "img",
-      "aria-label": "Timeline of store " + data.store_id + ", one line per local date",
-      class: "timeline" });
-    const x = (day, ms) => LABEL + ((ms - day.a) / (day.b - day.a)) * W;
-    const axis = (y) => {
-      for (let hour = 0; hour <= 24; hour += 3) {
-        const label = s("text", { x: LABEL + (hour / 24) * W, y, "font-size": 11, class: "gridlabel",
-          "text-anchor": hour === 0 ? "start" : hour === 24 ? "end" : "middle" });
-        label.textContent = hour === 0 ? "0 h" : hour === 24 ? "24 h" : String(hour);
-        svg.append(label);
-      }
-    };
-    axis(TOP - 7);
-    days.forEach((day, i) => {
-      const y = TOP + i * ROW;
-      const barTop = y + TICK;
-      const g = s("g", { class: "day", "data-date": day.date });
-      const weekday = DAY_NAMES[(new Date(Date.UTC(+day.date.slice(0, 4), +day.date.slice(5, 7) - 1,
-        +day.date.slice(8, 10))).getUTCDay() + 6) % 7];
-      const length = (day.b - day.a) / 3600000;
-      const label = s("text", { x: 0, y: barTop + BAR - 2, "font-size": 12, class: "datelabel" });
-      label.textContent = weekday + " " + day.date;
-      g.append(label);
-      if (Math.abs(length - 24) > 1e-6) {
-        const dst = s("text", { x: LABEL - 8, y: barTop + BAR - 2, "font-size": 10,
-          "text-anchor": "end", class: "gridlabel" },
-        "this local date lasts " + length + " hours (a daylight saving time change)");
-        dst.append(document.createTextNode(length + " h"));
-        g.append(dst);
-      }
-      const rect = (a, b, cls, title) => g.append(s("rect", { x: x(day, a), y: barTop,
-        width: Math.max(0, x(day, b) - x(day, a)), height: BAR, class: "seg " + cls }, title));
-      // Outside the window (the first and last dates are partly outside it).
-      if (win.a > day.a) {
-        rect(day.a, Math.min(win.a, day.b), "outside", "before the window, which starts at "
-          + both(data.window.from));
-      }
-      if (win.b < day.b) {
-        rect(Math.max(win.b, day.a), day.b, "outside", "after the window, which ends at "
-          + both(data.window.to));
-      }
-      for (const c of closedByDay[i]) {
-        rect(c.ca, c.cb, "closed", "closed (no business time)\nlocal: " + localText(c.from, zone)
-          + " → " + localText(c.to, zone) + "\nUTC: " + utcText(c.from) + " → " + utcText(c.to));
-      }
-      for (const seg of segsByDay[i]) {
-        rect(seg.ca, seg.cb, seg.status === "up" ? "up" : "down", seg.status
-          + " (nearest observation: the poll at " + localText(seg.poll, zone) + ")\nlocal: "
-          + localText(seg.from, zone) + " → " + localText(seg.to, zone) + "\nUTC: "
-          + utcText(seg.from) + " → " + utcText(seg.to));
-      }
-      for (const p of polls) {
-        if (p.t < day.a || p.t >= day.b) continue;
-        g.append(s("rect", { x: x(day, p.t) - 0.9, y: y, width: 1.8, height: TICK + 3,
-          class: "poll" + (p.observation ? " obs" : "") }, "poll: " + p.status + " ("
-          + (p.observation ? "an observation" : "not an observation: outside business hours")
-          + ")\nlocal: " + localText(p.at, zone) + "\nUTC: " + utcText(p.at)));
-      }
-      svg.append(g);
-    });
-    for (let hour = 3; hour < 24; hour += 3) {
-      const gx = LABEL + (hour / 24) * W;
-      svg.append(s("line", { x1: gx, x2: gx, y1: TOP - 3, y2: TOP + days.length * ROW, class: "grid" }));
-    }
-    if (days.length > 10) axis(TOP + days.length * ROW + 14);
-    return svg;
-  }
-
-  function dayPage(step) {
-    if (!shownStore) return;
-    const pages = Math.ceil((shownStore.data.days || []).length / DAYS_PER_PAGE);
-    shownStore.page = Math.min(Math.max(0, shownStore.page + step), Math.max(0, pages - 1));
-    drawDays();
-  }
-
   // ---------------------------------------------------------------- start
+
+  const trendInspector = inspectable($("trend"), $("trend-readout"));
+  const heatmapInspector = inspectable($("heatmap"), $("heatmap-readout"));
+  const timelineInspector = inspectable($("timeline"), $("timeline-readout"));
+  inspectable($("histogram"), $("histogram-readout"));
 
   $("trigger").addEventListener("click", trigger);
   $("period").addEventListener("submit", triggerPeriod);
-  $("status-filter").addEventListener("change", () => poll());
+  $("status-filter").addEventListener("change", () => go(address("/", { status: $("status-filter").value })));
+  $("list-newer").addEventListener("click", () => listPage(-1));
+  $("list-older").addEventListener("click", () => listPage(1));
   $("auth").addEventListener("submit", useToken);
-  $("forget").addEventListener("click", () => { storeToken(""); route(false); });
-  $("rows-q").addEventListener("input", searchSoon);
-  $("rows-limit").addEventListener("change", () => {
-    const table = currentTable();
-    if (!table) return;
-    table.limit = Number($("rows-limit").value) || 25;
-    restartRows();
+  $("forget").addEventListener("click", () => { storeToken(""); current = { view: "none" }; route(); });
+  let searchTimer = null;
+  $("table-q").addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => {
+      if (shown && $("table-q").value.trim() !== tableState().q) {
+        go(tableAddress({ q: $("table-q").value.trim() }), true);
+      }
+    }, SEARCH_DELAY_MS);
   });
-  $("rows-next").addEventListener("click", nextPage);
-  $("rows-prev").addEventListener("click", previousPage);
+  $("table-controls").addEventListener("submit", (event) => event.preventDefault());
+  $("table-sort").addEventListener("change", () => go(tableAddress({ sort: $("table-sort").value })));
+  $("table-order").addEventListener("change", () => go(tableAddress({ order: $("table-order").value })));
+  $("table-limit").addEventListener("change", () => go(tableAddress({ limit: $("table-limit").value })));
+  $("table-prev").addEventListener("click", () => tablePage(-1));
+  $("table-next").addEventListener("click", () => tablePage(1));
+  $("timeline-span").addEventListener("change", () => go(address(storePath(shownStore.reportId,
+    shownStore.data.store_id), { hours: $("timeline-span").value === "business" ? "business" : "" })));
   $("days-prev").addEventListener("click", () => dayPage(-1));
   $("days-next").addEventListener("click", () => dayPage(1));
-  window.addEventListener("hashchange", () => route(true));
+  window.addEventListener("hashchange", route);
   storeToken(token());
-  route(false);
+  route();
 })();
