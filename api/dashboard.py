@@ -5,16 +5,20 @@ dashboard.js), read once at import and served as one page, the style and script 
 dashboard.html holds their markers, so that a Content-Security-Policy with their sha256 hashes
 lets only them run. The JSON the page polls, `GET /api/reports`, is in api/routes.py.
 
-Its list (`#/`) polls `/api/reports` every second while on screen: each recent report's
-status (Cancelled and Expired too), parameters, as_of, duration, a progress bar and a Cancel
-button while Running, its error when it Failed, links once it is Complete; "Trigger report" and
+Its list (`#/`) pages through every report (`/api/reports` and its cursor, refreshed every
+second while on screen): status, parameters, as_of, duration, a progress bar and Cancel while
+Running, the error of a Failed one; any report opens, whatever its status. "Trigger report" and
 a period-report form post to `/trigger_report` and show the API's errors. A report's page
-(`#/reports/<id>`) shows its summary, a histogram and its rows (sorted, searched, paged through
-`/reports/<id>/summary` and `/rows`); a store's page (`#/reports/<id>/stores/<store_id>`) its
-explanation: hours, rows, a timeline per local date, outages. When the API answers 401
-(API_TOKEN set, see api/auth.py) the page asks for the token once, keeps it in sessionStorage
-and sends it with every request; downloads go through fetch + Blob + object URL so that they
-carry the header too. All text reaches the page through `textContent`, never as markup.
+(`#/reports/<id>`) reads as an owner would: cautions (old data, periods nobody polled, a
+partial period), tiles against UPTIME_TARGET_PERCENT with the change against the window or
+period before, a trend chart and a heatmap of the worst stores for period reports, a histogram
+whose bars filter the stores ranked worst first (`/reports/<id>/stores`) or the CSV's rows.
+A store's page (`#/reports/<id>/stores/<store_id>`) holds its explanation: zone, hours, a
+timeline per local date (patterns, not colour alone; "no data" where nobody polled), outages
+in local time. Sort, order, search, bucket and page live in the address. When the API answers
+401 (API_TOKEN set, see api/auth.py) the page asks for the token once, keeps it in
+sessionStorage and sends it with every request; downloads go through fetch + Blob + object URL
+so that they carry the header too. All text reaches the page through `textContent`, never as markup.
 """
 
 import base64

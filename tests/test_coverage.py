@@ -93,14 +93,31 @@ def test_each_store_over_the_range_and_its_worst_period() -> None:
     assert totals.worst_percent.tolist() == [5000, 0, -1]
     summary = figures.summary()  # type: ignore[attr-defined]
     assert summary.partial is True
-    # Stores without a poll per period: Jan 9: b (a and c have one); Jan 10: c; Jan 11: b, c.
+    # Stores without a poll per period: Jan 9: b (a and c have one); Jan 10: c; Jan 11: b, c;
+    # all three have a row in each.
     assert summary.no_polls == {"2023-01-09": 1, "2023-01-10": 1, "2023-01-11": 2}
+    assert summary.rows == {"2023-01-09": 3, "2023-01-10": 3, "2023-01-11": 3}
     answer = summary.answer()
     # The previous period's fleet percent: none for Jan 9; Jan 10's is Jan 9's: a 12 of 24 h
     # (b, c no business) → 50.00; Jan 11's is Jan 10's: a 12 + b 0 of 25 h → 48.00.
     assert [p["previous_uptime_percent"] for p in answer["periods"]] == [None, 50.0, 48.0]
     assert answer["partial_last_period"] is True
     assert answer["stores_without_business_time"] == 1
+
+
+def test_the_worst_period_is_one_with_a_poll() -> None:
+    # 24x7 UTC, as_of Jan 12 00:00. Active Jan 9 12:00, inactive Jan 10 00:00 (switch Jan 9
+    # 18:00), then nothing: Jan 9 up 18 of 24 h (75 %, 2 polls), Jan 10 and 11 down all day
+    # (0 %) but with one poll on Jan 10 and none on Jan 11. Worst measured: Jan 10, 0 %.
+    polls = [("a", U(9, 12), True), ("a", U(10), False)]
+    _, figures = _period_batch(U(12), polls, {"a": StoreMeta("UTC")})
+    totals = figures.stores()  # type: ignore[attr-defined]
+    assert totals.worst_period.tolist() == [1] and totals.worst_percent.tolist() == [0]
+    # Without the poll of Jan 10 (Jan 9 all up then, Jan 10 and 11 carried up): only Jan 9
+    # is measured: 100 %.
+    _, figures = _period_batch(U(12), polls[:1], {"a": StoreMeta("UTC")})
+    totals = figures.stores()  # type: ignore[attr-defined]
+    assert totals.worst_period.tolist() == [0] and totals.worst_percent.tolist() == [10000]
 
 
 def test_a_period_report_ending_before_as_of_is_not_partial() -> None:

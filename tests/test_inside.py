@@ -51,13 +51,13 @@ async def test_summary_rows_and_stores_of_the_sample(
     # business time (Mondays only), s2 up 24 h: 100 %. The week before: not in the span.
     assert summary["windows"] == [
         {"window": "last_hour", "uptime_hours": 0.0, "downtime_hours": 1.5,
-         "business_hours": 1.5, "uptime_percent": 0.0, "stores_without_polls": 1,
+         "business_hours": 1.5, "uptime_percent": 0.0, "stores": 2, "stores_without_polls": 1,
          "previous_uptime_percent": 62.08},
         {"window": "last_day", "uptime_hours": 24.74, "downtime_hours": 2.26,
-         "business_hours": 27.0, "uptime_percent": 91.64, "stores_without_polls": 0,
+         "business_hours": 27.0, "uptime_percent": 91.64, "stores": 2, "stores_without_polls": 0,
          "previous_uptime_percent": 100.0},
         {"window": "last_week", "uptime_hours": 168.74, "downtime_hours": 2.26,
-         "business_hours": 171.0, "uptime_percent": 98.68, "stores_without_polls": 0,
+         "business_hours": 171.0, "uptime_percent": 98.68, "stores": 2, "stores_without_polls": 0,
          "previous_uptime_percent": None},
     ]  # fmt: skip
     # The latest poll stored at the trigger: s0's, 13:00, after as_of. s1 (58.06 %) is below

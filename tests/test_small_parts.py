@@ -229,6 +229,7 @@ def test_fleet_figures_do_not_overflow() -> None:
         np.array([stores * week_ticks * 3 // 4]),
         np.array([stores * week_ticks]),
         np.array([0]),
+        np.array([stores]),
     )
     answer = summary.answer()
     assert answer["uptime_percent"] == 75.0

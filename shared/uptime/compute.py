@@ -81,7 +81,11 @@ class Standard:
         shown = len(WINDOWS_US)
         up, business = self.up.sum(axis=0), self.business.sum(axis=0)
         found.add_totals(
-            list(WINDOW_NAMES), up[:shown], business[:shown], (self.polls[:, :shown] == 0).sum(0)
+            list(WINDOW_NAMES),
+            up[:shown],
+            business[:shown],
+            (self.polls[:, :shown] == 0).sum(0),
+            np.full(shown, len(self.present)),
         )
         before = list(PREVIOUS.values())
         found.add_previous(list(PREVIOUS), up[before], business[before])

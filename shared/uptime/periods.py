@@ -135,6 +135,7 @@ class Periods:
             _sums(self.period, self.up, periods),
             _sums(self.period, self.business, periods),
             _sums(self.period, (self.polls == 0).astype(np.int64), periods),
+            np.bincount(self.period, minlength=periods),
         )
         found.add_stores(totals.up, totals.business)
         found.partial = bool(self.partial.any())
@@ -144,17 +145,19 @@ class Periods:
         """Each store over the whole range (the sums of its periods) and its worst period."""
         stores, at = np.unique(self.store, return_inverse=True)
         n = len(stores)
-        # The worst period: rows by store, then percent (none last), then period.
+        # The worst period, among those measured (business time and a poll): rows by store,
+        # then percent (the others last), then period.
         percent = self.percent()
-        ranked = np.lexsort((self.period, np.where(percent < 0, 1 << 20, percent), at))
+        measured = (percent >= 0) & (self.polls > 0)
+        ranked = np.lexsort((self.period, np.where(measured, percent, 1 << 20), at))
         first = ranked[np.r_[0, np.flatnonzero(np.diff(at[ranked])) + 1]] if n else ranked
         return StoreTotals(
             stores,
             _sums(at, self.business, n),
             _sums(at, self.up, n),
             _sums(at, self.polls, n),
-            np.where(percent[first] >= 0, self.period[first], -1),
-            percent[first],
+            np.where(measured[first], self.period[first], -1),
+            np.where(measured[first], percent[first], -1),
         )
 
 

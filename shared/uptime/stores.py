@@ -21,9 +21,9 @@ def buckets(up: Ints, business: Ints) -> Ints:
 @dataclass(frozen=True)
 class StoreTotals:
     """Per store of a batch that has rows (in batch order): exact ticks, polls, and the worst
-    period (the lowest uptime percent as the CSV shows it, the earliest of equals; an index
-    into the report's periods, −1 for none or a standard report) with that percent in
-    hundredths (−1: none)."""
+    period (of those with business time and a poll, the lowest uptime percent as the CSV shows
+    it, the earliest of equals; an index into the report's periods, −1 for none or a standard
+    report) with that percent in hundredths (−1: none)."""
 
     store: Ints
     business: Ints

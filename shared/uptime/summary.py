@@ -30,13 +30,17 @@ class Summary:
     no_polls: dict[str, int] = field(default_factory=dict)
     previous: dict[str, list[int]] = field(default_factory=dict)
     partial: bool = False
+    rows: dict[str, int] = field(default_factory=dict)
 
-    def add_totals(self, names: list[str], up: Ints, business: Ints, no_polls: Ints) -> None:
+    def add_totals(
+        self, names: list[str], up: Ints, business: Ints, no_polls: Ints, stores: Ints
+    ) -> None:
         """Add the active and business ticks `up[i]`, `business[i]` of window or period
-        `names[i]`, and `no_polls[i]` stores without a poll in it."""
+        `names[i]`, `no_polls[i]` stores without a poll in it and `stores[i]` with a row."""
         _add(self.totals, names, up, business)
-        for name, n in zip(names, no_polls.tolist(), strict=True):
-            self.no_polls[name] = self.no_polls.get(name, 0) + n
+        for counts, added in ((self.no_polls, no_polls), (self.rows, stores)):
+            for name, n in zip(names, added.tolist(), strict=True):
+                counts[name] = counts.get(name, 0) + n
 
     def add_previous(self, names: list[str], up: Ints, business: Ints) -> None:
         """Add the ticks of the window before window `names[i]`."""
@@ -58,8 +62,9 @@ class Summary:
                 pair = kept.setdefault(name, [0, 0])
                 pair[0] += up
                 pair[1] += business
-        for name, n in other.no_polls.items():
-            self.no_polls[name] = self.no_polls.get(name, 0) + n
+        for counts, more in ((self.no_polls, other.no_polls), (self.rows, other.rows)):
+            for name, n in more.items():
+                counts[name] = counts.get(name, 0) + n
         self.histogram = [a + b for a, b in zip(self.histogram, other.histogram, strict=True)]
         self.no_business_time += other.no_business_time
         self.partial |= other.partial
@@ -74,6 +79,7 @@ class Summary:
             "no_polls": self.no_polls,
             "previous": self.previous,
             "partial": self.partial,
+            "rows": self.rows,
         }
 
     @classmethod
@@ -87,6 +93,7 @@ class Summary:
             dict(data.get("no_polls", {})),  # indexes written before coverage have none
             {k: list(v) for k, v in data.get("previous", {}).items()},
             bool(data.get("partial", False)),
+            dict(data.get("rows", {})),
         )
 
     def answer(self) -> dict[str, Any]:
@@ -106,6 +113,7 @@ class Summary:
             {
                 key: name,
                 **row,
+                "stores": self.rows.get(name, 0),
                 "stores_without_polls": self.no_polls.get(name, 0),
                 "previous_uptime_percent": self._previous_percent(names, n),
             }
