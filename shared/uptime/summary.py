@@ -57,13 +57,13 @@ class Summary:
 
     def merge(self, other: "Summary") -> None:
         self.stores += other.stores
-        for kept, more in ((self.totals, other.totals), (self.previous, other.previous)):
-            for name, (up, business) in more.items():
+        for kept, pairs in ((self.totals, other.totals), (self.previous, other.previous)):
+            for name, (up, business) in pairs.items():
                 pair = kept.setdefault(name, [0, 0])
                 pair[0] += up
                 pair[1] += business
-        for counts, more in ((self.no_polls, other.no_polls), (self.rows, other.rows)):
-            for name, n in more.items():
+        for counts, added in ((self.no_polls, other.no_polls), (self.rows, other.rows)):
+            for name, n in added.items():
                 counts[name] = counts.get(name, 0) + n
         self.histogram = [a + b for a, b in zip(self.histogram, other.histogram, strict=True)]
         self.no_business_time += other.no_business_time
