@@ -1973,10 +1973,13 @@
     nowAnswer = answer;
     renderNowHead(answer);
     if (answer.now === null) {
+      const text = "No polls yet, so nothing to show: the page fills in once polls arrive "
+        + "(storemon ingest --polls, or POST /polls).";
       $("now-body").hidden = true;
-      $("now-state").replaceChildren(h("div", { class: "state empty-state" },
-        h("p", { text: "No polls yet, so nothing to show: the page fills in once polls arrive "
-          + "(storemon ingest --polls, or POST /polls)." })));
+      // Once: a status said again every few seconds would be read out again.
+      if ($("now-state").textContent !== text) {
+        $("now-state").replaceChildren(h("div", { class: "state empty-state" }, h("p", { text })));
+      }
       return;
     }
     $("now-state").replaceChildren();
@@ -2072,6 +2075,7 @@
       : "No store is down while open right now.");
     $("down-table").hidden = answer.stores.length === 0;
     $("down-note").hidden = answer.stores.length === 0;
+    $("down-help").hidden = answer.stores.length === 0;
     $("down-pager").hidden = page <= 1 && !answer.next_cursor;
     const first = (page - 1) * DOWN_LIMIT + 1;
     setText($("down-page"), answer.stores.length ? "Page " + page + " · " + count(first) + "–"
@@ -2388,9 +2392,10 @@
         for (const [name, label] of [["url", "Endpoint"], ["events", "Events"], ["state", "State"],
           ["actions", "Actions"]]) {
           cells[name] = tr.insertCell();
-          cells[name].className = name;
+          cells[name].className = "hook-" + name;
           cells[name].dataset.label = label;
         }
+        cells.actions.classList.add("actions");
         cells.url.classList.add("head");
         cells.events.classList.add("wide");
         cells.state.classList.add("wide");
@@ -2423,12 +2428,12 @@
   // them (a table cell, the endpoint's page); `after` runs once the test is queued.
   function hookActions(hook, where, after) {
     const test = h("button", { type: "button", class: "small test", text: "Send test event",
-      "aria-label": "Send test event to " + hook.url, on: { click: () => sendTest(hook, test, after) } });
+      "aria-label": "Send test event to " + hook.url, on: { click: () => sendTest(hook, after) } });
     const remove = h("button", { type: "button", class: "small delete", text: "Delete…",
       "aria-label": "Delete the endpoint " + hook.url, on: { click: () => confirmDelete(hook, where) } });
     return [test, remove];
   }
-  async function sendTest(hook, button, after) {
+  async function sendTest(hook, after) {
     const notice = current.view === "hook" ? $("hook-notice") : $("hooks-notice");
     setText(notice, "");
     setError("hook", "");
@@ -2449,8 +2454,6 @@
     } catch (e) {
       setError("hook", "Could not send a test event, the API is unreachable: " + e.message);
     }
-    if (!button.isConnected) return;
-    button.focus();
   }
   // Delete, once confirmed: the actions make way for the question and its two answers.
   function confirmDelete(hook, where) {
@@ -2502,6 +2505,7 @@
       events: [...form.querySelectorAll("input[name=events]:checked")].map((box) => box.value),
       description: $("hook-description").value };
     const button = $("hook-submit");
+    if (button.getAttribute("aria-disabled") === "true") return;  // one registration at a time
     button.setAttribute("aria-disabled", "true");
     try {
       const response = await api("/webhooks", { method: "POST", body: JSON.stringify(body),
@@ -2654,9 +2658,10 @@
     return Number(ms) < 1000 ? Math.round(Number(ms)) + " ms" : took(Number(ms));
   }
   const DELIVERY_STATES = { delivered: ["delivered", "✓ Delivered"], failed: ["failing", "✕ Given up"],
-    pending: ["retrying", "… Pending"] };
+    pending: ["retrying", "… Waiting"], retrying: ["retrying", "↻ Retrying"] };
   function deliveryItem(d) {
-    const [cls, mark] = DELIVERY_STATES[d.state] || ["", d.state];
+    const state = d.state === "pending" && d.attempts.length ? "retrying" : d.state;
+    const [cls, mark] = DELIVERY_STATES[state] || ["", d.state];
     const what = d.event_id === null ? "Test event" : "Event " + d.event_id + ": " + (EVENT_WORDS[d.type] || d.type);
     let when = "created " + at(d.created_at);
     if (d.state === "pending") {
