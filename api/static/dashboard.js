@@ -2658,9 +2658,20 @@
     return Number(ms) < 1000 ? Math.round(Number(ms)) + " ms" : took(Number(ms));
   }
   const DELIVERY_STATES = { delivered: ["delivered", "✓ Delivered"], failed: ["failing", "✕ Given up"],
-    pending: ["retrying", "… Waiting"], retrying: ["retrying", "↻ Retrying"] };
+    pending: ["retrying", "… Waiting"], retrying: ["retrying", "↻ Retrying"],
+    sending: ["retrying", "… Sending"] };
+  const ANSWER_MS = 10000;  // an endpoint has this long to answer (worker/deliveries.py)
+  // A pending delivery's last attempt without an answer yet, started less than the time an
+  // endpoint has to answer ago: under way. (The API logs an attempt as it starts, with the error
+  // it keeps if the worker stops before the answer: until then it is not an error.)
+  function underWay(d, a, i) {
+    return d.state === "pending" && i === d.attempts.length - 1 && a.status_code === null
+      && a.duration_ms === null && Date.now() + skew - instant(a.at) < ANSWER_MS + 5000;
+  }
   function deliveryItem(d) {
-    const state = d.state === "pending" && d.attempts.length ? "retrying" : d.state;
+    const last = d.attempts.length - 1;
+    const sending = last >= 0 && underWay(d, d.attempts[last], last);
+    const state = sending ? "sending" : d.state === "pending" && d.attempts.length ? "retrying" : d.state;
     const [cls, mark] = DELIVERY_STATES[state] || ["", d.state];
     const what = d.event_id === null ? "Test event" : "Event " + d.event_id + ": " + (EVENT_WORDS[d.type] || d.type);
     let when = "created " + at(d.created_at);
@@ -2674,13 +2685,17 @@
       h("caption", { class: "sr-only", text: "Attempts of delivery " + d.id }),
       h("thead", {}, h("tr", {}, ...["Attempt", "Time", "Answer", "Took", "Error"].map((t) =>
         h("th", { scope: "col", class: t === "Took" ? "num" : "", text: t })))),
-      h("tbody", {}, ...d.attempts.map((a, i) => h("tr", { dataset: { attempt: i + 1 } },
-        h("td", { dataset: { label: "Attempt" }, text: String(i + 1) }),
-        h("td", { class: "when", dataset: { label: "Time" }, text: at(a.at) }),
-        h("td", { class: "code", dataset: { label: "Answer" }, text: a.status_code === null ? "no answer"
-          : "HTTP " + a.status_code }),
-        h("td", { class: "num", dataset: { label: "Took" }, text: duration(a.duration_ms) }),
-        h("td", { class: "wide" + (a.error ? " error" : ""), dataset: { label: "Error" }, text: a.error || "none" })))))
+      h("tbody", {}, ...d.attempts.map((a, i) => {
+        const waiting = underWay(d, a, i);
+        return h("tr", { dataset: { attempt: i + 1 } },
+          h("td", { dataset: { label: "Attempt" }, text: String(i + 1) }),
+          h("td", { class: "when", dataset: { label: "Time" }, text: at(a.at) }),
+          h("td", { class: "code", dataset: { label: "Answer" }, text: waiting ? "waiting for it"
+            : a.status_code === null ? "no answer" : "HTTP " + a.status_code }),
+          h("td", { class: "num", dataset: { label: "Took" }, text: duration(a.duration_ms) }),
+          h("td", { class: "wide" + (a.error && !waiting ? " error" : ""), dataset: { label: "Error" },
+            text: waiting ? "none so far" : a.error || "none" }));
+      })))
       : h("p", { class: "muted", text: "Not attempted yet." });
     return h("li", { class: "delivery", dataset: { deliveryId: d.id, state: d.state } },
       h("p", { class: "delivery-head" }, h("span", { class: "badge " + cls, text: mark }), " ",
