@@ -249,6 +249,8 @@ class Index:
         self._empties: dict[str, int] = orjson.loads((directory / "meta.json").read_bytes())[
             "empties"
         ]
+        extras = directory / "extras.npy"
+        self._extras = np.load(extras, mmap_mode="r") if self.columns != self.header else None
 
     @staticmethod
     def summary(directory: Path) -> Summary:
@@ -380,9 +382,8 @@ class Index:
         """A row's CSV fields, and with `extras` what is served beside them."""
         found = dict(zip(self.header, self._fields(f, row), strict=True))
         names = self.columns[len(self.header) :]
-        if extras and names:
-            values = np.load(self._dir / "extras.npy", mmap_mode="r")[row]
-            for name, value in zip(names, values.tolist(), strict=True):
+        if extras and self._extras is not None:
+            for name, value in zip(names, self._extras[row].tolist(), strict=True):
                 found[name] = str(value) if name.startswith("polls") else text_of(value)
         return found
 

@@ -52,6 +52,13 @@ REQUESTS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def figures_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every report from figures, the standard one and short ranges too (the service keeps
+    those to polls, where figures do not pay: worker.job.FIGURES_FROM_DATES)."""
+    monkeypatch.setattr("worker.job.FIGURES_FROM_DATES", 0)
+
+
 @pytest.fixture(scope="module")
 def child() -> AsyncIterator[Child]:
     computing = Child()

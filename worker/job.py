@@ -41,6 +41,10 @@ log = logging.getLogger(__name__)
 # most that many poll dates: a 366-date report's shards hold about a thousand stores.
 SHARD_STORE_DAYS = STORE_BLOCK * 9
 SHARD_FIGURE_STORE_DAYS = STORE_BLOCK * 92
+# Reports whose spans touch fewer local dates are computed from polls: too many of their dates
+# hold a window's edge for the figures to pay (the standard report's nine dates: 0.46 s from
+# figures, 0.35 s from polls, docs/benchmarks.md).
+FIGURES_FROM_DATES = 14
 NO_STORES = StoreHours.from_metas([])
 DAY = timedelta(days=1)
 
@@ -104,7 +108,7 @@ async def _plan(ctx: JobContext, report_id: str) -> bool:
             if await reports.get(conn, report_id) is None:
                 raise UnknownReport(report_id)
             return False  # finished already
-        todo = await _shards(conn, report, ctx.settings.shard_stores, ctx.settings.daily_figures)
+        todo = await _shards(conn, report, ctx.settings.shard_stores, _from_figures(ctx, report))
     log.info("report %s: %d shards to compute", report_id, len(todo))
     for shard in todo:
         await ctx.publish(Job(report_id, shard.number))
@@ -148,7 +152,7 @@ async def _run_shard(ctx: JobContext, report_id: str, number: int) -> bool:
             shard = Shard(report_id, number, row["lo"], row["hi"])
             await shards.begin(conn, shard)
             path = part_path(ctx.settings.reports_dir, report_id, number)
-            if ctx.settings.daily_figures and report.as_of is not None:
+            if _from_figures(ctx, report):
                 rows = await _part_from_figures(ctx, conn, report, shard, path)
             else:
                 rows = await ctx.child.call(
@@ -216,6 +220,13 @@ async def _read(
                 days = await polls.read_keys(conn, keys, first, last)
     as_of_us = 0 if as_of is None else to_us(as_of)
     return compute.ShardInput(as_of_us, periods, names, hours, days, rank_of_key, shard.lo)
+
+
+def _from_figures(ctx: JobContext, report: reports.Report) -> bool:
+    """Whether the report is computed from daily figures (else from every poll)."""
+    periods = report.periods
+    dates = 9 if periods is None else periods.dates + 2  # the span: a day's lead-in, the edges
+    return ctx.settings.daily_figures and report.as_of is not None and dates >= FIGURES_FROM_DATES
 
 
 async def _part_from_figures(

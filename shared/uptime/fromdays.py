@@ -476,8 +476,9 @@ def days_to_read(plan: Plan, first: int, last: int) -> tuple[Ints, Ints]:
         + np.arange(int(count.sum()))
         - np.repeat(np.cumsum(count) - count, count)
     )
-    pairs = np.unique(np.stack([day, np.repeat(store, count)]), axis=1)
-    return pairs[0], pairs[1]
+    stores = max(len(plan.axis.span_lo), 1)
+    pairs = np.unique(day * stores + np.repeat(store, count))  # by day, then store
+    return pairs // stores, pairs % stores
 
 
 def polled_days(plan: Plan) -> Ints:
