@@ -5,20 +5,25 @@ dashboard.js), read once at import and served as one page, the style and script 
 dashboard.html holds their markers, so that a Content-Security-Policy with their sha256 hashes
 lets only them run. The JSON the page polls, `GET /api/reports`, is in api/routes.py.
 
-Its list (`#/`) pages through every report (`/api/reports` and its cursor, refreshed every
-second while on screen): status, parameters, as_of, duration, a progress bar and Cancel while
-Running, the error of a Failed one; any report opens, whatever its status. "Trigger report" and
-a period-report form post to `/trigger_report` and show the API's errors. A report's page
-(`#/reports/<id>`) reads as an owner would: cautions (old data, periods nobody polled, a
-partial period), tiles against UPTIME_TARGET_PERCENT with the change against the window or
-period before, a trend chart and a heatmap of the worst stores for period reports, a histogram
-whose bars filter the stores ranked worst first (`/reports/<id>/stores`) or the CSV's rows.
-A store's page (`#/reports/<id>/stores/<store_id>`) holds its explanation: zone, hours, a
-timeline per local date (patterns, not colour alone; "no data" where nobody polled), outages
-in local time. Sort, order, search, bucket and page live in the address. When the API answers
-401 (API_TOKEN set, see api/auth.py) the page asks for the token once, keeps it in
-sessionStorage and sends it with every request; downloads go through fetch + Blob + object URL
-so that they carry the header too. All text reaches the page through `textContent`, never as markup.
+The landing page, Now (`#/`), shows the fleet at the latest poll (`GET /fleet/now`, refreshed every
+few seconds): the counts, the stores down while open longest first (each linked to its page in the
+newest Complete report that has it, or made from a report it triggers) and the newest events
+(`/events`). The webhooks pages (`#/webhooks`, `#/webhooks/<id>`) register endpoints (the secret
+shown once), send a test event, list deliveries with every attempt and delete. The reports list
+(`#/reports`) pages through every report (`/api/reports` and its cursor, refreshed every second
+while on screen): status, parameters, as_of, duration, a progress bar and Cancel while Running, the
+error of a Failed one; any report opens, whatever its status. "Trigger report" and a period-report
+form post to `/trigger_report` and show the API's errors. A report's page (`#/reports/<id>`) reads
+as an owner would: cautions (old data, periods nobody polled, a partial period), tiles against
+UPTIME_TARGET_PERCENT with the change against the window or period before, a trend chart and a
+heatmap of the worst stores for period reports, a histogram whose bars filter the stores ranked
+worst first (`/reports/<id>/stores`) or the CSV's rows. A store's page
+(`#/reports/<id>/stores/<store_id>`) holds its explanation: zone, hours, a timeline per local date
+(patterns, not colour alone; "no data" where nobody polled), outages in local time. Sort, order,
+search, bucket and page live in the address. When the API answers 401 (API_TOKEN set, see
+api/auth.py) the page asks for the token once, keeps it in sessionStorage and sends it with every
+request; downloads go through fetch + Blob + object URL so that they carry the header too. All text
+reaches the page through `textContent`, never as markup.
 """
 
 import base64

@@ -108,7 +108,8 @@ async def check(page: Page, tmp_path: Path, name: str) -> None:
     for size_name, size in SIZES.items():
         await page.set_viewport_size(size)
         await fits(page)
-        assert await axe_findings(page) == [], f"{name} at {size_name}"
+        found = await axe_findings(page)
+        assert found == [], f"{name} at {size_name}: {found}"
         await screenshot(page, tmp_path, f"{name}-{size_name}.png")
     await page.set_viewport_size(WIDE)
 

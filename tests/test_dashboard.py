@@ -22,6 +22,7 @@ from playwright.async_api import Browser, Page, expect
 
 from api.app import create_app
 from shared.config import Settings
+from shared.db import figures, present
 from tests.browser import AXE, PHONE, axe_version, check, chromium, open_page
 from tests.sample import HEADER, Client, load_sample
 from tests.services import Hold, holding_shards, until
@@ -75,6 +76,17 @@ async def serve(settings: Settings, *, wait_ready: bool = True) -> AsyncIterator
         yield url
     finally:
         await runner.cleanup()
+
+
+async def _settled(conn: asyncpg.Connection) -> None:
+    """The workers are done with what follows the ingest (the present, the daily figures): it
+    reads the business hours that holding_shards locks, and a report's planning would queue
+    behind it."""
+
+    async def done() -> bool:
+        return not await present.behind(conn) and not await figures.behind(conn)
+
+    await until(done, "the ingest's follow-ups")
 
 
 async def _trigger(page: Page) -> str:
@@ -138,8 +150,9 @@ async def test_trigger_follow_and_download_in_the_browser(
     tmp_path: Path,
 ) -> None:
     await load_sample(conn, tmp_path)
+    await _settled(conn)
     async with open_page(browser) as page:
-        await page.goto(str(client.make_url("/")))
+        await page.goto(str(client.make_url("/")) + "#/reports")
         await expect(page.locator("#empty")).to_be_visible()
         await check(page, tmp_path, "list-empty")
         async with holding_shards(settings.database_url) as hold:
@@ -163,9 +176,10 @@ async def test_with_api_token_the_page_asks_for_it_and_sends_it(
     tmp_path: Path,
 ) -> None:
     await load_sample(conn, tmp_path)
+    await _settled(conn)
     guarded = dataclasses.replace(settings, api_token=TOKEN)
     async with serve(guarded) as url, open_page(browser) as page:
-        await page.goto(f"{url}/")  # the page itself needs no token
+        await page.goto(f"{url}/#/reports")  # the page itself needs no token
         await expect(page.locator("#auth")).to_be_visible()
         await expect(page.locator("#auth-message")).to_contain_text("needs a token")
         await page.get_by_label("API token").fill("wrong")
@@ -243,7 +257,7 @@ async def test_every_status_opens_and_text_is_never_markup(
     )
     cut = dataclasses.replace(settings, amqp_url="amqp://guest:guest@127.0.0.1:1/")
     async with serve(cut, wait_ready=False) as url, open_page(browser) as page:
-        await page.goto(f"{url}/")
+        await page.goto(f"{url}/#/reports")
         row = page.locator(f'tr[data-report-id="{failed}"]')
         await expect(row.locator("td.status")).to_have_text("Failed")
         await expect(row.locator("td.progress")).to_have_text(hostile)  # as text
@@ -284,11 +298,14 @@ async def test_every_status_opens_and_text_is_never_markup(
         assert await page.locator("main b, main img").count() == 0
 
         await page.locator("#status-filter").select_option("Expired")
-        await expect(page).to_have_url(re.compile(r"#/\?status=Expired$"))
+        await expect(page).to_have_url(re.compile(r"#/reports\?status=Expired$"))
         await expect(page.locator("#reports tr")).to_have_count(1)
         await page.reload()  # the filter is in the address
         await expect(page.locator("#status-filter")).to_have_value("Expired")
         await expect(page.locator("#reports tr")).to_have_count(1)
+        await page.goto(f"{url}/#/?status=Expired")  # the list's address before the Now page
+        await expect(page).to_have_url(re.compile(r"#/reports\?status=Expired$"))
+        await expect(page.locator("#list-view")).to_be_visible()
 
         await page.get_by_role("button", name="Trigger report").click()
         errors = page.locator("#errors")
@@ -319,11 +336,11 @@ async def test_the_list_pages_through_every_report(
         await until(in_order, "the list to show its page", timeout=10)
 
     async with open_page(browser) as page:
-        await page.goto(str(client.make_url("/")))
+        await page.goto(str(client.make_url("/")) + "#/reports")
         await listed(page, newest_first[:20])
         await expect(page.locator("#list-newer")).to_be_disabled()
         await page.get_by_role("button", name="Older").click()
-        await expect(page).to_have_url(re.compile(r"#/\?page=2&cursor="))
+        await expect(page).to_have_url(re.compile(r"#/reports\?page=2&cursor="))
         await listed(page, newest_first[20:40])
         await expect(page.locator("#list-page")).to_have_text("Page 2")
         await page.reload()  # the page is in the address
@@ -336,12 +353,12 @@ async def test_the_list_pages_through_every_report(
         await page.get_by_role("button", name="Newer").click()
         await listed(page, newest_first[20:40])
         # A link to the third page without its cursor walks there from the first.
-        await page.goto(str(client.make_url("/")) + "#/?page=3")
+        await page.goto(str(client.make_url("/")) + "#/reports?page=3")
         await listed(page, newest_first[40:])
         await page.get_by_role("button", name="Newer").click()
         await page.get_by_role("button", name="Newer").click()
         await listed(page, newest_first[:20])
-        await expect(page).to_have_url(re.compile(r"#/$"))
+        await expect(page).to_have_url(re.compile(r"#/reports$"))
 
 
 @pytest.mark.usefixtures("purge_queue")
@@ -354,8 +371,9 @@ async def test_a_running_report_shows_its_progress_and_can_be_cancelled_on_its_p
     tmp_path: Path,
 ) -> None:
     await load_sample(conn, tmp_path)
+    await _settled(conn)
     async with open_page(browser, PHONE) as page:
-        await page.goto(str(client.make_url("/")))
+        await page.goto(str(client.make_url("/")) + "#/reports")
         async with holding_shards(settings.database_url):
             report_id = await _trigger(page)
             row = page.locator(f'tr[data-report-id="{report_id}"]')
@@ -390,7 +408,7 @@ async def test_trigger_a_period_report_from_the_form(
     assert answer.status == 400
     refused = (await answer.json())["error"]
     async with open_page(browser, PHONE) as page:
-        await page.goto(str(client.make_url("/")))
+        await page.goto(str(client.make_url("/")) + "#/reports")
         await page.locator("#period-box summary").click()
         await page.get_by_label("From").fill("2023-01-23")
         await page.get_by_label("To", exact=True).fill("2023-01-16")

@@ -2,6 +2,14 @@
 (() => {
   const TOKEN_KEY = "storemon.apiToken";
   const POLL_MS = 1000;
+  const NOW_MS = 5000;               // the Now page and the webhooks list refresh this often
+  const HOOK_MS = 2000;              // an endpoint's page (its deliveries) this often
+  const DOWN_LIMIT = 20;             // down stores per page
+  const EVENTS_SHOWN = 20;           // the newest events on the Now page
+  const EVENTS_KEPT = 200;           // of the last recorded, which the newest are picked from
+  const EVENTS_PAGE = 1000;          // the most /events gives at once
+  const LINK_REPORTS = 3;            // the newest Complete reports a down store's page is looked for in
+  const LINKS_MS = 60000;            // which reports those are is asked again after this
   const LIST_LIMIT = 20;
   const SEARCH_DELAY_MS = 300;
   const DAYS_PER_PAGE = 62;
@@ -15,6 +23,13 @@
   const WINDOW_NAMES = { last_hour: "Last hour", last_day: "Last day", last_week: "Last week" };
   const PREVIOUS_NAMES = { last_hour: "the hour before", last_day: "the day before",
     last_week: "the week before" };
+  const EVENT_FILTERS = { stores: "store.down,store.up", reports: "report.completed,report.failed" };
+  const EVENT_WORDS = { "store.down": "a store is down", "store.up": "a store is up again",
+    "report.completed": "a report is complete", "report.failed": "a report failed",
+    "webhook.test": "test event" };
+  const VIEWS = ["now", "list", "report", "store", "hooks", "hook"];
+  const SECTION_OF = { now: "now", list: "reports", report: "reports", store: "reports",
+    hooks: "webhooks", hook: "webhooks" };
   const $ = (id) => document.getElementById(id);
   const listRows = new Map();  // report_id -> {tr, cells, shown}
   const errors = new Map();    // where -> message
@@ -270,8 +285,18 @@
     const mark = raw.indexOf("?");
     const path = mark < 0 ? raw : raw.slice(0, mark);
     const params = new URLSearchParams(mark < 0 ? "" : raw.slice(mark + 1));
-    if (path === "" || path === "/") return { view: "list", params };
+    if (path === "" || path === "/") {
+      // The reports list was at #/ before the Now page: its filter still leads there.
+      if (params.has("status")) {
+        return { view: "list", params, redirect: address("/reports", Object.fromEntries(params)) };
+      }
+      return { view: "now", params };
+    }
+    if (/^\/reports\/?$/.test(path)) return { view: "list", params };
+    if (/^\/webhooks\/?$/.test(path)) return { view: "hooks", params };
     try {
+      let w = /^\/webhooks\/([^/]+)\/?$/.exec(path);
+      if (w) return { view: "hook", hookId: decodeURIComponent(w[1]), params };
       let m = /^\/reports\/([^/]+)\/stores\/(.+)$/.exec(path);
       if (m) {
         return { view: "store", reportId: decodeURIComponent(m[1]),
@@ -280,7 +305,10 @@
       m = /^\/reports\/([^/]+)\/?$/.exec(path);
       if (m) return { view: "report", reportId: decodeURIComponent(m[1]), params };
     } catch (e) { /* malformed percent-encoding */ }
-    return { view: "list", unknown: raw, params: new URLSearchParams() };
+    return { view: "now", unknown: raw, params: new URLSearchParams() };
+  }
+  function hookPath(id) {
+    return "/webhooks/" + encodeURIComponent(id);
   }
   function reportPath(id) {
     return "/reports/" + encodeURIComponent(id);
@@ -338,13 +366,24 @@
     if (cursor) cursorCache.get(key)[n] = cursor;
   }
 
+  // The sections (Now, Reports, Webhooks): the one the page is in is marked, in words too.
+  function sections(where) {
+    for (const link of $("sections").querySelectorAll("a")) {
+      const here = link.dataset.section === SECTION_OF[where.view];
+      const top = ["now", "list", "hooks"].includes(where.view);
+      if (here) link.setAttribute("aria-current", top ? "page" : "true");
+      else link.removeAttribute("aria-current");
+    }
+  }
+  // Where a page below a section is: "Reports › Report 3f2c… › Store x", "Webhooks › Endpoint".
   function crumbs(where) {
     const parts = [];
     const sep = () => h("span", { class: "sep", text: "›", "aria-hidden": "true" });
-    if (where.view === "list") {
-      parts.push(h("span", { text: "Reports", "aria-current": "page" }));
-    } else {
-      parts.push(h("a", { href: "#/", text: "Reports" }), sep());
+    if (where.view === "hook") {
+      parts.push(h("a", { href: "#/webhooks", text: "Webhooks" }), sep(),
+        h("span", { text: "Endpoint " + shortId(where.hookId), "aria-current": "page" }));
+    } else if (where.view === "report" || where.view === "store") {
+      parts.push(h("a", { href: "#/reports", text: "Reports" }), sep());
       const report = "Report " + shortId(where.reportId);
       if (where.view === "report") {
         parts.push(h("span", { text: report, "aria-current": "page" }));
@@ -354,6 +393,7 @@
       }
     }
     $("crumbs").replaceChildren(...parts);
+    $("crumbs").hidden = parts.length === 0;
   }
   function shortId(id) {
     return String(id).slice(0, 8);
@@ -365,20 +405,44 @@
     generation += 1;
     clearTimeout(timer);
     clearTimeout(reportTimer);
-    const where = parseHash();
+    for (const live of [nowLive, hooksLive, hookLive]) live.stop();
+    let where = parseHash();
+    if (where.redirect) {
+      history.replaceState(null, "", where.redirect);
+      where = parseHash();
+    }
     const same = current.view === where.view && current.reportId === where.reportId
-      && current.storeId === where.storeId;
+      && current.storeId === where.storeId && current.hookId === where.hookId;
     const first = current.view === "none";
     current = where;
-    for (const view of ["list", "report", "store"]) $(view + "-view").hidden = view !== where.view;
+    for (const view of VIEWS) $(view + "-view").hidden = view !== where.view;
+    sections(where);
     crumbs(where);
     setError("route", where.unknown ? "No such page: #" + where.unknown : "");
     if (!same) {
-      for (const what of ["report", "table", "store", "download", "cancel", "heatmap"]) setError(what, "");
+      for (const what of ["report", "table", "store", "download", "cancel", "heatmap", "now", "events",
+        "links", "hooks", "hook", "deliveries"]) setError(what, "");
+      if (where.view !== "hooks") forgetSecret();
       window.scrollTo(0, 0);
       if (!first) $(where.view + "-title").focus();
     }
-    if (where.view === "list") {
+    if (where.view === "now") {
+      document.title = "Now — Store Monitor";
+      if (!same) setText($("now-notice"), "");
+      $("events-filter").value = EVENT_FILTERS[param("events")] ? param("events") : "";
+      nowLive.run();
+    } else if (where.view === "hooks") {
+      document.title = "Webhooks — Store Monitor";
+      if (!same) {
+        setText($("hooks-notice"), hooksNotice);
+        hooksNotice = "";
+      }
+      hooksLive.run();
+    } else if (where.view === "hook") {
+      document.title = "Webhook endpoint — Store Monitor";
+      if (!same) showHookLoading(where.hookId);
+      hookLive.run();
+    } else if (where.view === "list") {
       document.title = "Reports — Store Monitor";
       showListState();
       poll();
@@ -640,7 +704,7 @@
     listPagedBy = true;
     const page = Math.max(1, pageParam() + step);
     const known = cursorCache.get(listKey()) || [];
-    go(address("/", { status: param("status"), page: page > 1 ? page : "",
+    go(address("/reports", { status: param("status"), page: page > 1 ? page : "",
       cursor: page > 1 ? known[page] : "" }));
   }
 
@@ -679,7 +743,7 @@
         setText($("notice"), "Report " + answer.report_id + " requested"
           + (answer.as_of ? ", as of " + at(answer.as_of) : "")
           + (isPeriod(answer) ? ": " + kindText(answer) : "") + ".");
-        if (pageParam() > 1 || param("status")) go(address("/"));  // the new one is on top
+        if (pageParam() > 1 || param("status")) go(address("/reports"));  // the new one is on top
         else poll();
         return true;
       }
@@ -1836,7 +1900,814 @@
     $("outages").replaceChildren(...parts);
   }
 
+  // ---------------------------------------------------------------- pages that refresh themselves
+
+  // A page that loads, then again every `ms` while it is on screen: one load at a time (a load
+  // asked for meanwhile runs after it), none while the API waits for its token.
+  function liveView(view, load, ms) {
+    let busy = false, again = false, timer = null;
+    async function run() {
+      clearTimeout(timer);
+      if (busy) { again = true; return; }
+      busy = true;
+      try {
+        await load(generation);
+      } finally {
+        busy = false;
+      }
+      if (current.view !== view) return;
+      if (again) { again = false; run(); return; }
+      if (!waitingForToken) timer = setTimeout(run, ms);
+    }
+    return { run, stop: () => clearTimeout(timer) };
+  }
+  // "2 h 15 min", and for longer "3 days 4 h": how long something has lasted, from seconds.
+  function lasted(seconds) {
+    const hours = Math.max(0, seconds) / 3600;
+    if (hours < 48) return hm(hours);
+    const days = Math.floor(hours / 24), rest = Math.round(hours - days * 24);
+    return plural(days, "day", "days") + (rest ? " " + rest + " h" : "");
+  }
+  // How long ago an instant was by this browser's clock (corrected by the server's).
+  function ago(ms) {
+    const seconds = (Date.now() + skew - ms) / 1000;
+    if (seconds < 60) return "just now";
+    return age(seconds) + " ago";
+  }
+
+  // ---------------------------------------------------------------- the stores now
+
+  const downRows = new Map();   // store_id -> {tr, cells, link}
+  const eventItems = new Map(); // event id -> li
+  let events = { key: null, list: [], next: 0 };  // the newest events of the filter shown
+  let linkReports = null;       // {at, promise}: the Complete reports store pages open in
+  const inReport = new Map();   // "report|store" -> whether that Complete report has the store
+  let making = null;            // {promise}: a report being made for the store pages
+  let nowPagedBy = 0;           // the pager button that asked for the page on its way
+  let nowAnswer = null;         // the last /fleet/now shown
+
+  function nowQuery(cursor) {
+    const query = new URLSearchParams({ limit: String(DOWN_LIMIT) });
+    if (cursor) query.set("cursor", cursor);
+    return "/fleet/now?" + query;
+  }
+  function nowAddress(changes) {
+    const next = { events: param("events"), page: pageParam(), cursor: param("cursor"), ...changes };
+    if (Number(next.page) <= 1) { next.page = ""; next.cursor = ""; }
+    return address("/", next);
+  }
+
+  async function loadNow(my) {
+    const page = pageParam();
+    if (param("cursor")) rememberCursor("now", page, param("cursor"));
+    const cursor = await cursorOf("now", page, async (c) => {
+      const answer = await getJson(nowQuery(c), "now", "the stores now");
+      return answer && answer.next_cursor;
+    });
+    if (my !== generation) return;
+    // A page past the last: the counts still come from the first.
+    const answer = await getJson(nowQuery(cursor || ""), "now", "the stores now");
+    if (my !== generation || !answer) return;
+    if (cursor === null) { answer.stores = []; answer.next_cursor = null; }
+    rememberCursor("now", page + 1, answer.next_cursor);
+    nowAnswer = answer;
+    renderNowHead(answer);
+    if (answer.now === null) {
+      const text = "No polls yet, so nothing to show: the page fills in once polls arrive "
+        + "(storemon ingest --polls, or POST /polls).";
+      $("now-body").hidden = true;
+      // Once: a status said again every few seconds would be read out again.
+      if ($("now-state").textContent !== text) {
+        $("now-state").replaceChildren(h("div", { class: "state empty-state" }, h("p", { text })));
+      }
+      return;
+    }
+    $("now-state").replaceChildren();
+    $("now-body").hidden = false;
+    renderCounts(answer);
+    renderDown(answer, page);
+    await Promise.all([loadEvents(my), linkStores(my, answer.stores)]);
+  }
+
+  // When "now" is (the latest poll), how old it is by the wall clock, and what to beware of.
+  function renderNowHead(answer) {
+    const parts = [];
+    const notes = [];
+    if (answer.now) {
+      const now = instant(answer.now);
+      parts.push(h("span", {}, "Now is the latest poll: ", h("strong", { text: at(answer.now) }),
+        ", " + ago(now)));
+      if ((Date.now() + skew - now) / 1000 > STALE_SECONDS) {
+        notes.push("No poll has arrived for " + age((Date.now() + skew - now) / 1000)
+          + ": this is how the stores were then, not how they are.");
+      }
+      if (!answer.up_to_date) {
+        notes.push("The workers are still reading the latest polls: these figures may be a little behind.");
+      }
+    }
+    parts.push(h("span", { class: "muted", text: "updated " + new Date().toLocaleTimeString("en-GB") }));
+    $("now-when").replaceChildren(...parts);
+    setText($("now-lag"), notes.join(" "));
+    $("now-lag").hidden = notes.length === 0;
+  }
+
+  function renderCounts(answer) {
+    const c = answer.counts;
+    const total = Number(c.open_up) + Number(c.open_down) + Number(c.closed);
+    const down = Number(c.open_down), stale = Number(c.stale);
+    const tiles = [
+      tile("open_up", "Open and up", count(c.open_up), { cls: "good", text: "" },
+        "of " + plural(total, "store", "stores") + " polled in the 8 days before now"),
+      tile("open_down", "Open and down", count(c.open_down), down ? { cls: "bad", text: "" } : { cls: "good", text: "" },
+        down ? "in business hours and not online: listed below" : "every open store is online"),
+      tile("closed", "Closed now", count(c.closed), null, "outside their business hours"),
+      tile("stale", "No recent poll", count(c.stale), stale ? { cls: "warn", text: "" } : null,
+        "no poll in the 2 hours before now (counted above too)"),
+    ];
+    $("now-counts").replaceChildren(...tiles);
+  }
+
+  const DOWN_COLUMNS = [["store", "Store"], ["since", "Down since"], ["for", "Down for"],
+    ["last", "Last poll"]];
+  function renderDown(answer, page) {
+    const body = $("down-body");
+    const now = instant(answer.now);
+    const seen = new Set();
+    answer.stores.forEach((store, index) => {
+      seen.add(store.store_id);
+      let row = downRows.get(store.store_id);
+      if (!row) {
+        const tr = h("tr", { dataset: { store: store.store_id } });
+        const cells = {};
+        for (const [name, label] of DOWN_COLUMNS) {
+          cells[name] = tr.insertCell();
+          cells[name].dataset.label = label;
+        }
+        cells.store.className = "store head";
+        cells.since.className = "when";
+        cells.for.className = "num";
+        cells.last.className = "wide";
+        row = { tr, cells, store, link: undefined };
+        downRows.set(store.store_id, row);
+        drawStoreCell(row);
+      }
+      row.store = store;
+      setText(row.cells.since, at(store.since));
+      setText(row.cells.for, lasted((now - instant(store.since)) / 1000));
+      const gap = (now - instant(store.last_poll)) / 1000;
+      const lastText = at(store.last_poll) + " · " + (gap < 60 ? "at now" : hm(gap / 3600) + " before now");
+      if (row.cells.last.dataset.text !== lastText + store.stale) {
+        row.cells.last.dataset.text = lastText + store.stale;
+        row.cells.last.replaceChildren(lastText, ...(store.stale
+          ? [h("span", { class: "stale-mark", text: " ⚠ no poll for over 2 hours" })] : []));
+      }
+      if (body.children[index] !== row.tr) body.insertBefore(row.tr, body.children[index] || null);
+    });
+    for (const [id, row] of downRows) {
+      if (!seen.has(id)) {
+        row.tr.remove();
+        downRows.delete(id);
+      }
+    }
+    const down = Number(answer.counts.open_down);
+    $("down-empty").hidden = answer.stores.length > 0;
+    setText($("down-empty"), page > 1 ? "No more down stores on this page."
+      : "No store is down while open right now.");
+    $("down-table").hidden = answer.stores.length === 0;
+    $("down-note").hidden = answer.stores.length === 0;
+    $("down-help").hidden = answer.stores.length === 0;
+    $("down-pager").hidden = page <= 1 && !answer.next_cursor;
+    const first = (page - 1) * DOWN_LIMIT + 1;
+    setText($("down-page"), answer.stores.length ? "Page " + page + " · " + count(first) + "–"
+      + count(first + answer.stores.length - 1) + " of " + count(down) : "Page " + page);
+    $("down-prev").disabled = page <= 1;
+    $("down-next").disabled = !answer.next_cursor;
+    if (nowPagedBy && focusDropped()) {
+      const button = $(nowPagedBy > 0 ? "down-next" : "down-prev");
+      (button.disabled ? $("down-title") : button).focus();
+    }
+    nowPagedBy = 0;
+  }
+  function nowPage(step) {
+    nowPagedBy = step;
+    const page = Math.max(1, pageParam() + step);
+    go(nowAddress({ page, cursor: (cursorCache.get("now") || [])[page] || "" }));
+  }
+
+  // A down store's id, linked to its page in a report that has it; else a button that makes
+  // a report and then opens it. Drawn again only when that changes (a focused link stays).
+  function drawStoreCell(row) {
+    const id = row.store.store_id;
+    const cell = row.cells.store;
+    if (row.link) {
+      cell.replaceChildren(h("a", { href: "#" + storePath(row.link.report_id, id), text: id,
+        "aria-label": "Store " + id + ": its page" }));
+    } else if (row.link === null) {
+      cell.replaceChildren(h("span", { class: "id", text: id }), " ",
+        h("button", { type: "button", class: "small make", text: "Make a report and open",
+          "aria-label": "Make a report and open the page of store " + id,
+          on: { click: (event) => openInNewReport(id, event.currentTarget) } }));
+    } else {
+      cell.replaceChildren(h("span", { class: "id", text: id }));
+    }
+  }
+
+  // The newest Complete reports of the last hour, day and week (a store's page needs one),
+  // newest data first; asked again now and then (a newer one, one that expired).
+  function linkCandidates() {
+    if (!linkReports || Date.now() - linkReports.at > LINKS_MS) {
+      const at = Date.now();
+      const promise = getJson("/api/reports?status=Complete&limit=50", "links", "the reports")
+        .then((answer) => {
+          if (!answer) { if (linkReports && linkReports.at === at) linkReports = null; return null; }
+          return answer.reports.filter((r) => !isPeriod(r) && r.as_of)
+            .sort((x, y) => instant(y.as_of) - instant(x.as_of) || (x.requested_at < y.requested_at ? 1 : -1))
+            .slice(0, LINK_REPORTS);
+        });
+      linkReports = { at, promise };
+    }
+    return linkReports.promise;
+  }
+  // The report whose store page to open for `storeId`: null when none has it, undefined when
+  // that is not known (the API did not answer).
+  async function reportWith(storeId) {
+    const reports = await linkCandidates();
+    if (!reports) return undefined;
+    for (const report of reports) {
+      const key = report.report_id + "|" + storeId;
+      if (!inReport.has(key)) {
+        const page = await getJson(reportPath(report.report_id) + "/rows?"
+          + new URLSearchParams({ q: storeId, limit: "1" }), "links", "a report's rows");
+        if (!page) return undefined;
+        inReport.set(key, page.rows.length > 0 && page.rows[0].store_id === storeId);
+      }
+      if (inReport.get(key)) return report;
+    }
+    return null;
+  }
+  async function linkStores(my, stores) {
+    const reports = await linkCandidates();
+    if (my !== generation) return;
+    renderLinkNote(reports);
+    await Promise.all(stores.map(async (store) => {
+      const report = await reportWith(store.store_id);
+      const row = downRows.get(store.store_id);
+      if (my !== generation || !row || report === undefined) return;
+      const was = row.link ? row.link.report_id : row.link;
+      if (was !== (report ? report.report_id : report)) {
+        row.link = report;
+        drawStoreCell(row);
+      }
+    }));
+  }
+  // Which report the store pages open in, and how its data compares with now.
+  function renderLinkNote(reports) {
+    const note = $("down-note");
+    const now = nowOnScreen();
+    const key = JSON.stringify([reports && reports[0] && reports[0].report_id, now]);
+    if (note.dataset.key === key) return;
+    note.dataset.key = key;
+    if (!reports) { note.replaceChildren(); return; }
+    const fresh = h("button", { type: "button", class: "small make", text: "Make a fresh report",
+      on: { click: (event) => openInNewReport(null, event.currentTarget) } });
+    const newest = reports[0];
+    if (!newest) {
+      note.replaceChildren(h("span", { text: "No complete report yet: a store's page needs one. "
+        + "“Make a report and open” makes one (every store's last hour, day and week), then opens "
+        + "the store's page." }));
+      return;
+    }
+    const behind = now ? (now - instant(newest.as_of)) / 1000 : 0;
+    note.replaceChildren(h("span", {}, "Store pages open in ",
+      h("a", { href: "#" + reportPath(newest.report_id), text: "report " + shortId(newest.report_id) }),
+      ", as of " + at(newest.as_of) + (behind >= 60 ? " (" + hm(behind / 3600) + " before now: "
+        + "what came after is not in it)." : " (now).")), ...(behind >= 60 ? [fresh] : []));
+  }
+  function nowOnScreen() {
+    return nowAnswer && nowAnswer.now ? instant(nowAnswer.now) : null;
+  }
+
+  // Trigger a report of the last hour, day and week, follow it, then open the store's page in
+  // it (or, for `storeId` null, show the links in it). One report at a time serves them all.
+  async function openInNewReport(storeId, button) {
+    if (button.getAttribute("aria-disabled") === "true") return;
+    setError("make", "");
+    const buttons = () => document.querySelectorAll("button.make");
+    if (!making) {
+      making = { promise: makeReport().finally(() => {
+        making = null;
+        buttons().forEach((b) => b.removeAttribute("aria-disabled"));
+      }) };
+    }
+    buttons().forEach((b) => b.setAttribute("aria-disabled", "true"));
+    const report = await making.promise;
+    if (!report) return;
+    linkReports = null;
+    if (storeId && current.view === "now") go("#" + storePath(report.report_id, storeId));
+    else if (current.view === "now") nowLive.run();
+  }
+  async function makeReport() {
+    const notice = $("now-notice");
+    setText(notice, "Making a report…");
+    try {
+      const response = await api("/trigger_report", { method: "POST" });
+      if (response.status !== 202 && response.status !== 200) {
+        if (response.status !== 401) setError("make", "Could not make a report: " + await describe(response));
+        setText(notice, "");
+        return null;
+      }
+      const id = (await response.json()).report_id;
+      for (;;) {
+        const report = await getJson("/get_report/" + encodeURIComponent(id), "make", "the new report");
+        if (!report) { setText(notice, ""); return null; }
+        if (report.status !== "Running") {
+          setText(notice, report.status === "Complete" ? "Report " + shortId(id) + " is complete." : "");
+          if (report.status !== "Complete") {
+            setError("make", "The report " + shortId(id) + " did not complete: " + report.status
+              + (report.error ? ": " + report.error : ""));
+            return null;
+          }
+          return report;
+        }
+        setText(notice, "Making report " + shortId(id) + ": " + progressText(report) + "…");
+        await new Promise((done) => setTimeout(done, POLL_MS));
+      }
+    } catch (e) {
+      setError("make", "Could not make a report, the API is unreachable: " + e.message);
+      setText(notice, "");
+      return null;
+    }
+  }
+
+  // ---------------------------------------------------------------- events
+
+  function eventQuery(after, limit) {
+    const query = new URLSearchParams({ after: String(after), limit: String(limit) });
+    const types = EVENT_FILTERS[param("events")];
+    if (types) query.set("type", types);
+    return "/events?" + query;
+  }
+  // The newest events: /events answers oldest first after an id, so the last id is found by
+  // galloping and halving (a few small questions however many events there are), then the
+  // events before it read.
+  async function newestEvents() {
+    const page = (after, limit) => getJson(eventQuery(after, limit), "events", "the events");
+    const first = await page(0, EVENTS_PAGE);
+    if (!first) return null;
+    if (first.events.length < EVENTS_PAGE) return { list: first.events, next: first.next_after };
+    let lo = first.next_after, hi = null, step = EVENTS_PAGE;
+    while (hi === null) {
+      const probe = await page(lo + step, 1);
+      if (!probe) return null;
+      if (probe.events.length) { lo = probe.events[0].id; step *= 2; } else hi = lo + step;
+    }
+    while (hi - lo > EVENTS_PAGE) {  // the last id is in [lo, hi]
+      const mid = Math.floor((lo + hi) / 2);
+      const probe = await page(mid, 1);
+      if (!probe) return null;
+      if (probe.events.length) lo = probe.events[0].id; else hi = mid;
+    }
+    for (let back = EVENTS_PAGE; ; back *= 4) {
+      const list = [];
+      let after = Math.max(0, lo - back), answer;
+      do {
+        answer = await page(after, EVENTS_PAGE);
+        if (!answer) return null;
+        list.push(...answer.events);
+        after = answer.next_after;
+      } while (answer.events.length === EVENTS_PAGE);
+      if (list.length >= EVENTS_KEPT || lo - back <= 0) return { list, next: after };
+    }
+  }
+  async function loadEvents(my) {
+    const key = param("events");
+    if (events.key !== key) {
+      const found = await newestEvents();
+      if (!found || my !== generation) return;
+      events = { key, list: found.list.slice(-EVENTS_KEPT), next: found.next };
+    } else {
+      let answer;
+      do {
+        answer = await getJson(eventQuery(events.next, EVENTS_PAGE), "events", "the events");
+        if (!answer || my !== generation || events.key !== key) return;
+        events.list = events.list.concat(answer.events).slice(-EVENTS_KEPT);
+        events.next = answer.next_after;
+      } while (answer.events.length === EVENTS_PAGE);
+    }
+    renderEvents();
+  }
+  // The newest by when they happened, of the last recorded (one ingest records many at once,
+  // in no order of time; a late poll's event is recorded after newer ones).
+  function renderEvents() {
+    const list = $("events");
+    const newestFirst = events.list.slice()
+      .sort((a, b) => instant(b.timestamp) - instant(a.timestamp) || b.id - a.id).slice(0, EVENTS_SHOWN);
+    const seen = new Set();
+    newestFirst.forEach((event, index) => {
+      seen.add(event.id);
+      let li = eventItems.get(event.id);
+      if (!li) {
+        li = eventItem(event);
+        eventItems.set(event.id, li);
+      }
+      if (list.children[index] !== li) list.insertBefore(li, list.children[index] || null);
+    });
+    for (const [id, li] of eventItems) {
+      if (!seen.has(id)) {
+        li.remove();
+        eventItems.delete(id);
+      }
+    }
+    $("events-empty").hidden = newestFirst.length > 0;
+    setText($("events-empty"), param("events") ? "No such events yet." : "No events yet. There is one "
+      + "when an open store has been down for a while, when it is up again, and when a report ends.");
+  }
+  // An event in words: what happened, to which store or report, when.
+  function eventItem(event) {
+    const d = event.data || {};
+    const store = (id) => h("code", { class: "id", text: id });
+    let kind, text;
+    if (event.type === "store.down") {
+      kind = ["down", "▼ Down"];
+      text = ["Store ", store(d.store_id), " has been down since " + at(d.since) + ": "
+        + hm(Number(d.down_minutes) / 60) + " of its business time."];
+    } else if (event.type === "store.up") {
+      const o = d.outage || {};
+      kind = ["up", "▲ Up again"];
+      text = ["Store ", store(d.store_id), " is up again after " + hm(Number(o.business_minutes) / 60)
+        + " of business time down, from " + at(o.start) + " to " + at(o.end) + "."];
+    } else if (event.type === "report.completed" || event.type === "report.failed") {
+      const done = event.type === "report.completed";
+      kind = [done ? "complete" : "failed", done ? "✓ Report complete" : "✕ Report failed"];
+      text = [h("a", { href: "#" + reportPath(d.report_id), text: "Report " + shortId(d.report_id) }),
+        " (" + kindText(d).toLowerCase() + ") " + (done ? "is complete: " + resultText({ ...d, status: "Complete" })
+          : "failed: " + String(d.error || "no reason given")) + "."];
+    } else {
+      kind = ["other", event.type];
+      text = [JSON.stringify(d)];
+    }
+    return h("li", { class: "event", dataset: { eventId: event.id, type: event.type } },
+      h("span", { class: "event-kind " + kind[0], text: kind[1] }),
+      h("span", { class: "when", text: at(event.timestamp) }),
+      h("span", { class: "what" }, ...text));
+  }
+
+  // ---------------------------------------------------------------- webhooks
+
+  const hookRows = new Map();  // endpoint id -> {tr, cells, shown}
+  let hooksNotice = "";        // what the list says on arrival (an endpoint deleted)
+
+  function eventWords(types) {
+    return types.map((t) => EVENT_WORDS[t] || t).join(", ");
+  }
+  // An endpoint's state in words (and a mark): failing, retrying, or fine.
+  function hookState(hook) {
+    if (hook.failing) {
+      return { cls: "failing", mark: "⚠ Failing", text: "a delivery was given up after 24 hours of"
+        + " retries" + (hook.failing_since ? ", on " + at(hook.failing_since) : "") };
+    }
+    if (hook.backing_off) {
+      return { cls: "retrying", mark: "↻ Retrying", text: "an attempt failed: it is tried again,"
+        + " and the other deliveries wait for it" };
+    }
+    return { cls: "ok", mark: "✓ OK", text: "no delivery given up" };
+  }
+  function stateCell(hook) {
+    const state = hookState(hook);
+    return [h("span", { class: "badge " + state.cls, text: state.mark }),
+      h("span", { class: "state-text", text: " " + state.text })];
+  }
+
+  async function loadHooks(my) {
+    const answer = await getJson("/webhooks", "hooks", "the webhook endpoints");
+    if (!answer || my !== generation) return;
+    const body = $("hooks-body");
+    const seen = new Set();
+    answer.webhooks.forEach((hook, index) => {
+      seen.add(hook.id);
+      let row = hookRows.get(hook.id);
+      if (!row) {
+        const tr = h("tr", { dataset: { hookId: hook.id } });
+        const cells = {};
+        for (const [name, label] of [["url", "Endpoint"], ["events", "Events"], ["state", "State"],
+          ["actions", "Actions"]]) {
+          cells[name] = tr.insertCell();
+          cells[name].className = "hook-" + name;
+          cells[name].dataset.label = label;
+        }
+        cells.actions.classList.add("actions");
+        cells.url.classList.add("head");
+        cells.events.classList.add("wide");
+        cells.state.classList.add("wide");
+        cells.actions.replaceChildren(...hookActions(hook, cells.actions, () => loadHooks(generation)));
+        row = { tr, cells, shown: "" };
+        hookRows.set(hook.id, row);
+      }
+      const key = JSON.stringify(hook);
+      if (row.shown !== key) {  // the actions are left alone: a confirmation there stays
+        row.shown = key;
+        row.cells.url.replaceChildren(h("a", { href: "#" + hookPath(hook.id), class: "url", text: hook.url,
+          "aria-label": "Endpoint " + hook.url + ": its deliveries" }),
+        hook.description ? h("span", { class: "description", text: hook.description }) : null);
+        setText(row.cells.events, eventWords(hook.events));
+        row.cells.state.replaceChildren(...stateCell(hook));
+      }
+      if (body.children[index] !== row.tr) body.insertBefore(row.tr, body.children[index] || null);
+    });
+    for (const [id, row] of hookRows) {
+      if (!seen.has(id)) {
+        row.tr.remove();
+        hookRows.delete(id);
+      }
+    }
+    $("hooks-empty").hidden = answer.webhooks.length > 0;
+    $("hooks-table").hidden = answer.webhooks.length === 0;
+  }
+
+  // "Send test event" and "Delete…" (which asks first, in place) for an endpoint. `where` holds
+  // them (a table cell, the endpoint's page); `after` runs once the test is queued.
+  function hookActions(hook, where, after) {
+    const test = h("button", { type: "button", class: "small test", text: "Send test event",
+      "aria-label": "Send test event to " + hook.url, on: { click: () => sendTest(hook, after) } });
+    const remove = h("button", { type: "button", class: "small delete", text: "Delete…",
+      "aria-label": "Delete the endpoint " + hook.url, on: { click: () => confirmDelete(hook, where) } });
+    return [test, remove];
+  }
+  async function sendTest(hook, after) {
+    const notice = current.view === "hook" ? $("hook-notice") : $("hooks-notice");
+    setText(notice, "");
+    setError("hook", "");
+    try {
+      const response = await api(hookPath(hook.id) + "/test", { method: "POST" });
+      if (response.status === 202) {
+        const answer = await response.json();
+        if (current.view === "hook") {
+          setText(notice, "Test event sent (delivery " + answer.delivery_id + "): its attempt shows below.");
+        } else {
+          notice.replaceChildren("Test event sent to " + hook.url + ": ",
+            h("a", { href: "#" + hookPath(hook.id), text: "see its delivery" }), ".");
+        }
+        if (after) after();
+      } else if (response.status !== 401) {
+        setError("hook", "Could not send a test event: " + await describe(response));
+      }
+    } catch (e) {
+      setError("hook", "Could not send a test event, the API is unreachable: " + e.message);
+    }
+  }
+  // Delete, once confirmed: the actions make way for the question and its two answers.
+  function confirmDelete(hook, where) {
+    const before = [...where.childNodes];
+    const keep = () => {
+      where.replaceChildren(...before);
+      where.querySelector("button.delete").focus();
+    };
+    const yes = h("button", { type: "button", class: "small danger", text: "Delete it",
+      on: { click: () => deleteHook(hook, yes, keep) } });
+    where.replaceChildren(h("div", { class: "confirm", role: "group", "aria-label": "Confirm the deletion" },
+      h("p", { text: "Delete " + hook.url + "? It gets no more events, and its deliveries are deleted with it." }),
+      h("div", { class: "bar" }, yes, h("button", { type: "button", class: "small", text: "Keep it",
+        on: { click: keep } }))));
+    yes.focus();
+  }
+  async function deleteHook(hook, button, keep) {
+    button.setAttribute("aria-disabled", "true");
+    try {
+      const response = await api(hookPath(hook.id), { method: "DELETE" });
+      if (response.ok || response.status === 404) {
+        hooksNotice = "Endpoint " + hook.url + " deleted, with its deliveries.";
+        if (current.view === "hooks") {
+          setText($("hooks-notice"), hooksNotice);
+          hooksNotice = "";
+          $("hooks-title").focus();
+          hooksLive.run();
+        } else {
+          go("#/webhooks");
+        }
+        return;
+      }
+      if (response.status !== 401) setError("hook", "Could not delete the endpoint: " + await describe(response));
+    } catch (e) {
+      setError("hook", "Could not delete the endpoint, the API is unreachable: " + e.message);
+    }
+    button.removeAttribute("aria-disabled");
+    keep();
+  }
+
+  // Register: the API checks the URL (http or https, not a private address unless allowed) and
+  // the events, and its words are shown when it refuses; the secret is shown this once.
+  async function registerHook(event) {
+    event.preventDefault();
+    const error = $("hook-error");
+    setText(error, "");
+    const form = $("hook-form");
+    const body = { url: $("hook-url").value.trim(),
+      events: [...form.querySelectorAll("input[name=events]:checked")].map((box) => box.value),
+      description: $("hook-description").value };
+    const button = $("hook-submit");
+    if (button.getAttribute("aria-disabled") === "true") return;  // one registration at a time
+    button.setAttribute("aria-disabled", "true");
+    try {
+      const response = await api("/webhooks", { method: "POST", body: JSON.stringify(body),
+        headers: { "Content-Type": "application/json" } });
+      if (response.status === 201) {
+        const hook = await response.json();
+        showSecret(hook);
+        form.reset();
+        hooksLive.run();
+      } else if (response.status !== 401) {
+        setText(error, "Not registered: " + await describe(response));
+      }
+    } catch (e) {
+      setText(error, "Not registered: the API is unreachable: " + e.message);
+    } finally {
+      button.removeAttribute("aria-disabled");
+    }
+  }
+  function showSecret(hook) {
+    $("secret-for").replaceChildren("The endpoint ", h("a", { href: "#" + hookPath(hook.id), text: hook.url }),
+      " receives " + eventWords(hook.events) + ". Its deliveries are signed with this secret: the receiver"
+        + " checks each one with it (the webhook-signature header).");
+    $("secret").value = hook.secret;
+    setText($("copy-state"), "");
+    setText($("hooks-notice"), "");
+    $("secret-box").hidden = false;
+    $("secret-title").focus();
+  }
+  function forgetSecret() {
+    $("secret").value = "";
+    $("secret-box").hidden = true;
+  }
+  async function copySecret() {
+    const input = $("secret");
+    let copied = false;
+    try {
+      await navigator.clipboard.writeText(input.value);
+      copied = true;
+    } catch (e) {
+      input.select();
+      try { copied = document.execCommand("copy"); } catch (e2) { copied = false; }
+    }
+    setText($("copy-state"), copied ? "Copied." : "Could not copy: select the secret and copy it yourself.");
+  }
+
+  // ---------------------------------------------------------------- an endpoint's page
+
+  let hookShown = null;  // {id, key} of the endpoint on screen
+  function showHookLoading(id) {
+    hookShown = null;
+    setText($("hook-title"), "Endpoint " + shortId(id));
+    $("hook-body").hidden = true;
+    $("hook-actions").replaceChildren();
+    setText($("hook-notice"), "");
+    $("deliveries").replaceChildren();
+    $("hook-state").replaceChildren(h("p", { class: "muted", text: "Loading…" }));
+  }
+  function deliveriesQuery(id, before) {
+    const query = new URLSearchParams({ limit: "20" });
+    if (before) query.set("before", before);
+    return hookPath(id) + "/deliveries?" + query;
+  }
+  async function loadHook(my) {
+    const id = current.hookId;
+    let hook;
+    try {
+      const response = await api(hookPath(id));
+      if (my !== generation) return;
+      if (response.status === 401) {
+        $("hook-state").replaceChildren(h("p", { class: "muted", text: "Waiting for the API token…" }));
+        return;
+      }
+      if (!response.ok) {
+        $("hook-body").hidden = true;
+        $("hook-state").replaceChildren(h("div", { class: "state" }, h("p", { text: response.status === 404
+          ? "There is no endpoint " + id + ": it may have been deleted." : "Could not load the endpoint." }),
+        h("p", {}, h("a", { href: "#/webhooks", text: "Every endpoint" }))));
+        if (response.status !== 404) setError("hook", "Could not load the endpoint: " + await describe(response));
+        return;
+      }
+      hook = await response.json();
+    } catch (e) {
+      if (my === generation) setError("hook", "The API is unreachable: " + e.message);
+      return;
+    }
+    if (my !== generation) return;
+    setError("hook", "");
+    $("hook-state").replaceChildren();
+    $("hook-body").hidden = false;
+    const key = JSON.stringify(hook);
+    if (!hookShown || hookShown.key !== key) {
+      const first = !hookShown;
+      hookShown = { id, key };
+      setText($("hook-title"), hook.url);
+      document.title = "Endpoint " + hook.url + " — Store Monitor";
+      const facts = [];
+      const fact = (term, ...values) => facts.push(h("dt", { text: term }), h("dd", {}, ...values));
+      fact("URL", h("span", { class: "url", text: hook.url }));
+      fact("Events", eventWords(hook.events) + " ", h("span", { class: "muted" }, "(",
+        ...hook.events.flatMap((t, i) => (i ? [", ", h("code", { text: t })] : [h("code", { text: t })])), ")"));
+      if (hook.description) fact("Description", hook.description);
+      fact("Registered", at(hook.created_at));
+      fact("State", ...stateCell(hook));
+      $("hook-facts").replaceChildren(...facts);
+      if (first) $("hook-actions").replaceChildren(...hookActions(hook, $("hook-actions"), () => hookLive.run()));
+    }
+    await loadDeliveries(my, id);
+  }
+  let deliveriesPagedBy = 0;
+  async function loadDeliveries(my, id) {
+    const key = "deliveries|" + id;
+    const page = pageParam();
+    if (param("before")) rememberCursor(key, page, param("before"));
+    const before = await cursorOf(key, page, async (c) => {
+      const answer = await getJson(deliveriesQuery(id, c), "deliveries", "the deliveries");
+      return answer && answer.next_before !== null ? String(answer.next_before) : null;
+    });
+    if (my !== generation) return;
+    const answer = before === null ? { deliveries: [], next_before: null }
+      : await getJson(deliveriesQuery(id, before), "deliveries", "the deliveries");
+    if (my !== generation || !answer) return;
+    rememberCursor(key, page + 1, answer.next_before !== null ? String(answer.next_before) : "");
+    const list = $("deliveries");
+    const shownKey = JSON.stringify(answer.deliveries);
+    if (list.dataset.key !== shownKey) {
+      list.dataset.key = shownKey;
+      list.replaceChildren(...answer.deliveries.map(deliveryItem));
+    }
+    $("deliveries-empty").hidden = answer.deliveries.length > 0;
+    setText($("deliveries-empty"), page > 1 ? "No older deliveries." : "No deliveries yet: send a test event.");
+    setText($("deliveries-page"), "Page " + page);
+    $("deliveries-newer").disabled = page <= 1;
+    $("deliveries-older").disabled = answer.next_before === null;
+    $("deliveries-pager").hidden = page <= 1 && answer.next_before === null;
+    if (deliveriesPagedBy && focusDropped()) {
+      const button = $(deliveriesPagedBy > 0 ? "deliveries-older" : "deliveries-newer");
+      (button.disabled ? $("deliveries-title") : button).focus();
+    }
+    deliveriesPagedBy = 0;
+  }
+  function deliveriesPage(step) {
+    deliveriesPagedBy = step;
+    const page = Math.max(1, pageParam() + step);
+    const known = cursorCache.get("deliveries|" + current.hookId) || [];
+    go(address(hookPath(current.hookId), { page: page > 1 ? page : "", before: page > 1 ? known[page] : "" }));
+  }
+  // Milliseconds as a person reads them: "35 ms", "1.2 s".
+  function duration(ms) {
+    if (!isNumber(ms)) return "—";
+    return Number(ms) < 1000 ? Math.round(Number(ms)) + " ms" : took(Number(ms));
+  }
+  const DELIVERY_STATES = { delivered: ["delivered", "✓ Delivered"], failed: ["failing", "✕ Given up"],
+    pending: ["retrying", "… Waiting"], retrying: ["retrying", "↻ Retrying"],
+    sending: ["retrying", "… Sending"] };
+  const ANSWER_MS = 10000;  // an endpoint has this long to answer (worker/deliveries.py)
+  // A pending delivery's last attempt without an answer yet, started less than the time an
+  // endpoint has to answer ago: under way. (The API logs an attempt as it starts, with the error
+  // it keeps if the worker stops before the answer: until then it is not an error.)
+  function underWay(d, a, i) {
+    return d.state === "pending" && i === d.attempts.length - 1 && a.status_code === null
+      && a.duration_ms === null && Date.now() + skew - instant(a.at) < ANSWER_MS + 5000;
+  }
+  function deliveryItem(d) {
+    const last = d.attempts.length - 1;
+    const sending = last >= 0 && underWay(d, d.attempts[last], last);
+    const state = sending ? "sending" : d.state === "pending" && d.attempts.length ? "retrying" : d.state;
+    const [cls, mark] = DELIVERY_STATES[state] || ["", d.state];
+    const what = d.event_id === null ? "Test event" : "Event " + d.event_id + ": " + (EVENT_WORDS[d.type] || d.type);
+    let when = "created " + at(d.created_at);
+    if (d.state === "pending") {
+      when += d.next_attempt_at ? "; " + (d.attempts.length ? "next attempt" : "first attempt") + " at "
+        + at(d.next_attempt_at) : "; waiting for its turn";
+    } else if (d.finished_at) {
+      when += "; " + (d.state === "delivered" ? "delivered " : "given up ") + at(d.finished_at);
+    }
+    const attempts = d.attempts.length ? h("table", { class: "attempts cards" },
+      h("caption", { class: "sr-only", text: "Attempts of delivery " + d.id }),
+      h("thead", {}, h("tr", {}, ...["Attempt", "Time", "Answer", "Took", "Error"].map((t) =>
+        h("th", { scope: "col", class: t === "Took" ? "num" : "", text: t })))),
+      h("tbody", {}, ...d.attempts.map((a, i) => {
+        const waiting = underWay(d, a, i);
+        return h("tr", { dataset: { attempt: i + 1 } },
+          h("td", { dataset: { label: "Attempt" }, text: String(i + 1) }),
+          h("td", { class: "when", dataset: { label: "Time" }, text: at(a.at) }),
+          h("td", { class: "code", dataset: { label: "Answer" }, text: waiting ? "waiting for it"
+            : a.status_code === null ? "no answer" : "HTTP " + a.status_code }),
+          h("td", { class: "num", dataset: { label: "Took" }, text: duration(a.duration_ms) }),
+          h("td", { class: "wide" + (a.error && !waiting ? " error" : ""), dataset: { label: "Error" },
+            text: waiting ? "none so far" : a.error || "none" }));
+      })))
+      : h("p", { class: "muted", text: "Not attempted yet." });
+    return h("li", { class: "delivery", dataset: { deliveryId: d.id, state: d.state } },
+      h("p", { class: "delivery-head" }, h("span", { class: "badge " + cls, text: mark }), " ",
+        h("strong", { text: what })),
+      h("p", { class: "muted", text: when }), attempts);
+  }
+
   // ---------------------------------------------------------------- start
+
+  const nowLive = liveView("now", loadNow, NOW_MS);
+  const hooksLive = liveView("hooks", loadHooks, NOW_MS);
+  const hookLive = liveView("hook", loadHook, HOOK_MS);
 
   const trendInspector = inspectable($("trend"), $("trend-readout"));
   const heatmapInspector = inspectable($("heatmap"), $("heatmap-readout"));
@@ -1845,7 +2716,7 @@
 
   $("trigger").addEventListener("click", trigger);
   $("period").addEventListener("submit", triggerPeriod);
-  $("status-filter").addEventListener("change", () => go(address("/", { status: $("status-filter").value })));
+  $("status-filter").addEventListener("change", () => go(address("/reports", { status: $("status-filter").value })));
   $("list-newer").addEventListener("click", () => listPage(-1));
   $("list-older").addEventListener("click", () => listPage(1));
   $("auth").addEventListener("submit", useToken);
@@ -1869,6 +2740,14 @@
     shownStore.data.store_id), { hours: $("timeline-span").value === "business" ? "business" : "" })));
   $("days-prev").addEventListener("click", () => dayPage(-1));
   $("days-next").addEventListener("click", () => dayPage(1));
+  $("down-prev").addEventListener("click", () => nowPage(-1));
+  $("down-next").addEventListener("click", () => nowPage(1));
+  $("events-filter").addEventListener("change", () => go(nowAddress({ events: $("events-filter").value })));
+  $("hook-form").addEventListener("submit", registerHook);
+  $("copy-secret").addEventListener("click", copySecret);
+  $("secret-done").addEventListener("click", () => { forgetSecret(); $("hooks-title").focus(); });
+  $("deliveries-newer").addEventListener("click", () => deliveriesPage(-1));
+  $("deliveries-older").addEventListener("click", () => deliveriesPage(1));
   window.addEventListener("hashchange", route);
   storeToken(token());
   route();
