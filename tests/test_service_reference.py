@@ -39,7 +39,7 @@ from tests.test_report_reference import (
 
 SEED = 19
 STORES = 160  # stores with polls (several hundred at most: the reference is slow)
-SHARD_STORES = "7"  # many shards
+SHARD_STORES = "16"  # many shards
 WORKERS = 2
 ZONES: list[str | None] = sorted(set(ALL_ZONES) | set(PERIOD_ZONES), key=str)
 # Polls around the EU / Beirut fall-back (2023-10-29), the US one (2023-11-05) and over

@@ -77,9 +77,10 @@ class Worker:
             upkeep = asyncio.create_task(
                 housekeeping.run(pool, consumer.publish, self.settings, self._stop)
             )
-            stack.push_async_callback(_cancel, upkeep)
+            stack.push_async_callback(_bounded, "stop housekeeping", lambda: _cancel(upkeep))
             listener = Listener(self.settings, pool, consumer.publish, self._stop)
-            stack.push_async_callback(_cancel, asyncio.create_task(listener.run()))
+            listening = asyncio.create_task(listener.run())
+            stack.push_async_callback(_bounded, "stop listening", lambda: _cancel(listening))
             log.info("worker consuming %s", session.jobs.name)
             if ready is not None:
                 ready.set()
