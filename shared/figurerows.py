@@ -38,13 +38,14 @@ def encode(figures: DailyFigures, day: int) -> bytes:
     return out.tobytes()
 
 
-def decode_into(target: DailyFigures, rows: Ints, day: int, data: bytes) -> None:
-    """Put the records `data` (of the batch's stores `rows`, in order) in column `day`."""
-    records = np.frombuffer(data, RECORD)
+def decode_into(target: DailyFigures, days: Ints, count: int, data: bytes) -> None:
+    """Put the records `data` in rows `days` of `target` (dates × stores), the first `count`
+    entries of each: `count` records a day, day after day."""
+    records = np.frombuffer(data, RECORD).reshape(len(days), count)
     for name in ("business", "active", "polls", "first", "last"):
-        getattr(target, name)[rows, day] = records[name]
+        getattr(target, name)[days, :count] = records[name]
     flags = records["flags"]
-    target.observed[rows, day] = (flags & _OBSERVED) > 0
-    target.first_active[rows, day] = (flags & _FIRST_ACTIVE) > 0
-    target.last_active[rows, day] = (flags & _LAST_ACTIVE) > 0
-    target.complete[rows, day] = (flags & _COMPLETE) > 0
+    target.observed[days, :count] = (flags & _OBSERVED) > 0
+    target.first_active[days, :count] = (flags & _FIRST_ACTIVE) > 0
+    target.last_active[days, :count] = (flags & _LAST_ACTIVE) > 0
+    target.complete[days, :count] = (flags & _COMPLETE) > 0

@@ -41,7 +41,7 @@ from shared.uptime.fromdays import (
 )
 from shared.uptime.hours import StoreHours
 from shared.uptime.periods import Periods, Range, local_days, period_figures
-from shared.uptime.polls import Ints, Polls
+from shared.uptime.polls import Bools, Ints, Polls
 
 
 @dataclass(frozen=True)
@@ -141,13 +141,7 @@ def plan_part(shard: FiguresInput, burn_seconds: float = 0.0) -> list[ReadReques
         ranks = shard.rank_of_key[keys - shard.lo]
         base = block_of(int(keys[0])) * STORE_BLOCK if len(keys) else 0
         column = {d: j for j, d in enumerate(axis.dates)}
-        for day, stores, records in shard.rows:
-            j = column.get(day)
-            if j is None:
-                continue
-            had = (keys - base) < stores  # keys made after the row: not in it
-            decode_into(figures, ranks[had], j, records)
-            known[ranks[had], j] = True
+        _decode_rows(figures, known, shard.rows, column, keys - base, ranks)
         newer = across_days([merge(c) for c in shard.newer], shard.rank_of_key, shard.lo)
         known &= ~stale(axis, newer)
     chosen = plan(axis, cells, figures, known)
@@ -169,6 +163,39 @@ def plan_part(shard: FiguresInput, burn_seconds: float = 0.0) -> list[ReadReques
         ends = np.r_[breaks[1:], len(key)] - 1 if len(key) else key
         requests.append(ReadRequest(first, last, utc_day[breaks], key[breaks], key[ends] + 1))
     return requests
+
+
+def _decode_rows(
+    figures: DailyFigures,
+    known: Bools,
+    rows: list[tuple[date, int, bytes]],
+    column: dict[date, int],
+    keys: Ints,
+    ranks: Ints,
+) -> None:
+    """Put the figure rows' records in `figures` (stores × dates) and mark them `known`: a row
+    holds the records of `keys` (within the block, in order) below its length. Decoded date by
+    date into date-major arrays (a row's records fill one run of them), then turned."""
+    days = len(column)
+    by_date = DailyFigures.unknown(days, len(keys))
+    have = np.zeros((days, len(keys)), bool)
+    found = [
+        (column[day], int(np.searchsorted(keys, n)), data) for day, n, data in rows if day in column
+    ]
+    # Keys in order: a row has those below its length. Rows having them all (nearly every
+    # one) are decoded together, as one array of records.
+    whole = [(j, data) for j, had, data in found if had == len(keys)]
+    if whole:
+        at = np.array([j for j, _ in whole])
+        decode_into(by_date, at, len(keys), b"".join(data for _, data in whole))
+        have[at] = True
+    for j, had, data in found:
+        if had < len(keys):
+            decode_into(by_date, np.array([j]), had, data)
+            have[j, :had] = True
+    for name in DailyFigures.__annotations__:
+        getattr(figures, name)[ranks] = getattr(by_date, name).T
+    known[ranks] = have.T
 
 
 def _groups(days: Ints, budget: int) -> list[tuple[int, int]]:

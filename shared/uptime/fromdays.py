@@ -117,14 +117,16 @@ def stale(axis: Axis, newer: Polls) -> Bools:
 
 @dataclass(frozen=True)
 class Plan:
-    """Which dates of a batch come from polls (`polled`, stores × dates), the stretches of time
-    those polls are read for (`ranges`: store, [lo, hi) in µs, in store then time order), and
-    the observations nearest to each stretch on the figure dates (`neighbours`)."""
+    """Which dates of a batch come from polls (`polled`, stores × dates), and of those which
+    have polls to read (`read`: not those known to have none), the stretches of time computed
+    from polls (`ranges`: store, [lo, hi) in µs, in store then time order), and the
+    observations nearest to each stretch on the figure dates (`neighbours`)."""
 
     axis: Axis
     cells: Cells
     figures: DailyFigures
     polled: Bools
+    read: Bools
     range_store: Ints
     range_lo: Ints
     range_hi: Ints
@@ -236,7 +238,12 @@ def plan(axis: Axis, cells: Cells, figures: DailyFigures, known: Bools) -> Plan:
     store, ts, act = store[order], ts[order], act[order]
     once = np.r_[True, (store[1:] != store[:-1]) | (ts[1:] != ts[:-1])] if len(ts) else order > 0
     neighbours = Polls(store[once], ts[once], act[once])
-    return Plan(axis, cells, figures, polled, rows, range_lo, range_hi, neighbours)
+    # A poll date whose figure says it has no observation and that no edge cuts needs no
+    # polls read: its status comes from the neighbours, its polls are counted from its figure
+    # (unless the store has none known at all: then its polls may be its observations).
+    unread = polled & known & ~figures.observed & ~cut_inside & (k < big)[:, None]
+    read = polled & ~unread
+    return Plan(axis, cells, figures, polled, read, rows, range_lo, range_hi, neighbours)
 
 
 @dataclass(frozen=True)
@@ -298,7 +305,13 @@ def count(plan: Plan, hours: StoreHours, polls: Polls, first: int, last: int) ->
     owner = np.repeat(stores, c)
     lo, hi, end = (a[first:last].ravel() for a in (cells.lo, cells.hi, cells.end))
     up, business = totals(timeline, owner, lo, hi)
-    real_key = axis(real.store, real.ts, origin)
+    # Polls counted here: those of the dates read (a date not read counts its figure's).
+    date = _date_of(plan.axis.bounds, real.store, real.ts)
+    inside_dates = (date >= 0) & (date < plan.read.shape[1])
+    counted = real.take(
+        np.flatnonzero(inside_dates & plan.read[real.store, np.clip(date, 0, None)].astype(bool))
+    )
+    real_key = axis(counted.store, counted.ts, origin)
     polls_in = np.searchsorted(real_key, axis(owner, end, origin)) - np.searchsorted(
         real_key, axis(owner, lo, origin)
     )
@@ -372,7 +385,9 @@ def _from_figures(
         np.where(after, business * l_act[:, None], fig.active[rows]),
     )
     active = np.where(figure, active, 0)
-    polls = np.where(figure, fig.polls[rows], 0)
+    # Polls of the figure dates, and of the poll dates read from no poll (their figure's).
+    unread = plan.polled[rows] & ~plan.read[rows]
+    polls = np.where(figure | unread, fig.polls[rows], 0)
     cells = plan.cells
     c_lo, c_hi, c_end = cells.lo[rows], cells.hi[rows], cells.end[rows]
     # Dates fully inside each cell: from the first starting at or after lo to the last ending
@@ -407,6 +422,18 @@ def _searched(values: Ints, limits: Ints, side: Literal["left", "right"]) -> Int
     flat = (values - origin + row).ravel()
     at = np.searchsorted(flat, (limits - origin + row).ravel(), side=side)
     found: Ints = at.reshape(limits.shape) - np.arange(stores)[:, None] * n
+    return found
+
+
+def _date_of(bounds: Ints, store: Ints, ts: Ints) -> Ints:
+    """The date (column of `bounds`' store row) holding each instant (−1: before the first)."""
+    if len(ts) == 0 or bounds.shape[1] == 0:
+        return np.zeros(len(ts), np.int64)
+    origin = int(min(bounds.min(), ts.min()))
+    stride = int(max(bounds.max(), ts.max())) - origin + 1
+    flat = (bounds - origin + np.arange(len(bounds))[:, None] * stride).ravel()
+    at = np.searchsorted(flat, ts - origin + store * stride, side="right") - 1
+    found: Ints = at - store * bounds.shape[1]
     return found
 
 
@@ -465,10 +492,13 @@ def concat(parts: Sequence[Counted]) -> Counted:
 
 
 def days_to_read(plan: Plan, first: int, last: int) -> tuple[Ints, Ints]:
-    """The UTC days (since the epoch) holding the poll dates of stores first … last − 1, and
-    for each the store that needs it: (day, store) pairs, by day then store."""
-    ranges, _ = plan.stores(first, last)
-    store, lo, hi = plan.range_store[ranges], plan.range_lo[ranges], plan.range_hi[ranges]
+    """The UTC days (since the epoch) holding the polls to read of stores first … last − 1,
+    and for each the store that needs it: (day, store) pairs, by day then store."""
+    store, date = np.nonzero(plan.read[first:last])
+    store += first
+    bounds = plan.axis.bounds
+    lo = np.maximum(bounds[store, date], plan.axis.span_lo[store])
+    hi = np.minimum(bounds[store, date + 1], plan.axis.span_hi[store] + 1)
     first_day, last_day = lo // US_PER_DAY, (hi - 1) // US_PER_DAY
     count = last_day - first_day + 1
     day = (
@@ -482,6 +512,6 @@ def days_to_read(plan: Plan, first: int, last: int) -> tuple[Ints, Ints]:
 
 
 def polled_days(plan: Plan) -> Ints:
-    """Each store's poll dates (how much of its polls it reads)."""
-    found: Ints = plan.polled.sum(axis=1)
+    """Each store's dates of polls to read (how much of its polls it reads)."""
+    found: Ints = plan.read.sum(axis=1)
     return found
