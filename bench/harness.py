@@ -563,6 +563,9 @@ async def bench_year(cfg: BenchConfig, url: str, out: Results) -> None:
                 for _ in range(cfg.runs):
                     standard.append((await _report(http, conn, {}))[1])
                     yearly.append((await _report(http, conn, body))[1])
+                # The yearly report's own peak: after the others (its shards are the last).
+                svc.reset_worker_peaks()
+                await _report(http, conn, body)
             rss = svc.worker_peak_rss_mb()
         polls_stored = await polls.stored(conn)
         sizes = await conn.fetchrow(
@@ -578,7 +581,11 @@ async def bench_year(cfg: BenchConfig, url: str, out: Results) -> None:
     out.add(
         "366-day monthly report (1 worker)", f"{y:.3f} s", f"{y / s:.2f}× the standard; target ≤ 3×"
     )
-    out.add("worker peak RSS (those reports)", f"{rss:.0f} MB", "target ≤ 250 MB")
+    out.add(
+        "worker peak RSS (the 366-day report)",
+        f"{rss:.0f} MB",
+        "the worker and its children, from a reset of their peaks; target ≤ 250 MB",
+    )
     out.add(
         "storage of a year: polls / daily figures",
         f"{sizes['polls'] / 2**20:,.0f} / {sizes['figures'] / 2**20:,.0f} MB",

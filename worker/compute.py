@@ -10,6 +10,7 @@ values (NumPy arrays) the parent read from PostgreSQL, to files renamed into pla
 - `assemble`: a report's parts → its CSV and the index of its rows.
 """
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from shared.csvfile import HEADER, AtomicFile, columns_of, csv_lines, report_pat
 from shared.figurerows import decode_into
 from shared.instants import day_date
 from shared.pollchunks import STORE_BLOCK, across_days, block_of, merge
+from shared.uptime import present
 from shared.uptime.compute import Standard, standard_figures
 from shared.uptime.daily import MARGIN_US, DailyFigures, daily_figures
 from shared.uptime.fromdays import (
@@ -145,7 +147,8 @@ def plan_part(shard: FiguresInput, burn_seconds: float = 0.0) -> list[ReadReques
         newer = across_days([merge(c) for c in shard.newer], shard.rank_of_key, shard.lo)
         known &= ~stale(axis, newer)
     chosen = plan(axis, cells, figures, known)
-    _IN_HAND.append(_InHand(shard, chosen, cells, []))
+    # The rows are decoded: the shard is kept without them (its largest part, in bytes).
+    _IN_HAND.append(_InHand(dataclasses.replace(shard, rows=None, newer=[]), chosen, cells, []))
     key_of_rank = np.empty(n, np.int64)
     taken = np.flatnonzero(shard.rank_of_key >= 0)
     key_of_rank[shard.rank_of_key[taken]] = taken + shard.lo
@@ -263,6 +266,15 @@ def dates_changed(hours: StoreHours, days: list[list[Polls]], lo: int) -> list[d
         )
     )
     return [day_date(int(d)) for d in wanted]
+
+
+def present_states(
+    now_us: int, hours: StoreHours, days: list[list[Polls]], lo: int, alert_after_us: int
+) -> present.States:
+    """The present of a block's stores (keys lo …, as many as `hours` has) from their polls
+    of the span as read (chunks per day)."""
+    polls = across_days([merge(c) for c in days], np.arange(len(hours.zone)), lo)
+    return present.evaluate(now_us, hours, polls, alert_after_us)
 
 
 def assemble(reports_dir: Path, report_id: str, header: Sequence[str], parts: list[Path]) -> int:

@@ -91,7 +91,7 @@ async def run_job(ctx: JobContext, job: AnyJob) -> bool:
         return False
     if isinstance(job, Present):
         alert_after = ctx.settings.alert_after_minutes
-        await present.evaluate_block(ctx.pool, ctx.hours, job.block, alert_after)
+        await present.evaluate_block(ctx.pool, ctx.hours, ctx.child, job.block, alert_after)
         return False
     if isinstance(job, Deliver):  # not a job of this queue: on to the webhook queue
         await ctx.publish(job)
@@ -254,10 +254,12 @@ async def _part_from_figures(
             mark = await figures.mark(conn, pair, block)
             if mark is not None:  # else no figures of these snapshots yet
                 base = block * STORE_BLOCK
-                found = await figures.read(
-                    conn, pair, block, starts - base, ends - base, first - DAY, last + DAY
-                )
-                rows = [(r.day, r.stores, r.records) for r in found]
+                rows = [
+                    (r.day, r.stores, r.records)
+                    for r in await figures.read(
+                        conn, pair, block, starts - base, ends - base, first - DAY, last + DAY
+                    )
+                ]
                 newer = await polls.read_keys(
                     conn, keys, first - 2 * DAY, last + 2 * DAY, after_rank=mark
                 )
@@ -275,6 +277,7 @@ async def _part_from_figures(
             SHARD_STORE_DAYS,
         )
         requests = await ctx.child.call(compute.plan_part, shard_input, ctx.burn_seconds())
+        del shard_input, rows, newer  # in the child now: not held here while it computes
         for request in requests:
             days = await polls.read_runs(conn, block, request.days, request.starts, request.ends)
             await ctx.child.call(compute.count_group, request, days)

@@ -5,7 +5,6 @@ transaction, under the block's lock: an event commits with the state it derives 
 job that runs twice (a redelivery, a duplicate) finds the block up to date and records nothing.
 """
 
-import asyncio
 import logging
 from datetime import timedelta
 
@@ -15,10 +14,11 @@ import numpy as np
 from shared.db import events, locks, polls, present, stores
 from shared.instants import US_PER_MINUTE, from_us, to_us
 from shared.messages import AnyJob, Present
-from shared.pollchunks import across_days, merge
 from shared.uptime import present as core
 from shared.uptime.compute import SPAN_US
 from shared.uptime.hours import StoreHours
+from worker import compute
+from worker.child import Child
 from worker.hours_cache import HoursCache
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,11 @@ async def catch_up(conn: asyncpg.Connection) -> list[AnyJob]:
 
 
 async def evaluate_block(
-    pool: asyncpg.Pool, hours_cache: HoursCache, block: int, alert_after_minutes: float
+    pool: asyncpg.Pool,
+    hours_cache: HoursCache,
+    child: Child,
+    block: int,
+    alert_after_minutes: float,
 ) -> int:
     """Bring the block's present up to date; the events recorded (0 when it was already)."""
     async with pool.acquire() as conn, conn.transaction():
@@ -43,13 +47,14 @@ async def evaluate_block(
         first = mark.now - timedelta(microseconds=SPAN_US)
         days = await polls.read(conn, lo, hi, first.date(), mark.now.date())
         index_of_key = np.arange(hi - lo, dtype=np.int64)
-        batch = across_days([merge(chunks) for chunks in days], index_of_key, lo)
         keys = np.arange(lo, hi, dtype=np.int64)
         hours = await hours_cache.get(
             conn, keys, index_of_key, lo, mark.hours_snapshot, mark.timezones_snapshot
         )
         alert_after_us = round(alert_after_minutes * US_PER_MINUTE)
-        states = await asyncio.to_thread(core.evaluate, now_us, hours, batch, alert_after_us)
+        # In the computing child, as a report's shard is: the loop stays free, and its memory
+        # is the child's, used again job after job.
+        states = await child.call(compute.present_states, now_us, hours, days, lo, alert_after_us)
         before = {key - lo: to_us(at) for key, at in (await present.announced(conn, block)).items()}
         changes, after = core.changes(states, before)
         recorded = await _record(conn, lo, hours, states, changes)
