@@ -7,6 +7,6 @@ MAX_STORE_ID_BYTES = 255
 
 def fits(store_id: str) -> bool:
     """Whether a trimmed store_id is 1 to MAX_STORE_ID_BYTES bytes."""
-    return (
-        len(store_id) > 0 and len(store_id.encode("utf-8", "surrogatepass")) <= MAX_STORE_ID_BYTES
-    )
+    if len(store_id) <= MAX_STORE_ID_BYTES // 4:  # 4 bytes a character at most
+        return len(store_id) > 0
+    return len(store_id.encode("utf-8", "surrogatepass")) <= MAX_STORE_ID_BYTES

@@ -4,10 +4,10 @@ These files are small; each ingest replaces the previous snapshot whole, in one 
 """
 
 import csv
+import functools
 import re
 from collections.abc import Iterator
 from datetime import time
-from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from shared.storeids import MAX_STORE_ID_BYTES, WHITESPACE, fits
 _LOCAL_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?")
 
 
+@functools.lru_cache(maxsize=65_536)  # a file repeats the same few thousand times
 def parse_local_time(text: str) -> time:
     """`HH:MM[:SS[.ffffff]]` from 00:00:00 to 23:59:59.999999; ValueError otherwise."""
     match = _LOCAL_TIME.fullmatch(text.strip())
@@ -36,7 +37,7 @@ def parse_local_time(text: str) -> time:
 _NOT_A_PLACE = {"Factory": "IANA's placeholder for an unset zone, not a place; leave it empty"}
 
 
-@cache
+@functools.cache
 def _known_zones() -> frozenset[str]:
     """The zone names of the IANA database, as the pinned tzdata package lists them (links
     such as US/Pacific included). Not zoneinfo.available_timezones(), which adds whatever the
