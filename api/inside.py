@@ -54,6 +54,19 @@ def _index(request: web.Request, report: reports.Report) -> rowsindex.Index | we
     return rowsindex.Index(directory, report_path(reports_dir, report_id), header)
 
 
+async def _browsable(
+    request: web.Request,
+) -> tuple[reports.Report, rowsindex.Index] | web.Response:
+    """The Complete report of the path and its index, or the answer to give instead."""
+    report = await _complete(request)
+    if isinstance(report, web.Response):
+        return report
+    index = _index(request, report)
+    if isinstance(index, web.Response):
+        return index
+    return report, index
+
+
 @routes.get("/reports/{report_id}/summary")
 async def summary(request: web.Request) -> web.Response:
     report = await _complete(request)
@@ -81,12 +94,10 @@ async def summary(request: web.Request) -> web.Response:
 
 @routes.get("/reports/{report_id}/rows")
 async def rows(request: web.Request) -> web.Response:
-    report = await _complete(request)
-    if isinstance(report, web.Response):
-        return report
-    index = _index(request, report)
-    if isinstance(index, web.Response):
-        return index
+    found = await _browsable(request)
+    if isinstance(found, web.Response):
+        return found
+    report, index = found
     query = request.query
     sort, order, q = (_one(query, name, default) for name, default in _ROW_PARAMETERS)
     limit = parse_limit(query.getall("limit", []), DEFAULT_ROWS, rowsindex.MAX_LIMIT)
@@ -110,12 +121,10 @@ _ROW_PARAMETERS = (("sort", ""), ("order", "asc"), ("q", ""))
 @routes.get("/reports/{report_id}/stores")
 async def ranking(request: web.Request) -> web.Response:
     """The report's stores ranked over the whole report (worst first by default)."""
-    report = await _complete(request)
-    if isinstance(report, web.Response):
-        return report
-    index = _index(request, report)
-    if isinstance(index, web.Response):
-        return index
+    found = await _browsable(request)
+    if isinstance(found, web.Response):
+        return found
+    report, index = found
     query = request.query
     sort, order, q, bucket = (
         _one(query, name, default)
@@ -164,13 +173,11 @@ def _one(query: Any, name: str, default: str) -> str:
 
 @routes.get("/reports/{report_id}/stores/{store_id:.+}")
 async def store(request: web.Request) -> web.Response:
-    report = await _complete(request)
-    if isinstance(report, web.Response):
-        return report
+    browsable = await _browsable(request)
+    if isinstance(browsable, web.Response):
+        return browsable
+    report, index = browsable
     store_id = request.match_info["store_id"]
-    index = _index(request, report)
-    if isinstance(index, web.Response):
-        return index
     found = index.rows_of(store_id)
     if not found:
         error = f"store {store_id[:80]!r} has no row in report {report.id}"

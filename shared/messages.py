@@ -196,16 +196,7 @@ async def declare_webhook_queues(channel: AbstractChannel) -> AbstractQueue:
                 "x-dead-letter-routing-key": WEBHOOK_QUEUE,
             },
         )
-    return await channel.declare_queue(
-        WEBHOOK_QUEUE,
-        durable=True,
-        arguments={
-            "x-queue-type": "quorum",
-            "x-delivery-limit": DELIVERY_LIMIT,
-            "x-dead-letter-exchange": "",
-            "x-dead-letter-routing-key": DEAD_LETTER_QUEUE,
-        },
-    )
+    return await _declare_work_queue(channel, WEBHOOK_QUEUE)
 
 
 async def declare_queues(channel: AbstractChannel) -> AbstractQueue:
@@ -223,8 +214,13 @@ async def declare_queues(channel: AbstractChannel) -> AbstractQueue:
             "x-dead-letter-routing-key": JOB_QUEUE,
         },
     )
+    return await _declare_work_queue(channel, JOB_QUEUE)
+
+
+async def _declare_work_queue(channel: AbstractChannel, name: str) -> AbstractQueue:
+    """A quorum queue whose messages the broker dead-letters after DELIVERY_LIMIT returns."""
     return await channel.declare_queue(
-        JOB_QUEUE,
+        name,
         durable=True,
         arguments={
             "x-queue-type": "quorum",
