@@ -126,6 +126,7 @@ def proxy_to_postgres(port: int) -> contextlib.AbstractAsyncContextManager[async
         ("api", "PostgreSQL", "connected to PostgreSQL"),
     ],
 )
+@pytest.mark.usefixtures("conn", "purge_queue")  # no work left by earlier tests: no job in hand
 async def test_sigterm_ends_a_process_whose_service_hangs_after_it_connected(
     command: str, what: str, connected: str, database_url: str, amqp_url: str, tmp_path: Path
 ) -> None:
