@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from shared.csvfile import remove_temps, writer_tag
-from shared.memory import give_back
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -157,8 +156,6 @@ def _serve(conn: multiprocessing.connection.Connection) -> None:
             answer: tuple[bool, Any] = (True, function(*args))
         except Exception as e:
             answer = (False, e)
-        del function, args
-        give_back()  # a job's arrays are freed: the next job starts from a small heap
         try:
             conn.send(answer)
         except (EOFError, OSError):

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
 from shared.logs import REPORT_ID
-from shared.memory import give_back
 from shared.messages import DELIVERY_LIMIT, AnyJob, Job, attempt_of, parse, returns_of
 from worker import metrics, settling
 from worker.job import JobContext, UnknownReport, run_job
@@ -63,7 +62,6 @@ class Delivery:
         with timer:
             outcome = await self._handle(message, job)
         metrics.JOBS.labels(job.kind, outcome).inc()
-        give_back()  # what the job read is freed: the worker idles small
         return outcome
 
     async def _handle(self, message: AbstractIncomingMessage, job: AnyJob) -> str:
