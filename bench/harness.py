@@ -131,6 +131,12 @@ async def figures_ready(cfg: BenchConfig, url: str) -> tuple[float, int]:
     return took, rows
 
 
+async def _quiet(conn: asyncpg.Connection) -> None:
+    """Until the workers have no follow-up left (figures, the present)."""
+    await _figures_caught_up(conn)
+    await _up_to_date(conn)
+
+
 async def _figures_caught_up(conn: asyncpg.Connection) -> None:
     if not Settings.from_env().daily_figures:  # STOREMON_DAILY_FIGURES=off: none are kept
         return
@@ -230,12 +236,13 @@ async def _increments(
     day = datetime.combine(latest.date() + timedelta(days=1), datetime.min.time(), latest.tzinfo)
     times, with_figures = [], []
     async with running(url, cfg.amqp_server, cfg.data_dir / "reports", 2):
-        await _figures_caught_up(conn)
+        await _quiet(conn)
         for hour in range(24):
             path = data / "increment.csv"
             _increment(path, ids, day + timedelta(hours=hour))
             took = await _timed(lambda: ingest_polls(conn, path))  # noqa: B023
             caught_up = await _timed(lambda: _figures_caught_up(conn))
+            await _quiet(conn)  # each increment into a service with nothing else to do
             if hour < max(cfg.runs, 3):
                 times.append(took)
                 with_figures.append(took + caught_up)
@@ -247,7 +254,8 @@ async def _increments(
     out.add(
         "hourly increment and its figures jobs",
         f"{_median(with_figures):.3f} s",
-        "until every block's figures are up to date, 2 workers; target ≤ 0.3 s",
+        "until every block's figures are up to date, 2 workers (each increment into a quiet "
+        "service; the present's jobs run beside); target ≤ 0.3 s",
     )
     fragmented = [(b, d) for b, d in await polls.fragmented(conn) if d == day.date()]
 
