@@ -6,7 +6,6 @@ register, the secret shown once, a test delivery to a receiver on a loopback por
 each at 1440×900 and 390×844 with nothing wider than the screen and no serious or critical
 axe-core finding."""
 
-import contextlib
 import dataclasses
 import re
 from collections.abc import AsyncIterator
@@ -16,18 +15,17 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from playwright.async_api import Browser, Page, expect
-from standardwebhooks import Webhook
 
 from api.app import create_app
 from shared.config import Settings
 from shared.ingest import ingest_hours, ingest_timezones
 from tests.browser import PHONE, WIDE, check, chromium, open_page
 from tests.conftest import until_ready
+from tests.receiver import Receiver, receiving
 from tests.sample import Client
-from tests.services import free_port, until
+from tests.services import until
 from worker.main import Worker
 
 pytestmark = pytest.mark.usefixtures("purge_queue")
@@ -277,44 +275,6 @@ async def test_the_now_page_says_plainly_when_there_is_nothing(
 # ------------------------------------------------------------------------------------ webhooks
 
 
-class Receiver:
-    """An endpoint on 127.0.0.1 that checks each request's signature with `secret`."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.secret = ""
-        self.accepted: list[dict[str, Any]] = []
-        self.refused = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
-
-    async def handle(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        try:
-            Webhook(self.secret).verify(body, dict(request.headers))
-        except Exception:
-            self.refused += 1
-            return web.Response(status=400)
-        self.accepted.append(await request.json())
-        return web.Response(status=204)
-
-
-@contextlib.asynccontextmanager
-async def receiving() -> AsyncIterator[Receiver]:
-    receiver = Receiver()
-    app = web.Application()
-    app.router.add_post("/hook", receiver.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", receiver.port).start()
-    try:
-        yield receiver
-    finally:
-        await runner.cleanup()
-
-
 async def _refusal(client: Client, body: dict[str, Any]) -> str:
     """What the API answers to registering `body`: its status and words, as the page shows."""
     response = await client.post("/webhooks", json=body)
@@ -327,7 +287,7 @@ async def test_register_test_and_delete_a_webhook(
 ) -> None:
     bad = {"url": "ftp://ops.example.com/hook", "events": ["store.down", "store.up"]}
     refused = await _refusal(client, bad | {"description": ""})
-    async with receiving() as receiver, open_page(browser, PHONE) as page:
+    async with receiving(Receiver()) as receiver, open_page(browser, PHONE) as page:
         await page.context.grant_permissions(["clipboard-read", "clipboard-write"])
         await page.goto(str(client.make_url("/")))
         await page.get_by_role("link", name="Webhooks").click()
@@ -402,7 +362,7 @@ async def test_register_test_and_delete_a_webhook(
         await expect(attempt.locator("td.num")).to_have_text(re.compile(r"^\d+ ms$|^\d+\.\d s$"))
         await expect(attempt.locator("td.wide")).to_have_text("none")
         # Signed with the secret the page showed.
-        assert receiver.refused == 0
+        assert receiver.bad_signatures == 0
         assert [body["type"] for body in receiver.accepted] == ["webhook.test"]
         await check(page, tmp_path, "webhook-deliveries")
         await page.reload()  # the endpoint is in the address

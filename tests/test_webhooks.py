@@ -4,7 +4,6 @@ worker killed (SIGKILL) in the middle of a delivery and a receiver that answers 
 times; URLs that reach private addresses are refused at registration and at delivery."""
 
 import asyncio
-import contextlib
 import dataclasses
 import signal
 from collections.abc import AsyncIterator, Callable
@@ -13,15 +12,14 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from standardwebhooks import Webhook
 
 from api.app import create_app
 from shared.config import Settings
 from tests.conftest import until_ready
+from tests.receiver import Receiver, receiving
 from tests.sample import Client
-from tests.services import free_port, until
+from tests.services import until
 
 HEADER = "store_id,status,timestamp_utc\n"
 STORES = ("s1", "s2", "s3")  # no hours, no zone: open 24x7
@@ -34,58 +32,6 @@ WORKER_ENV = {
     "WEBHOOK_RETRY_SECONDS": "0.4",
     "HOUSEKEEPING_SECONDS": "2",
 }
-
-
-class Receiver:
-    """An endpoint on 127.0.0.1 that verifies each request's signature, holds the first
-    request until released, answers 500 to the `failures` after it, then 200."""
-
-    def __init__(self, hold_first: bool = False, failures: int = 0) -> None:
-        self.secret = ""
-        self.port = free_port()
-        self.accepted: list[dict[str, Any]] = []  # bodies answered 2xx, in order
-        self.requests = 0
-        self.bad_signatures = 0
-        self.holding = asyncio.Event()
-        self.release = asyncio.Event()
-        self._hold, self._failures = hold_first, failures
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
-
-    async def handle(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        try:
-            Webhook(self.secret).verify(body, dict(request.headers))
-        except Exception:
-            self.bad_signatures += 1
-            return web.Response(status=400)
-        self.requests += 1
-        if self._hold and self.requests == 1:
-            self.holding.set()
-            await self.release.wait()
-            return web.Response(status=500)  # to a worker that is gone
-        if self._failures > 0:
-            self._failures -= 1
-            return web.Response(status=500)
-        payload = await request.json()
-        self.accepted.append(payload | {"webhook-id": request.headers["webhook-id"]})
-        return web.Response(status=204)
-
-
-@contextlib.asynccontextmanager
-async def receiving(receiver: Receiver) -> AsyncIterator[Receiver]:
-    app = web.Application()
-    app.router.add_post("/hook", receiver.handle)
-    runner = web.AppRunner(app, handler_cancellation=True)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", receiver.port).start()
-    try:
-        yield receiver
-    finally:
-        receiver.release.set()
-        await runner.cleanup()
 
 
 @pytest.fixture
