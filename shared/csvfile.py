@@ -12,12 +12,13 @@ from types import TracebackType
 from typing import BinaryIO, Self
 
 import numpy as np
+import numpy.typing as npt
 
 from shared.errors import ConfigError
 from shared.reportids import is_report_id
 from shared.uptime.model import PeriodRow, ReportRow
 from shared.uptime.polls import Ints
-from shared.uptime.table import Table
+from shared.uptime.table import Table, label_column
 
 HEADER = ReportRow._fields  # the standard report
 PERIOD_HEADER = PeriodRow._fields  # a period report
@@ -62,17 +63,23 @@ def csv_lines(rows: Iterable[Sequence[str]]) -> bytes:
 
 
 def table_lines(table: Table, store_ids: Sequence[str]) -> tuple[bytes, Ints]:
-    """The CSV lines of `table` (its stores index `store_ids`) and each one's length in bytes."""
-    quoted = [_quoted(s) for s in store_ids]
-    ids = [quoted[s] for s in table.store.tolist()]
-    texts = [column.texts for column in table.columns]
-    lines = list(map(",".join, zip(ids, *texts, strict=True)))
-    text = "\n".join(lines) + "\n" if lines else ""
-    lengths = np.fromiter(map(len, lines), np.int64, len(lines)) + 1
-    if not text.isascii():  # a store_id beyond ASCII: lengths in bytes, not characters
-        extra = np.array([len(q.encode()) - len(q) for q in quoted], np.int64)
-        lengths += extra[table.store]
-    return text.encode(), lengths
+    """The CSV lines of `table` (its stores index `store_ids`) and each one's length in bytes:
+    the fields of every row side by side in one matrix of bytes, with the commas and the
+    newline, and each row's bytes picked out of it by their lengths."""
+    rows = len(table)
+    if not rows:
+        return b"", np.zeros(0, np.int64)
+    fields = [label_column([_quoted(s) for s in store_ids], table.store), *table.columns]
+    pieces: list[npt.NDArray[np.uint8]] = []
+    kept: list[npt.NDArray[np.bool_]] = []
+    for i, column in enumerate(fields):
+        width = column.chars.shape[1]
+        end = ord("," if i < len(fields) - 1 else "\n")
+        pieces += [column.chars, np.full((rows, 1), end, np.uint8)]
+        kept += [np.arange(width) >= width - column.lengths[:, None], np.ones((rows, 1), bool)]
+    mask = np.hstack(kept)
+    lengths: Ints = mask.sum(axis=1)
+    return np.hstack(pieces)[mask].tobytes(), lengths
 
 
 def _quoted(value: str) -> str:

@@ -11,7 +11,7 @@ import pytest
 
 from shared import reportfiles, reportparts, rowsindex
 from shared.config import Settings
-from shared.csvfile import HEADER, AtomicFile, columns_of, csv_lines, report_path
+from shared.csvfile import HEADER, AtomicFile, columns_of, csv_lines, report_path, table_lines
 from shared.errors import BadInput
 from shared.instants import parse_as_of
 from shared.messages import Compaction, Job, parse, to_message
@@ -19,7 +19,7 @@ from shared.reportids import is_report_id
 from shared.uptime.model import ReportRow
 from shared.uptime.stores import StoreTotals
 from shared.uptime.summary import Summary
-from shared.uptime.table import Table, hundredths_column
+from shared.uptime.table import Table, hundredths_column, integer_column, label_column
 
 RID = "3f2c8e9a-1b2c-4d5e-8f90-123456789abc"
 
@@ -54,6 +54,38 @@ def test_csv_quotes_only_an_id_that_needs_it() -> None:
         b"store_id,uptime_last_hour,uptime_last_day,uptime_last_week,downtime_last_hour,"
         b'downtime_last_day,downtime_last_week\n"a,""b""",1.00,2.00,3.00,0.00,0.00,0.00\n'
     )
+
+
+def test_table_lines_are_the_fields_joined_row_by_row() -> None:
+    """The lines built from byte matrices are the fields as written by hand: two decimals,
+    empty for −1, integers, labels, quoted and non-ASCII ids (lengths in bytes)."""
+    ids = ["plain", 'a,"b"', "café-ü", "x" * 40]
+    store = np.array([0, 0, 1, 2, 3, 3], np.int64)
+    hundredths = np.array([0, 5, 150, 123456789, -1, 99], np.int64)
+    polls = np.array([0, 7, 10, 123, 4, 100000], np.int64)
+    period = np.array([1, 0, 1, 1, 0, 1], np.int64)
+    table = Table(
+        store,
+        [
+            label_column(["2023-01-01", "total"], period),
+            hundredths_column(hundredths),
+            integer_column(polls),
+        ],
+    )
+    data, lengths = table_lines(table, ids)
+    expected = [
+        "plain,total,0.00,0",
+        "plain,2023-01-01,0.05,7",
+        '"a,""b""",total,1.50,10',
+        "café-ü,total,1234567.89,123",
+        f"{'x' * 40},2023-01-01,,4",
+        f"{'x' * 40},total,0.99,100000",
+    ]
+    assert data.decode() == "".join(f"{line}\n" for line in expected)
+    assert lengths.tolist() == [len(line.encode()) + 1 for line in expected]
+    assert table.rows(ids, lambda *row: row)[4] == ("x" * 40, "2023-01-01", "", "4")
+    empty, no_lengths = table_lines(Table(store[:0], table.columns), ids)
+    assert empty == b"" and len(no_lengths) == 0
 
 
 def test_report_file_appears_only_on_commit(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from shared.uptime.model import PeriodRow, StoreMeta
 from shared.uptime.polls import Ints, Polls
 from shared.uptime.stores import StoreTotals
 from shared.uptime.summary import Summary
-from shared.uptime.table import Column, Table, hundredths_column
+from shared.uptime.table import Table, hundredths_column, integer_column, label_column
 from shared.uptime.timeline import Timeline, cut, poll_counts, totals
 
 INTERVALS = ("day", "week", "month", "total")
@@ -112,13 +112,12 @@ class Periods:
 
     def table(self) -> Table:
         """The CSV rows as columns: by store (batch order), then by period."""
-        starts = [d.isoformat() for d in self.starts]
         columns = [
-            Column(list(map(starts.__getitem__, self.period.tolist())), self.period),
+            label_column([d.isoformat() for d in self.starts], self.period),
             hundredths_column(hundredths(self.up, US_PER_HOUR)),
             hundredths_column(hundredths(self.business - self.up, US_PER_HOUR)),
             hundredths_column(self.percent()),  # empty without business time
-            Column(list(map(str, self.polls.tolist())), self.polls),
+            integer_column(self.polls),
         ]
         return Table(self.store, columns)
 
