@@ -94,8 +94,10 @@ def _api(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from worker.heap import one_arena
     from worker.main import serve
 
+    one_arena()  # before any thread starts
     asyncio.run(serve(settings))
     return 0
 

@@ -9,7 +9,6 @@ A record: business and active ticks (int64), polls (int32), the first and last o
 import numpy as np
 
 from shared.uptime.daily import DailyFigures
-from shared.uptime.polls import Ints
 
 RECORD = np.dtype(
     [
@@ -38,14 +37,15 @@ def encode(figures: DailyFigures, day: int) -> bytes:
     return out.tobytes()
 
 
-def decode_into(target: DailyFigures, days: Ints, count: int, data: bytes) -> None:
-    """Put the records `data` in rows `days` of `target` (dates × stores), the first `count`
-    entries of each: `count` records a day, day after day."""
-    records = np.frombuffer(data, RECORD).reshape(len(days), count)
+def decode_into(target: DailyFigures, day: int, data: bytes) -> None:
+    """Put the records `data` in row `day` of `target` (dates × stores): its first entries,
+    one per record."""
+    records = np.frombuffer(data, RECORD)
+    count = len(records)
     for name in ("business", "active", "polls", "first", "last"):
-        getattr(target, name)[days, :count] = records[name]
+        getattr(target, name)[day, :count] = records[name]
     flags = records["flags"]
-    target.observed[days, :count] = (flags & _OBSERVED) > 0
-    target.first_active[days, :count] = (flags & _FIRST_ACTIVE) > 0
-    target.last_active[days, :count] = (flags & _LAST_ACTIVE) > 0
-    target.complete[days, :count] = (flags & _COMPLETE) > 0
+    target.observed[day, :count] = (flags & _OBSERVED) > 0
+    target.first_active[day, :count] = (flags & _FIRST_ACTIVE) > 0
+    target.last_active[day, :count] = (flags & _LAST_ACTIVE) > 0
+    target.complete[day, :count] = (flags & _COMPLETE) > 0

@@ -178,24 +178,15 @@ def _decode_rows(
 ) -> None:
     """Put the figure rows' records in `figures` (stores × dates) and mark them `known`: a row
     holds the records of `keys` (within the block, in order) below its length. Decoded date by
-    date into date-major arrays (a row's records fill one run of them), then turned."""
+    date into date-major arrays (a row's records fill one run of them), then turned: a row at
+    a time, never a copy of them all (a year's shard holds 14 MB of them)."""
     days = len(column)
     by_date = DailyFigures.unknown(days, len(keys))
     have = np.zeros((days, len(keys)), bool)
-    found = [
-        (column[day], int(np.searchsorted(keys, n)), data) for day, n, data in rows if day in column
-    ]
-    # Keys in order: a row has those below its length. Rows having them all (nearly every
-    # one) are decoded together, as one array of records.
-    whole = [(j, data) for j, had, data in found if had == len(keys)]
-    if whole:
-        at = np.array([j for j, _ in whole])
-        decode_into(by_date, at, len(keys), b"".join(data for _, data in whole))
-        have[at] = True
-    for j, had, data in found:
-        if had < len(keys):
-            decode_into(by_date, np.array([j]), had, data)
-            have[j, :had] = True
+    for day, n, data in rows:
+        if day in column:
+            decode_into(by_date, column[day], data)
+            have[column[day], : int(np.searchsorted(keys, n))] = True
     for name in DailyFigures.__annotations__:
         getattr(figures, name)[ranks] = getattr(by_date, name).T
     known[ranks] = have.T

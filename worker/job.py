@@ -38,9 +38,10 @@ log = logging.getLogger(__name__)
 # Store-days of polls a shard reads at most: the standard report's block of 4,096 stores over
 # its nine days; a 366-date period report's shards hold about a hundred stores each. From daily
 # figures, a shard reads its stores' figures of every date, and polls in groups of stores of at
-# most that many poll dates: a 366-date report's shards hold about a thousand stores.
+# most that many poll dates: a 366-date report's shards hold about 700 stores (10 MB of
+# figures; 1,000 took as long but the worker and its child peaked 25–30 MB higher).
 SHARD_STORE_DAYS = STORE_BLOCK * 9
-SHARD_FIGURE_STORE_DAYS = STORE_BLOCK * 92
+SHARD_FIGURE_STORE_DAYS = STORE_BLOCK * 64
 # Reports whose spans touch fewer local dates are computed from polls: too many of their dates
 # hold a window's edge for the figures to pay (the standard report's nine dates: 0.46 s from
 # figures, 0.35 s from polls, docs/benchmarks.md).
