@@ -2,6 +2,7 @@
 
 import itertools
 import os
+import platform
 import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -347,3 +348,11 @@ def test_an_order_puts_empty_keys_last_in_either_direction(descending: bool, ste
     expected = [6, 2, 0, 5, 3, 1, 4] if descending else [3, 5, 0, 2, 6, 1, 4]
     assert [row for chunk in taken for row in chunk] == expected
     assert order.take(len(order), len(order) + 5).tolist() == []
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="not glibc")
+def test_the_worker_asks_glibc_for_one_arena() -> None:
+    """The worker's heap setting reaches glibc (here, as on the images the service runs on)."""
+    from worker.heap import one_arena
+
+    assert one_arena()
