@@ -5,9 +5,11 @@ parsed, checked and converted at close to the speed of reading it. Only the shap
 is certain are taken here: timestamps `YYYY-MM-DD HH:MM[:SS[.ffffff]]` (space or `T`),
 with ` UTC`, `Z`, `+00`, `+00:00`, `+0000` or no zone (the spec's UTC), and statuses
 `active`/`inactive` in ASCII letter cases; timestamps with other offsets up to ±14:59 are
-converted too. Anything else (a zone name, a 7th fraction digit, `24:00`, a bad row) raises
-`NotFast`, and the caller hands the whole file to PostgreSQL's own parser and its row-by-row
-checks, which accept or name the line exactly as before.
+converted too. A batch of timestamps all in the upstream shape and of one length is read
+from its bytes with NumPy instead (stamps.py), several times faster. Anything else (a zone
+name, a 7th fraction digit, `24:00`, a bad row) raises `NotFast`, and the caller hands the
+whole file to PostgreSQL's own parser and its row-by-row checks, which accept or name the line
+exactly as before.
 """
 
 from collections.abc import Generator, Iterator
@@ -21,6 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from shared.ingest.source import CsvSource
+from shared.ingest.stamps import upstream_micros
 from shared.storeids import WHITESPACE, fits
 
 BLOCK_BYTES = 8 << 20  # one batch: about 120,000 upstream rows
@@ -110,6 +113,8 @@ def whole_line_blocks(f: BinaryIO, size: int) -> Iterator[bytes]:
 def parse_timestamps(ts: pa.Array) -> npt.NDArray[np.int64]:
     """Microseconds since 1970-01-01 UTC of timestamps in the shapes taken here; raises NotFast
     for any other, or for a date or time that does not exist (February 30, 25:00)."""
+    if (upstream := upstream_micros(ts)) is not None:
+        return upstream
     try:
         if _all_match(ts, _UTC_TIMESTAMP):  # one cast of the wall-clock part
             micros = pc.cast(pc.replace_substring_regex(ts, f"{_UTC}$", ""), pa.timestamp("us"))
