@@ -3,8 +3,9 @@
 A file in the common shapes is read and checked by Arrow (pollfile.py), one batch at a time in
 a thread; in one transaction, each batch's new store ids get keys and its rows are set aside by
 block of store keys (blocks.py); then each block's rows are sorted (the later line wins an
-instant given twice), cut into one chunk per UTC day and stored as a few rows of poll_chunks,
-which take their rank as the transaction commits (shared/db/polls.py). Any other file goes
+instant given twice) and cut into one chunk per UTC day, in a thread while the block before is
+sent, and stored as a few rows of poll_chunks, which take their rank as the transaction commits
+(shared/db/polls.py). Any other file goes
 whole to the staged path (staged.py): PostgreSQL parses it and names the first bad line, and
 its rows take the same way into chunks. A poll later than the ingest's clock + 24 hours is
 malformed (an upstream clock error would otherwise become every report's default as_of).
@@ -14,24 +15,24 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import asyncpg
 import numpy as np
 
 from shared.db import ingests, polls, stores
 from shared.ingest.blocks import BlockFiles
-from shared.ingest.pollfile import NotFast, PollBatch, read_batches
+from shared.ingest.pollfile import NotFast, read_batches
 from shared.ingest.source import CsvSource, open_source
 from shared.ingest.staged import read_staged
 from shared.instants import US_PER_DAY, from_us, to_us
 from shared.pollchunks import Chunk, chunks_of_block
 from shared.storeids import WHITESPACE
-from shared.uptime.polls import Polls
 
 _SAY_EVERY = 2_000_000  # rows read between progress messages (about 2 s)
 Progress = Callable[[str], None]
 Fill = Callable[[BlockFiles], Awaitable[None]]
+T = TypeVar("T")
 
 
 class Ingested(NamedTuple):
@@ -81,8 +82,8 @@ async def _ingest(
     with BlockFiles() as spill:
         await fill(spill)
         say(f"storing {spill.rows:,} rows")
-        for block, rows in spill.blocks():
-            await polls.append(conn, ingest_id, block, _chunks(block, rows))
+        async for block, chunks in _in_thread(_encoded(spill)):
+            await polls.append(conn, ingest_id, block, _each(chunks))
         latest = None if spill.last_us is None else from_us(spill.last_us)
         await ingests.close_polls(conn, ingest_id, spill.rows, latest)
         await ingests.notify(conn, "polls", ingest_id)
@@ -91,9 +92,15 @@ async def _ingest(
         return Ingested(spill.rows, spill.stores, first, latest)
 
 
-async def _chunks(block: int, rows: Polls) -> AsyncIterator[Chunk]:
-    """The block's chunks, sorted and encoded in a thread while the one before is sent."""
-    for chunk in await asyncio.to_thread(lambda: list(chunks_of_block(block, rows))):
+def _encoded(spill: BlockFiles) -> Generator[tuple[int, list[Chunk]]]:
+    """Each block's chunks: its rows sorted (the later line wins an instant given twice), cut
+    by day and encoded."""
+    for block, rows in spill.blocks():
+        yield block, list(chunks_of_block(block, rows))
+
+
+async def _each(chunks: list[Chunk]) -> AsyncIterator[Chunk]:
+    for chunk in chunks:
         yield chunk
 
 
@@ -112,7 +119,7 @@ async def _fast(
             say(f"read {spill.rows:,} rows")
 
 
-async def _in_thread(items: Generator[PollBatch]) -> AsyncIterator[PollBatch]:
+async def _in_thread(items: Generator[T]) -> AsyncIterator[T]:
     """The items, each made in a thread; the next is made while the caller uses this one."""
     upcoming = asyncio.ensure_future(asyncio.to_thread(next, items, None))
     try:
