@@ -3,6 +3,7 @@
 These files are small; each ingest replaces the previous snapshot whole, in one transaction.
 """
 
+import asyncio
 import csv
 import functools
 import re
@@ -15,6 +16,7 @@ import asyncpg
 
 from shared.db import ingests, snapshots
 from shared.ingest.source import CsvSource, open_source, quoted
+from shared.ingest.turns import Turn
 from shared.storeids import MAX_STORE_ID_BYTES, WHITESPACE, fits
 
 _LOCAL_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?")
@@ -125,23 +127,29 @@ def read_timezones(path: Path) -> dict[str, str | None]:
     return zones
 
 
-async def ingest_hours(conn: asyncpg.Connection, path: Path) -> int:
-    """Make `path`'s rows the current business-hours snapshot; the number stored."""
-    rows = read_hours(path)
+async def ingest_hours(conn: asyncpg.Connection, path: Path, turn: Turn | None = None) -> int:
+    """Make `path`'s rows the current business-hours snapshot; the number stored. `turn`: the
+    file's place among files ingested side by side (turns.py)."""
+    rows = await asyncio.to_thread(read_hours, path)  # the event loop stays free for the others
+    turn = turn or Turn()
     async with conn.transaction():
-        snapshot = await ingests.new(conn, "hours", path, len(rows))
+        snapshot = await turn.record(lambda: ingests.new(conn, "hours", path, len(rows)))
         await snapshots.add_hours(conn, snapshot, rows)
         await ingests.notify(conn, "hours", snapshot)
+        await turn.commit()
     await snapshots.drop_unused(conn, "hours", snapshot)  # once the new one is current
     return len(rows)
 
 
-async def ingest_timezones(conn: asyncpg.Connection, path: Path) -> int:
-    """Make `path`'s zones the current timezones snapshot; the number of stores stored."""
-    zones = read_timezones(path)
+async def ingest_timezones(conn: asyncpg.Connection, path: Path, turn: Turn | None = None) -> int:
+    """Make `path`'s zones the current timezones snapshot; the number of stores stored.
+    `turn`: as for `ingest_hours`."""
+    zones = await asyncio.to_thread(read_timezones, path)
+    turn = turn or Turn()
     async with conn.transaction():
-        snapshot = await ingests.new(conn, "timezones", path, len(zones))
+        snapshot = await turn.record(lambda: ingests.new(conn, "timezones", path, len(zones)))
         await snapshots.add_timezones(conn, snapshot, zones.items())
         await ingests.notify(conn, "timezones", snapshot)
+        await turn.commit()
     await snapshots.drop_unused(conn, "timezones", snapshot)  # once the new one is current
     return len(zones)

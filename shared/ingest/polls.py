@@ -25,6 +25,7 @@ from shared.ingest.blocks import BlockFiles
 from shared.ingest.pollfile import NotFast, read_batches
 from shared.ingest.source import CsvSource, open_source
 from shared.ingest.staged import read_staged
+from shared.ingest.turns import Turn
 from shared.instants import US_PER_DAY, from_us, to_us
 from shared.pollchunks import Chunk, chunks_of_block
 from shared.storeids import WHITESPACE
@@ -45,48 +46,51 @@ class Ingested(NamedTuple):
 
 
 async def ingest_polls(
-    conn: asyncpg.Connection, path: Path, progress: Progress | None = None
+    conn: asyncpg.Connection, path: Path, progress: Progress | None = None, turn: Turn | None = None
 ) -> tuple[int, int]:
     """Append the polls of `path`; all or nothing. Returns (polls, distinct stores).
 
-    `progress` hears how a long ingest goes (rows read; which path; storing)."""
-    stored = await ingest_polls_file(conn, path, progress)
+    `progress` hears how a long ingest goes (rows read; which path; storing); `turn` is the
+    file's place among files ingested side by side (turns.py)."""
+    stored = await ingest_polls_file(conn, path, progress, turn)
     return stored.polls, stored.stores
 
 
 async def ingest_polls_file(
-    conn: asyncpg.Connection, path: Path, progress: Progress | None = None
+    conn: asyncpg.Connection, path: Path, progress: Progress | None = None, turn: Turn | None = None
 ) -> Ingested:
     """`ingest_polls`, saying also when the polls stored begin and end."""
     say = progress or (lambda _: None)
+    turn = turn or Turn()
     source = open_source(path, [["store_id"], ["status"], ["timestamp_utc"]])
     await conn.execute("SET TimeZone = 'UTC'")  # a timestamp without zone is UTC
     latest_us = to_us(await conn.fetchval("SELECT now()")) + US_PER_DAY
     try:
         async with conn.transaction():
             return await _ingest(
-                conn, source, lambda spill: _fast(conn, source, latest_us, spill, say), say
+                conn, source, lambda spill: _fast(conn, source, latest_us, spill, say), say, turn
             )
     except NotFast as e:
         say(f"PostgreSQL parses this file (outside the fast path's shapes: {e})")
     async with conn.transaction():
         return await _ingest(
-            conn, source, lambda spill: read_staged(conn, source, latest_us, spill), say
+            conn, source, lambda spill: read_staged(conn, source, latest_us, spill), say, turn
         )
 
 
 async def _ingest(
-    conn: asyncpg.Connection, source: CsvSource, fill: Fill, say: Progress
+    conn: asyncpg.Connection, source: CsvSource, fill: Fill, say: Progress, turn: Turn
 ) -> Ingested:
-    ingest_id = await ingests.new(conn, "polls", source.path)
     with BlockFiles() as spill:
         await fill(spill)
         say(f"storing {spill.rows:,} rows")
+        ingest_id = await turn.record(lambda: ingests.new(conn, "polls", source.path))
         async for block, chunks in _in_thread(_encoded(spill)):
             await polls.append(conn, ingest_id, block, _each(chunks))
         latest = None if spill.last_us is None else from_us(spill.last_us)
         await ingests.close_polls(conn, ingest_id, spill.rows, latest)
         await ingests.notify(conn, "polls", ingest_id)
+        await turn.commit()
         await polls.seal(conn, ingest_id)  # last: the commit follows
         first = None if spill.first_us is None else from_us(spill.first_us)
         return Ingested(spill.rows, spill.stores, first, latest)
