@@ -295,9 +295,13 @@ def test_blocks_end_at_line_ends_and_rebuild_the_file(tmp_path: Path) -> None:
     text = b"".join(b"s%d,active,2023-01-22 10:00:00 UTC\r\n" % i for i in range(100)) + b"last"
     (tmp_path / "f").write_bytes(text)
     with (tmp_path / "f").open("rb") as f:
-        blocks = list(whole_line_blocks(f, 100))
+        blocks = [bytes(block) for block in whole_line_blocks(f, 100)]
     assert b"".join(blocks) == text
     assert len(blocks) > 20 and all(b.endswith(b"\n") for b in blocks[:-1])
     (tmp_path / "g").write_bytes(b"x" * 1000)  # no line end: not read whole into memory
     with (tmp_path / "g").open("rb") as f, pytest.raises(NotFast):
         list(whole_line_blocks(f, 100))
+    long, rest = b"x" * 489 + b"\n", b"y" * 150 + b"\nz"  # a line of 4.9 blocks, then the end
+    (tmp_path / "h").write_bytes(long + rest)
+    with (tmp_path / "h").open("rb") as f:
+        assert [bytes(block) for block in whole_line_blocks(f, 100)] == [long, rest]

@@ -12,6 +12,7 @@ whole file to PostgreSQL's own parser and its row-by-row checks, which accept or
 exactly as before.
 """
 
+import io
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -93,21 +94,24 @@ def read_batches(
             yield batch
 
 
-def whole_line_blocks(f: BinaryIO, size: int) -> Iterator[bytes]:
-    """The file in blocks of about `size` bytes that end at a line end. Arrow's own streaming
-    reader reads ahead without bound (280 MB at 10×); one block at a time keeps memory flat.
-    A quoted line break cut in two fails the parse, and the file goes to the staged path."""
-    rest = b""
-    while data := f.read(size):
-        data = rest + data
-        cut = data.rfind(b"\n") + 1
-        if cut == 0 and len(data) > 4 * size:
-            raise NotFast("no line end in a whole block")
-        rest = data[cut:]
-        if cut:
-            yield data[:cut]
-    if rest:
-        yield rest
+def whole_line_blocks(f: BinaryIO, size: int) -> Iterator[memoryview]:
+    """The rest of the file in blocks of about `size` bytes that end at a line end (the last
+    may not), each a view of what was read, not a copy: the file is read on from its end. Arrow's
+    own streaming reader reads ahead without bound (280 MB at 10×); one block at a time keeps
+    memory flat. A quoted line break cut in two fails the parse, and the file goes to the staged
+    path."""
+    want = size
+    while data := f.read(want):
+        cut = len(data) if len(data) < want else data.rfind(b"\n") + 1  # the last: all of it
+        if cut == 0:  # no line end yet: a longer block from the same place
+            if want > 4 * size:
+                raise NotFast("no line end in a whole block")
+            f.seek(-len(data), io.SEEK_CUR)
+            want += size
+            continue
+        f.seek(cut - len(data), io.SEEK_CUR)
+        want = size
+        yield memoryview(data)[:cut]
 
 
 def parse_timestamps(ts: pa.Array) -> npt.NDArray[np.int64]:
