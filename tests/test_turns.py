@@ -2,6 +2,7 @@
 without the database: fake files that take their steps after given delays."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -17,7 +18,7 @@ class Files:
         self.log: list[str] = []
         self.said: list[str] = []
 
-    def ingest(self, k: int):  # type: ignore[no-untyped-def]
+    def ingest(self, k: int) -> Callable[[Turn], Awaitable[None]]:
         async def run(turn: Turn) -> None:
             say = turn.hold(self.said.append)
             say(f"{k} started")
