@@ -80,8 +80,8 @@ def _file_like(rng: np.random.Generator, block: int, days: int) -> Polls:
     "shape", ["file order", "an instant twice", "out of time order", "17 days", "one poll"]
 )
 def test_chunks_of_a_file_are_those_of_the_general_sort(shape: str) -> None:
-    """Rows in file order take a shorter sort; any other order the general one: the same
-    chunks either way."""
+    """Polls of at most 16 days take a shorter sort (the shorter, the more in order they
+    come), longer spans the general one: the same chunks either way."""
     rng = np.random.default_rng(3)
     block = 2
     given = _file_like(rng, block, 17 if shape == "17 days" else 9)
