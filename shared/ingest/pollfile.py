@@ -33,6 +33,7 @@ _UTC = r"(?: UTC|Z|\+00(?::?00)?)"  # the ways of writing UTC taken here; none a
 _OFFSET = r"[+-](?:0\d|1[0-4])(?::?[0-5]\d)?"
 _UTC_TIMESTAMP = f"^{_WALL}{_UTC}?$"  # the upstream shape
 _ANY_TIMESTAMP = f"^{_WALL}(?:{_UTC}|{_OFFSET})?$"
+_DISTINCT = pa.dictionary(pa.int32(), pa.string())
 
 
 class NotFast(Exception):
@@ -69,9 +70,12 @@ def read_batches(
     }
     read_options = pcsv.ReadOptions(column_names=[f"c{i}" for i in range(len(source.columns))])
     parse_options = pcsv.ParseOptions(ignore_empty_lines=False)
+    # Store ids and statuses repeat: dictionary-encoded as they are read, each distinct one
+    # is checked once.
+    types = {"store": _DISTINCT, "status": _DISTINCT, "ts": pa.string()}
     convert_options = pcsv.ConvertOptions(
         include_columns=list(wanted),
-        column_types=dict.fromkeys(wanted, pa.string()),
+        column_types={column: types[name] for column, name in wanted.items()},
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
     )
@@ -141,19 +145,18 @@ def _all(mask: pa.Array) -> bool:
     return bool(pc.all(mask, min_count=0).as_py())
 
 
-def _convert(store: pa.Array, status: pa.Array, ts: pa.Array) -> PollBatch:
+def _convert(store: pa.DictionaryArray, status: pa.DictionaryArray, ts: pa.Array) -> PollBatch:
     micros = parse_timestamps(ts)
-    lower = pc.ascii_lower(status)
-    active = pc.equal(lower, "active")
-    if not _all(pc.or_(active, pc.equal(lower, "inactive"))):
+    statuses = [value.encode().lower() for value in status.dictionary.to_pylist()]  # ASCII only
+    if not set(statuses) <= {b"active", b"inactive"}:
         raise NotFast("a status other than active or inactive")
-    encoded = pc.dictionary_encode(store)
-    names = encoded.dictionary.to_pylist()
+    active = np.array([value == b"active" for value in statuses], bool)
+    names = store.dictionary.to_pylist()
     if any(not fits(name.strip(WHITESPACE)) or "\x00" in name for name in names):
         raise NotFast("an empty or over-long store_id, or a NUL byte PostgreSQL would refuse")
     return PollBatch(
         names=names,
-        codes=encoded.indices.to_numpy().astype(np.int32, copy=False),
+        codes=store.indices.to_numpy(),
         micros=micros,
-        active=active.to_numpy(zero_copy_only=False),
+        active=active[status.indices.to_numpy()],
     )
