@@ -31,6 +31,14 @@ class Texts:
         lengths = np.fromiter(map(len, encoded), np.int64, len(encoded))
         return cls(np.concatenate(([0], np.cumsum(lengths))), b"".join(encoded))
 
+    def take(self, rows: npt.NDArray[np.integer[Any]]) -> "Texts":
+        """The texts of these rows, in this order."""
+        starts, lengths = self.offsets[:-1][rows], np.diff(self.offsets)[rows]
+        offsets = np.concatenate(([0], np.cumsum(lengths)))
+        within = np.arange(offsets[-1]) - np.repeat(offsets[:-1], lengths)
+        data = np.frombuffer(self.data, np.uint8)[np.repeat(starts, lengths) + within]
+        return Texts(offsets, data.tobytes())
+
 
 Values = npt.NDArray[np.integer[Any] | np.bool_]
 Column = tuple[str, Values | Texts]  # PostgreSQL type, values

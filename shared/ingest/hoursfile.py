@@ -37,7 +37,7 @@ def read_plain_hours(source: CsvSource) -> Hours | None:
             read_options=pcsv.ReadOptions(column_names=names),
             convert_options=pcsv.ConvertOptions(
                 include_columns=wanted,
-                column_types=dict.fromkeys(wanted, pa.string()),
+                column_types=dict.fromkeys(wanted, pa.dictionary(pa.int32(), pa.string())),
                 strings_can_be_null=False,
             ),
         ).combine_chunks()
@@ -53,7 +53,7 @@ def read_plain_hours(source: CsvSource) -> Hours | None:
     except ValueError:
         return None
     return Hours(
-        _texts(pa.array(ids, pa.string()).take(id_rows)),
+        Texts.of(ids).take(id_rows),
         np.array(days, np.int16)[day_rows],
         np.array(starts, np.int64)[start_rows],
         np.array(ends, np.int64)[end_rows],
@@ -79,15 +79,10 @@ def _each_value(
 ) -> tuple[list[T], npt.NDArray[np.int32]]:
     """`convert` of each distinct value (ValueError for a malformed one), and each row's index
     among them."""
-    encoded = column.chunk(0).dictionary_encode()
-    values = [convert(value) for value in encoded.dictionary.to_pylist()]
-    return values, encoded.indices.to_numpy()
+    distinct = column.chunk(0)  # dictionary-encoded as read
+    values = [convert(value) for value in distinct.dictionary.to_pylist()]
+    return values, distinct.indices.to_numpy()
 
 
 def _micros(text: str) -> int:
     return micros_of_day(parse_local_time(text))
-
-
-def _texts(strings: pa.StringArray) -> Texts:
-    offsets = np.frombuffer(strings.buffers()[1], np.int32, len(strings) + 1, strings.offset * 4)
-    return Texts(offsets.astype(np.int64), memoryview(strings.buffers()[2]))

@@ -5,9 +5,9 @@ parsed, checked and converted at close to the speed of reading it. Only the shap
 is certain are taken here: timestamps `YYYY-MM-DD HH:MM[:SS[.ffffff]]` (space or `T`),
 with ` UTC`, `Z`, `+00`, `+00:00`, `+0000` or no zone (the spec's UTC), and statuses
 `active`/`inactive` in ASCII letter cases; timestamps with other offsets up to ±14:59 are
-converted too. A batch of timestamps all in the upstream shape and of one length is read
-from its bytes with NumPy instead (stamps.py), several times faster. Anything else (a zone
-name, a 7th fraction digit, `24:00`, a bad row) raises `NotFast`, and the caller hands the
+converted too (isotimes.py). A batch of timestamps all in the upstream shape and of one length
+is read from its bytes with NumPy instead (stamps.py), several times faster. Anything else (a
+zone name, a 7th fraction digit, `24:00`, a bad row) raises `NotFast`, and the caller hands the
 whole file to PostgreSQL's own parser and its row-by-row checks, which accept or name the line
 exactly as before.
 """
@@ -20,7 +20,6 @@ from typing import BinaryIO
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from shared.ingest.source import CsvSource
@@ -28,11 +27,6 @@ from shared.ingest.stamps import upstream_micros
 from shared.storeids import WHITESPACE, fits
 
 BLOCK_BYTES = 8 << 20  # one batch: about 120,000 upstream rows
-_WALL = r"[1-9]\d{3}-\d\d-\d\d[ T]\d\d:\d\d(?::\d\d(?:\.\d{1,6})?)?"
-_UTC = r"(?: UTC|Z|\+00(?::?00)?)"  # the ways of writing UTC taken here; none also means UTC
-_OFFSET = r"[+-](?:0\d|1[0-4])(?::?[0-5]\d)?"
-_UTC_TIMESTAMP = f"^{_WALL}{_UTC}?$"  # the upstream shape
-_ANY_TIMESTAMP = f"^{_WALL}(?:{_UTC}|{_OFFSET})?$"
 _DISTINCT = pa.dictionary(pa.int32(), pa.string())
 
 
@@ -123,26 +117,15 @@ def parse_timestamps(ts: pa.Array) -> npt.NDArray[np.int64]:
     for any other, or for a date or time that does not exist (February 30, 25:00)."""
     if (upstream := upstream_micros(ts)) is not None:
         return upstream
+    from shared.ingest.isotimes import iso_micros  # only now: see there
+
     try:
-        if _all_match(ts, _UTC_TIMESTAMP):  # one cast of the wall-clock part
-            micros = pc.cast(pc.replace_substring_regex(ts, f"{_UTC}$", ""), pa.timestamp("us"))
-        elif _all_match(ts, _ANY_TIMESTAMP):  # offsets: every row given a zone, then converted
-            zoned = pc.replace_substring_regex(ts, f"^({_WALL}){_UTC}?$", r"\1Z")
-            micros = pc.cast(zoned, pa.timestamp("us", "UTC"))
-        else:
-            raise NotFast("a timestamp of another shape")
+        micros = iso_micros(ts)
     except pa.ArrowInvalid as e:
         raise NotFast(str(e)) from None
-    return micros.cast(pa.int64()).to_numpy()  # type: ignore[no-any-return]
-
-
-def _all_match(strings: pa.Array, pattern: str) -> bool:
-    return _all(pc.match_substring_regex(strings, pattern))
-
-
-def _all(mask: pa.Array) -> bool:
-    """Every value true; an empty batch too."""
-    return bool(pc.all(mask, min_count=0).as_py())
+    if micros is None:
+        raise NotFast("a timestamp of another shape")
+    return micros
 
 
 def _convert(store: pa.DictionaryArray, status: pa.DictionaryArray, ts: pa.Array) -> PollBatch:
