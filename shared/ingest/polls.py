@@ -5,10 +5,10 @@ a thread; in one transaction, each batch's new store ids get keys and its rows a
 block of store keys (blocks.py); then each block's rows are sorted (the later line wins an
 instant given twice) and cut into one chunk per UTC day, in a thread while the block before is
 sent, and stored as a few rows of poll_chunks, which take their rank as the transaction commits
-(shared/db/polls.py). Any other file goes
-whole to the staged path (staged.py): PostgreSQL parses it and names the first bad line, and
-its rows take the same way into chunks. A poll later than the ingest's clock + 24 hours is
-malformed (an upstream clock error would otherwise become every report's default as_of).
+(shared/db/polls.py). Any other file goes whole to the staged path (staged.py): PostgreSQL
+parses it and names the first bad line, and its rows take the same way into chunks. A poll
+later than the ingest's clock + 24 hours is malformed (an upstream clock error would otherwise
+become every report's default as_of).
 """
 
 import asyncio
@@ -84,6 +84,7 @@ async def _ingest(
     with BlockFiles() as spill:
         await fill(spill)
         say(f"storing {spill.rows:,} rows")
+        # Recorded once read: the files before it in the command have taken their ids by then.
         ingest_id = await turn.record(lambda: ingests.new(conn, "polls", source.path))
         async for block, chunks in _in_thread(_encoded(spill)):
             await polls.append(conn, ingest_id, block, _each(chunks))
