@@ -45,7 +45,7 @@ class Turn:
         held: list[str] = []
 
         def flush(stored: asyncio.Future[bool]) -> None:
-            if not stored.cancelled() and stored.result():
+            if stored.result():
                 for message in held:
                     say(message)
             held.clear()
