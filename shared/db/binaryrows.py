@@ -65,7 +65,7 @@ def binary_copy(columns: Sequence[Column]) -> npt.NDArray[np.uint8]:
     row_size = np.zeros(rows, np.int64)
     for part in parts:
         row_size += np.diff(part.offsets) if isinstance(part, Texts) else part.dtype.itemsize
-    starts = len(HEADER) + np.concatenate(([0], np.cumsum(row_size)[:-1]))
+    starts = len(HEADER) + np.cumsum(row_size) - row_size
     out = np.empty(len(HEADER) + int(row_size.sum()) + len(TRAILER), np.uint8)
     out[: len(HEADER)] = np.frombuffer(HEADER, np.uint8)
     out[len(out) - len(TRAILER) :] = np.frombuffer(TRAILER, np.uint8)
