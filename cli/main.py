@@ -30,32 +30,43 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 def _ingest(settings: Settings, args: argparse.Namespace) -> int:
     from shared.ingest import ingest_hours, ingest_polls, ingest_timezones
+    from shared.ingest.turns import Turn, in_turn
 
     if not (args.polls or args.hours or args.timezones):
         print("nothing to ingest: give --polls, --hours and/or --timezones", file=sys.stderr)
         return 2
 
-    async def run() -> None:
-        conn = await asyncpg.connect(settings.database_url)
-        try:
-            await schema.check_schema(conn)
-            if args.timezones:
-                n = await _timed(ingest_timezones(conn, args.timezones))
-                print(f"timezones: {n[0]:,} stores from {args.timezones} in {n[1]:.2f} s")
-            if args.hours:
-                n = await _timed(ingest_hours(conn, args.hours))
-                print(f"business hours: {n[0]:,} rows from {args.hours} in {n[1]:.2f} s")
-            if args.polls:
-                (polls, stores), took = await _timed(
-                    ingest_polls(conn, args.polls, _progress("polls"))
-                )
-                print(
-                    f"polls: {polls:,} rows for {stores:,} stores from {args.polls} in {took:.2f} s"
-                )
-        finally:
-            await conn.close()
+    async def timezones(conn: asyncpg.Connection, turn: Turn) -> None:
+        n, took = await _timed(ingest_timezones(conn, args.timezones, turn))
+        print(f"timezones: {n:,} stores from {args.timezones} in {took:.2f} s")
 
-    asyncio.run(run())
+    async def hours(conn: asyncpg.Connection, turn: Turn) -> None:
+        n, took = await _timed(ingest_hours(conn, args.hours, turn))
+        print(f"business hours: {n:,} rows from {args.hours} in {took:.2f} s")
+
+    async def polls(conn: asyncpg.Connection, turn: Turn) -> None:
+        (polls, stores), took = await _timed(
+            ingest_polls(conn, args.polls, turn.hold(_progress("polls")), turn)
+        )
+        print(f"polls: {polls:,} rows for {stores:,} stores from {args.polls} in {took:.2f} s")
+
+    def connected(
+        ingest: Callable[[asyncpg.Connection, Turn], Awaitable[None]],
+    ) -> Callable[[Turn], Awaitable[None]]:
+        async def run(turn: Turn) -> None:
+            conn = await asyncpg.connect(settings.database_url)
+            try:
+                await schema.check_schema(conn)
+                await ingest(conn, turn)
+            finally:
+                await conn.close()
+
+        return run
+
+    # Side by side, each file on its own connection, with the outcome (what is stored, what is
+    # printed) of ingesting them one after the other in this order.
+    given = [(args.timezones, timezones), (args.hours, hours), (args.polls, polls)]
+    asyncio.run(in_turn([connected(ingest) for path, ingest in given if path]))
     return 0
 
 

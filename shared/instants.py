@@ -1,7 +1,7 @@
 """Instants as integer microseconds since the Unix epoch (UTC): the units, the conversions, and
 the parsing of an instant a user gives (a report's as_of)."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from shared.errors import BadInput
 
@@ -25,6 +25,12 @@ def to_us(instant: datetime) -> int:
 def from_us(us: int) -> datetime:
     """Aware UTC datetime of microseconds since the Unix epoch."""
     return EPOCH + timedelta(microseconds=us)
+
+
+def micros_of_day(local: time) -> int:
+    """Microseconds after midnight of a wall-clock time."""
+    seconds = (local.hour * 60 + local.minute) * 60 + local.second
+    return seconds * US_PER_SECOND + local.microsecond
 
 
 def day_number(day: date) -> int:

@@ -21,6 +21,9 @@ STORE_BLOCK = 4_096  # store keys per block: a chunk's stores, and at most one r
 STORES = np.dtype(">u2")
 TS = np.dtype(">i8")
 ACTIVE = np.dtype("u1")
+_STORE_BITS = STORE_BLOCK.bit_length() - 1  # a store within its block
+_SHORT_DAYS = 1 << (16 - _STORE_BITS)  # days whose (day, store) keys fit in 16 bits
+_TOD_BITS = (US_PER_DAY - 1).bit_length()  # µs within a day
 
 
 def block_of(store_key: int) -> int:
@@ -43,12 +46,29 @@ class Chunk:
 def chunks_of_block(block: int, polls: Polls) -> Iterator[Chunk]:
     """The chunks of the polls of one block (keys of that block; any order, later wins), one
     per UTC day, in day order."""
-    polls = sort_unique(polls, by_day=True)
+    polls = _by_day(block, polls)
     day = polls.ts // US_PER_DAY
     bounds = np.flatnonzero(np.diff(day)) + 1
     for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(day)], strict=True):
         if hi > lo:
             yield encode(int(day[lo]), block, polls.take(slice(lo, hi)))
+
+
+def _by_day(block: int, polls: Polls) -> Polls:
+    """`sort_unique(polls, by_day=True)`, sooner for polls of at most 16 days: a radix sort
+    by (day, store) (16-bit keys) leaves each store's polls of a day in file order, mostly in
+    time order already (as a file gives them), and a stable sort by instant then has little to
+    do."""
+    day = polls.ts // US_PER_DAY
+    if len(polls) == 0 or int(day.max()) - int(day.min()) >= _SHORT_DAYS:
+        return sort_unique(polls, by_day=True)
+    group = ((day - int(day.min())) << _STORE_BITS) | (polls.store - block * STORE_BLOCK)
+    order = np.argsort(group.astype(np.uint16), kind="stable")
+    key = (group[order] << _TOD_BITS) | (polls.ts - day * US_PER_DAY)[order]
+    in_time = np.argsort(key, kind="stable")  # runs already sorted: little work
+    order, key = order[in_time], key[in_time]
+    last = np.r_[key[1:] != key[:-1], True]  # of the polls of one instant, the last given wins
+    return polls.take(order[last])
 
 
 def encode(day: int, block: int, polls: Polls) -> Chunk:

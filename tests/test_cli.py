@@ -53,6 +53,77 @@ async def test_ingest_prints_counts_and_bad_file_exits_nonzero(
     )  # nothing of the bad file
 
 
+async def _stored(conn: asyncpg.Connection) -> dict[str, object]:
+    return {
+        "ingests": [r["kind"] for r in await conn.fetch("SELECT kind FROM ingests ORDER BY id")],
+        "zones": await conn.fetchval("SELECT count(*) FROM store_timezones"),
+        "hours": await conn.fetchval("SELECT count(*) FROM business_hours"),
+        "stores": await conn.fetchval("SELECT count(*) FROM stores"),
+        "polls": await conn.fetchval("SELECT coalesce(sum(polls), 0) FROM poll_chunks"),
+    }
+
+
+async def test_three_files_are_stored_as_if_one_after_the_other(
+    database_url: str, conn: asyncpg.Connection, tmp_path: Path
+) -> None:
+    """The three files are ingested side by side, with the outcome of time zones, hours and
+    polls one after the other: a bad file is reported, the files before it are stored, and
+    nothing of it or of the files after it (not even their progress)."""
+    zones = tmp_path / "timezones.csv"
+    zones.write_text("store_id,timezone_str\na,America/Chicago\nb,\n")
+    good_hours = "".join(f"s{i},{i % 7},09:00:00,17:00\n" for i in range(100_000))
+    hours = tmp_path / "menu_hours.csv"
+    hours.write_text("store_id,day,start_time_local,end_time_local\n" + good_hours)
+    bad_hours = tmp_path / "bad_hours.csv"  # found last: the polls are ready long before
+    bad_hours.write_text(hours.read_text() + "z,9,09:00:00,17:00:00\n")
+    polls = tmp_path / "store_status.csv"
+    polls.write_text("store_id,status,timestamp_utc\na,active,2023-01-22 12:00:00 UTC\n")
+    bad_polls = tmp_path / "bad_polls.csv"
+    bad_polls.write_text(polls.read_text() + "b,maybe,2023-01-22 12:00:00 UTC\n")
+
+    def ingest(hours: Path, polls: Path) -> subprocess.CompletedProcess[str]:
+        files = ["--polls", str(polls), "--hours", str(hours), "--timezones", str(zones)]
+        return storemon("ingest", *files, DATABASE_URL=database_url)
+
+    failed = ingest(bad_hours, polls)
+    assert failed.returncode == 2
+    assert [line.split(" from ")[0] for line in failed.stdout.splitlines()] == [
+        "timezones: 2 stores"
+    ]
+    assert failed.stderr.splitlines() == [
+        "storemon ingest: bad_hours.csv, line 100002: bad day '9' (expected 0=Monday … 6=Sunday)"
+    ]
+    assert await _stored(conn) == {
+        "ingests": ["timezones"],
+        "zones": 2,
+        "hours": 0,
+        "stores": 0,
+        "polls": 0,
+    }
+
+    failed = ingest(hours, bad_polls)
+    assert failed.returncode == 2
+    assert [line.split(" from ")[0] for line in failed.stdout.splitlines()] == [
+        "timezones: 2 stores",
+        "business hours: 100,000 rows",
+    ]
+    assert failed.stderr.splitlines()[-1] == (
+        "storemon ingest: bad_polls.csv, line 3: bad status 'maybe' (expected active or inactive)"
+    )
+    assert (await _stored(conn))["ingests"] == ["timezones", "timezones", "hours"]
+    assert (await _stored(conn))["polls"] == 0
+
+    done = ingest(hours, polls)
+    assert done.returncode == 0, done.stderr
+    assert [line.split(" from ")[0] for line in done.stdout.splitlines()] == [
+        "timezones: 2 stores",
+        "business hours: 100,000 rows",
+        "polls: 1 rows for 1 stores",
+    ]
+    assert done.stderr.splitlines() == ["polls: storing 1 rows"]
+    assert (await _stored(conn))["ingests"][-3:] == ["timezones", "hours", "polls"]
+
+
 @pytest.mark.parametrize("zone", ["localtime", "/etc/localtime"])
 async def test_ingest_refuses_a_zone_that_is_no_iana_name(
     database_url: str, conn: asyncpg.Connection, tmp_path: Path, zone: str

@@ -16,6 +16,7 @@ from shared.ingest.blocks import BlockFiles
 from shared.ingest.pollfile import NotFast, parse_timestamps, read_batches, whole_line_blocks
 from shared.ingest.source import CsvSource, open_source
 from shared.ingest.staged import read_staged
+from shared.ingest.stamps import upstream_micros
 from shared.instants import from_us
 from shared.pollchunks import STORE_BLOCK, decode
 from tests.test_ingest import ORIGINAL, polls_of, stored_count, write
@@ -105,6 +106,59 @@ async def test_fast_timestamps_are_the_instants_postgresql_parses(
     assert len(offsets) > 100
     # All at once, UTC and other offsets mixed, as in a file: the same instants.
     assert list(parse_timestamps(pa.array(list(taken)))) == list(taken.values())
+
+
+def _upstream_shaped(rng: random.Random, fraction_digits: int) -> str:
+    """A timestamp in the upstream shape, its date or time valid or not."""
+    fraction = "".join(rng.choices("0123456789", k=fraction_digits))
+    return (
+        f"{rng.choice([rng.randint(1000, 9999), rng.randint(1969, 2040)]):04d}"
+        f"-{rng.randint(0, 13):02d}-{rng.choice([rng.randint(0, 32), 28, 29]):02d}"
+        f" {rng.randint(0, 25):02d}:{rng.randint(0, 61):02d}:{rng.randint(0, 61):02d}"
+        + (f".{fraction}" if fraction else "")
+        + " UTC"
+    )
+
+
+async def test_upstream_shape_from_bytes_is_what_postgresql_parses(
+    conn: asyncpg.Connection,
+) -> None:
+    """The NumPy reading of the upstream shape: the instants PostgreSQL parses, or none (the
+    general reader then decides) for a batch with any other length, shape or a date or time
+    that does not exist."""
+    rng = random.Random(11)
+    await conn.execute("SET TimeZone = 'UTC'")
+    for digits in (0, 1, 4, 6):
+        fraction = "." + "5" * digits if digits else ""
+        leap_days = [f"{y}-02-29 00:00:00{fraction} UTC" for y in (2000, 1900, 2023, 2024)]
+        candidates = [_upstream_shaped(rng, digits) for _ in range(2000)] + leap_days
+        parsed = await conn.fetch(
+            "SELECT CASE WHEN storemon_is_timestamptz(v) "
+            "THEN (extract(epoch FROM v::timestamptz) * 1000000)::bigint END "
+            "FROM unnest($1::text[]) v",
+            candidates,
+        )
+        taken = {}
+        for text, row in zip(candidates, parsed, strict=True):
+            if (micros := upstream_micros(pa.array([text]))) is not None:
+                assert row[0] == micros[0], text
+                taken[text] = row[0]
+        assert 300 < len(taken) < len(candidates) - 300, digits  # both sides exercised
+        assert [day in taken for day in leap_days] == [True, False, False, True]
+        batch = pa.array(list(taken))
+        whole, sliced = upstream_micros(batch), upstream_micros(batch[7:])  # a slice: an offset
+        assert whole is not None and whole.tolist() == list(taken.values())
+        assert sliced is not None and sliced.tolist() == list(taken.values())[7:]
+        refused = next(c for c in candidates if c not in taken)
+        assert upstream_micros(pa.array([*taken, refused])) is None
+    for others in (
+        ["2023-01-22 12:00:00 UTC", "2023-01-22 12:00:00.5 UTC"],  # two lengths
+        ["2023-01-22T12:00:00 UTC"],
+        ["2023-01-22 12:00:00Z"],
+        ["0999-01-22 12:00:00 UTC"],
+        ["2023-01-22 12:00:00.1234567 UTC"],
+    ):
+        assert upstream_micros(pa.array(others)) is None, others
 
 
 def _mixed_file(tmp_path: Path) -> Path:
@@ -241,9 +295,13 @@ def test_blocks_end_at_line_ends_and_rebuild_the_file(tmp_path: Path) -> None:
     text = b"".join(b"s%d,active,2023-01-22 10:00:00 UTC\r\n" % i for i in range(100)) + b"last"
     (tmp_path / "f").write_bytes(text)
     with (tmp_path / "f").open("rb") as f:
-        blocks = list(whole_line_blocks(f, 100))
+        blocks = [bytes(block) for block in whole_line_blocks(f, 100)]
     assert b"".join(blocks) == text
     assert len(blocks) > 20 and all(b.endswith(b"\n") for b in blocks[:-1])
     (tmp_path / "g").write_bytes(b"x" * 1000)  # no line end: not read whole into memory
     with (tmp_path / "g").open("rb") as f, pytest.raises(NotFast):
         list(whole_line_blocks(f, 100))
+    long, rest = b"x" * 489 + b"\n", b"y" * 150 + b"\nz"  # a line of 4.9 blocks, then the end
+    (tmp_path / "h").write_bytes(long + rest)
+    with (tmp_path / "h").open("rb") as f:
+        assert [bytes(block) for block in whole_line_blocks(f, 100)] == [long, rest]

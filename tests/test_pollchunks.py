@@ -67,6 +67,39 @@ def test_a_block_is_cut_into_days_sorted_and_unique() -> None:
     assert list(chunks_of_block(0, polls())) == []
 
 
+def _file_like(rng: np.random.Generator, block: int, days: int) -> Polls:
+    """A block's polls as a file gives them: store by store in any order, each in time order."""
+    parts = []
+    for store in rng.permutation(STORE_BLOCK)[:500] + block * STORE_BLOCK:
+        ts = np.unique(rng.integers(DAY * US_PER_DAY, (DAY + days) * US_PER_DAY, 30))
+        parts.append(Polls(np.full(len(ts), store), ts, rng.random(len(ts)) < 0.8))
+    return Polls.concat(parts)
+
+
+@pytest.mark.parametrize(
+    "shape", ["file order", "an instant twice", "out of time order", "17 days", "one poll"]
+)
+def test_chunks_of_a_file_are_those_of_the_general_sort(shape: str) -> None:
+    """Polls of at most 16 days take a shorter sort (the shorter, the more in order they
+    come), longer spans the general one: the same chunks either way."""
+    rng = np.random.default_rng(3)
+    block = 2
+    given = _file_like(rng, block, 17 if shape == "17 days" else 9)
+    if shape == "an instant twice":
+        given = Polls.concat([given, given.take(slice(100, 101))])
+        given.active[-1] = not given.active[100]
+    elif shape == "out of time order":
+        given.ts[[50, 51]] = given.ts[[51, 50]]
+    elif shape == "one poll":
+        given = given.take(slice(0, 1))
+    expected = sort_unique(given, by_day=True)
+    day = expected.ts // US_PER_DAY
+    chunks = list(chunks_of_block(block, given))
+    assert [c.day for c in chunks] == sorted(set(day.tolist()))
+    for chunk in chunks:
+        assert chunk == encode(chunk.day, block, expected.take(day == chunk.day))
+
+
 def test_merged_chunks_keep_the_later_chunk_at_an_instant() -> None:
     older = polls((1, NOON, True), (2, NOON, True))
     newer = polls((2, NOON, False), (2, NOON + 5, True))

@@ -3,7 +3,8 @@ timezones file adds a snapshot under its ingest id; a report reads the snapshots
 current when it was triggered; older ones go once no report reads them any more (none Running,
 none Complete: a Complete report's drill-down explains its rows with them until it expires)."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import time
 
 import asyncpg
@@ -12,19 +13,54 @@ import numpy.typing as npt
 
 from shared.db import locks
 from shared.db.binarycopy import fetch_columns
+from shared.db.binaryrows import Texts, binary_copy
 from shared.db.ingests import CURRENT_HOURS, CURRENT_TIMEZONES
 from shared.db.reports import pinned_snapshots
+from shared.instants import micros_of_day
 from shared.uptime.hours import StoreHours
 from shared.uptime.model import DEFAULT_TIMEZONE, StoreMeta
 
 _TABLES = {"hours": "business_hours", "timezones": "store_timezones"}
+_HOURS = ["snapshot", "store_id", "day", "start_local", "end_local"]
 
 
-async def add_hours(
-    conn: asyncpg.Connection, snapshot: int, rows: Iterable[tuple[str, int, time, time]]
-) -> None:
-    """Store (store_id, day, start, end) rows under `snapshot`."""
-    await conn.copy_records_to_table("business_hours", records=[(snapshot, *row) for row in rows])
+@dataclass(frozen=True)
+class Hours:
+    """Business-hours rows as columns, in file order: store_id (as stored), day (0 = Monday),
+    start and end (µs after local midnight)."""
+
+    store_id: Texts
+    day: npt.NDArray[np.int16]
+    start: npt.NDArray[np.int64]
+    end: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.day)
+
+    @classmethod
+    def of_rows(cls, rows: Sequence[tuple[str, int, time, time]]) -> "Hours":
+        """The columns of (store_id, day, start, end) rows."""
+        ids, days, starts, ends = zip(*rows, strict=True) if rows else ((), (), (), ())
+        return cls(
+            Texts.of(ids),
+            np.array(days, np.int16),
+            np.array([micros_of_day(t) for t in starts], np.int64),
+            np.array([micros_of_day(t) for t in ends], np.int64),
+        )
+
+
+async def add_hours(conn: asyncpg.Connection, snapshot: int, hours: Hours) -> None:
+    """Store the rows under `snapshot` (one binary COPY, built by column)."""
+    rows = binary_copy(
+        [
+            ("int8", np.full(len(hours), snapshot, np.int64)),
+            ("text", hours.store_id),
+            ("int2", hours.day),
+            ("time", hours.start),
+            ("time", hours.end),
+        ]
+    )
+    await conn.copy_to_table("business_hours", source=rows, columns=_HOURS, format="binary")
 
 
 async def add_timezones(

@@ -36,12 +36,16 @@ class BlockFiles:
         rows = np.empty(len(keys), _ROW)
         rows["store"], rows["ts"], rows["active"] = keys, micros, active
         block = keys // STORE_BLOCK
-        order = np.argsort(block, kind="stable")  # within a block, still in file order
-        block, rows = block[order], rows[order]
-        bounds = np.flatnonzero(np.diff(block)) + 1
-        for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(block)], strict=True):
-            rows[lo:hi].tofile(self._file(int(block[lo])))
-        self._stores.update(np.unique(keys).tolist())
+        if block.min() == block.max():  # the common case: no reordering
+            rows.tofile(self._file(int(block[0])))
+        else:
+            order = np.argsort(block, kind="stable")  # within a block, still in file order
+            block, rows = block[order], rows[order]
+            bounds = np.flatnonzero(np.diff(block)) + 1
+            for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(block)], strict=True):
+                rows[lo:hi].tofile(self._file(int(block[lo])))
+        # A store's polls mostly come together: the set needs only the first of each run.
+        self._stores.update(keys[np.r_[True, keys[1:] != keys[:-1]]].tolist())
         self.rows += len(keys)
         low, high = int(micros.min()), int(micros.max())
         self.first_us = low if self.first_us is None else min(self.first_us, low)

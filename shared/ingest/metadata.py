@@ -1,11 +1,12 @@
-"""Ingest of the store metadata snapshots (business hours, timezones), parsed in Python.
+"""Ingest of the store metadata snapshots (business hours, timezones), parsed in Python (a
+plain business-hours file by Arrow: hoursfile.py).
 
 These files are small; each ingest replaces the previous snapshot whole, in one transaction.
 """
 
+import asyncio
 import csv
 import functools
-import re
 from collections.abc import Iterator
 from datetime import time
 from importlib import resources
@@ -14,23 +15,10 @@ from pathlib import Path
 import asyncpg
 
 from shared.db import ingests, snapshots
+from shared.ingest.fields import HOURS_COLUMNS, day_of_week, parse_local_time, store_id
+from shared.ingest.hoursfile import read_plain_hours
 from shared.ingest.source import CsvSource, open_source, quoted
-from shared.storeids import MAX_STORE_ID_BYTES, WHITESPACE, fits
-
-_LOCAL_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?")
-
-
-@functools.lru_cache(maxsize=65_536)  # a file repeats the same few thousand times
-def parse_local_time(text: str) -> time:
-    """`HH:MM[:SS[.ffffff]]` from 00:00:00 to 23:59:59.999999; ValueError otherwise."""
-    match = _LOCAL_TIME.fullmatch(text.strip())
-    if not match:
-        raise ValueError(f"bad local time {quoted(text)} (expected HH:MM:SS)")
-    hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
-    if hour > 23 or minute > 59 or second > 59:
-        raise ValueError(f"local time {quoted(text)} out of range 00:00:00-23:59:59")
-    return time(hour, minute, second, int((match[4] or "0").ljust(6, "0")))
-
+from shared.ingest.turns import Turn
 
 # IANA's placeholder for a system whose zone was never set (offset 0, abbreviation "-00"): a
 # store "in" it has no known local time, and counting its hours as UTC would be a guess.
@@ -76,38 +64,33 @@ def _rows(source: CsvSource) -> Iterator[tuple[int, list[str]]]:
             raise source.error(reader.line_num + 1, f"not UTF-8 ({e.reason})") from None
 
 
-def _store_id(source: CsvSource, line: int, raw: str) -> str:
-    store_id = raw.strip(WHITESPACE)
-    if not store_id:
-        raise source.error(line, "empty store_id")
-    if not fits(store_id):
-        raise source.error(
-            line, f"store_id longer than {MAX_STORE_ID_BYTES} bytes: {quoted(store_id)}"
-        )
-    return store_id
-
-
 def read_hours(path: Path) -> list[tuple[str, int, time, time]]:
-    """(store_id, day, start, end) rows of a business-hours file; FileRowError when malformed."""
-    source = open_source(
-        path, [["store_id"], ["day", "dayofweek"], ["start_time_local"], ["end_time_local"]]
-    )
-    i_store, i_day = source.index("store_id"), source.index("day", "dayofweek")
-    i_start, i_end = source.index("start_time_local"), source.index("end_time_local")
+    """(store_id, day, start, end) rows of a business-hours file, read row by row;
+    FileRowError at the first malformed line."""
+    source = open_source(path, HOURS_COLUMNS)
+    i_store, i_day, i_start, i_end = (source.index(*names) for names in HOURS_COLUMNS)
     rows = []
     for line, fields in _rows(source):
-        store_id = _store_id(source, line, fields[i_store])
-        day = fields[i_day].strip()
-        if day not in {"0", "1", "2", "3", "4", "5", "6"}:
-            raise source.error(
-                line, f"bad day {quoted(fields[i_day])} (expected 0=Monday … 6=Sunday)"
-            )
         try:
-            start, end = parse_local_time(fields[i_start]), parse_local_time(fields[i_end])
+            rows.append(
+                (
+                    store_id(fields[i_store]),
+                    day_of_week(fields[i_day]),
+                    parse_local_time(fields[i_start]),
+                    parse_local_time(fields[i_end]),
+                )
+            )
         except ValueError as e:
             raise source.error(line, str(e)) from None
-        rows.append((store_id, int(day), start, end))
     return rows
+
+
+def read_hours_columns(path: Path) -> snapshots.Hours:
+    """The rows of a business-hours file as columns: by Arrow when the file is plain CSV,
+    else row by row (which names the first malformed line)."""
+    return read_plain_hours(open_source(path, HOURS_COLUMNS)) or snapshots.Hours.of_rows(
+        read_hours(path)
+    )
 
 
 def read_timezones(path: Path) -> dict[str, str | None]:
@@ -116,32 +99,41 @@ def read_timezones(path: Path) -> dict[str, str | None]:
     i_store, i_zone = source.index("store_id"), source.index("timezone_str")
     zones: dict[str, str | None] = {}
     for line, fields in _rows(source):
-        store_id = _store_id(source, line, fields[i_store])
+        try:
+            store = store_id(fields[i_store])
+        except ValueError as e:
+            raise source.error(line, str(e)) from None
         name = fields[i_zone].strip()
         if name and (why := _zone_error(name)):
             raise source.error(line, why)
-        zones.pop(store_id, None)  # re-insert so the later line also sets the order
-        zones[store_id] = name or None
+        zones.pop(store, None)  # re-insert so the later line also sets the order
+        zones[store] = name or None
     return zones
 
 
-async def ingest_hours(conn: asyncpg.Connection, path: Path) -> int:
-    """Make `path`'s rows the current business-hours snapshot; the number stored."""
-    rows = read_hours(path)
+async def ingest_hours(conn: asyncpg.Connection, path: Path, turn: Turn | None = None) -> int:
+    """Make `path`'s rows the current business-hours snapshot; the number stored. `turn`: the
+    file's place among files ingested side by side (turns.py)."""
+    hours = await asyncio.to_thread(read_hours_columns, path)  # the event loop stays free
+    turn = turn or Turn()
     async with conn.transaction():
-        snapshot = await ingests.new(conn, "hours", path, len(rows))
-        await snapshots.add_hours(conn, snapshot, rows)
+        snapshot = await turn.record(lambda: ingests.new(conn, "hours", path, len(hours)))
+        await snapshots.add_hours(conn, snapshot, hours)
         await ingests.notify(conn, "hours", snapshot)
+        await turn.commit()
     await snapshots.drop_unused(conn, "hours", snapshot)  # once the new one is current
-    return len(rows)
+    return len(hours)
 
 
-async def ingest_timezones(conn: asyncpg.Connection, path: Path) -> int:
-    """Make `path`'s zones the current timezones snapshot; the number of stores stored."""
-    zones = read_timezones(path)
+async def ingest_timezones(conn: asyncpg.Connection, path: Path, turn: Turn | None = None) -> int:
+    """Make `path`'s zones the current timezones snapshot; the number of stores stored.
+    `turn`: as for `ingest_hours`."""
+    zones = await asyncio.to_thread(read_timezones, path)
+    turn = turn or Turn()
     async with conn.transaction():
-        snapshot = await ingests.new(conn, "timezones", path, len(zones))
+        snapshot = await turn.record(lambda: ingests.new(conn, "timezones", path, len(zones)))
         await snapshots.add_timezones(conn, snapshot, zones.items())
         await ingests.notify(conn, "timezones", snapshot)
+        await turn.commit()
     await snapshots.drop_unused(conn, "timezones", snapshot)  # once the new one is current
     return len(zones)

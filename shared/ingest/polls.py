@@ -3,35 +3,37 @@
 A file in the common shapes is read and checked by Arrow (pollfile.py), one batch at a time in
 a thread; in one transaction, each batch's new store ids get keys and its rows are set aside by
 block of store keys (blocks.py); then each block's rows are sorted (the later line wins an
-instant given twice), cut into one chunk per UTC day and stored as a few rows of poll_chunks,
-which take their rank as the transaction commits (shared/db/polls.py). Any other file goes
-whole to the staged path (staged.py): PostgreSQL parses it and names the first bad line, and
-its rows take the same way into chunks. A poll later than the ingest's clock + 24 hours is
-malformed (an upstream clock error would otherwise become every report's default as_of).
+instant given twice) and cut into one chunk per UTC day, in a thread while the block before is
+sent, and stored as a few rows of poll_chunks, which take their rank as the transaction commits
+(shared/db/polls.py). Any other file goes whole to the staged path (staged.py): PostgreSQL
+parses it and names the first bad line, and its rows take the same way into chunks. A poll
+later than the ingest's clock + 24 hours is malformed (an upstream clock error would otherwise
+become every report's default as_of).
 """
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import asyncpg
 import numpy as np
 
 from shared.db import ingests, polls, stores
 from shared.ingest.blocks import BlockFiles
-from shared.ingest.pollfile import NotFast, PollBatch, read_batches
+from shared.ingest.pollfile import NotFast, read_batches
 from shared.ingest.source import CsvSource, open_source
 from shared.ingest.staged import read_staged
+from shared.ingest.turns import Turn
 from shared.instants import US_PER_DAY, from_us, to_us
 from shared.pollchunks import Chunk, chunks_of_block
 from shared.storeids import WHITESPACE
-from shared.uptime.polls import Polls
 
 _SAY_EVERY = 2_000_000  # rows read between progress messages (about 2 s)
 Progress = Callable[[str], None]
 Fill = Callable[[BlockFiles], Awaitable[None]]
+T = TypeVar("T")
 
 
 class Ingested(NamedTuple):
@@ -44,56 +46,66 @@ class Ingested(NamedTuple):
 
 
 async def ingest_polls(
-    conn: asyncpg.Connection, path: Path, progress: Progress | None = None
+    conn: asyncpg.Connection, path: Path, progress: Progress | None = None, turn: Turn | None = None
 ) -> tuple[int, int]:
     """Append the polls of `path`; all or nothing. Returns (polls, distinct stores).
 
-    `progress` hears how a long ingest goes (rows read; which path; storing)."""
-    stored = await ingest_polls_file(conn, path, progress)
+    `progress` hears how a long ingest goes (rows read; which path; storing); `turn` is the
+    file's place among files ingested side by side (turns.py)."""
+    stored = await ingest_polls_file(conn, path, progress, turn)
     return stored.polls, stored.stores
 
 
 async def ingest_polls_file(
-    conn: asyncpg.Connection, path: Path, progress: Progress | None = None
+    conn: asyncpg.Connection, path: Path, progress: Progress | None = None, turn: Turn | None = None
 ) -> Ingested:
     """`ingest_polls`, saying also when the polls stored begin and end."""
     say = progress or (lambda _: None)
+    turn = turn or Turn()
     source = open_source(path, [["store_id"], ["status"], ["timestamp_utc"]])
     await conn.execute("SET TimeZone = 'UTC'")  # a timestamp without zone is UTC
     latest_us = to_us(await conn.fetchval("SELECT now()")) + US_PER_DAY
     try:
         async with conn.transaction():
             return await _ingest(
-                conn, source, lambda spill: _fast(conn, source, latest_us, spill, say), say
+                conn, source, lambda spill: _fast(conn, source, latest_us, spill, say), say, turn
             )
     except NotFast as e:
         say(f"PostgreSQL parses this file (outside the fast path's shapes: {e})")
     async with conn.transaction():
         return await _ingest(
-            conn, source, lambda spill: read_staged(conn, source, latest_us, spill), say
+            conn, source, lambda spill: read_staged(conn, source, latest_us, spill), say, turn
         )
 
 
 async def _ingest(
-    conn: asyncpg.Connection, source: CsvSource, fill: Fill, say: Progress
+    conn: asyncpg.Connection, source: CsvSource, fill: Fill, say: Progress, turn: Turn
 ) -> Ingested:
-    ingest_id = await ingests.new(conn, "polls", source.path)
     with BlockFiles() as spill:
         await fill(spill)
         say(f"storing {spill.rows:,} rows")
-        for block, rows in spill.blocks():
-            await polls.append(conn, ingest_id, block, _chunks(block, rows))
+        # Recorded once read: the files before it in the command have taken their ids by then.
+        ingest_id = await turn.record(lambda: ingests.new(conn, "polls", source.path))
+        async for block, chunks in _in_thread(_encoded(spill)):
+            await polls.append(conn, ingest_id, block, _each(chunks))
         latest = None if spill.last_us is None else from_us(spill.last_us)
         await ingests.close_polls(conn, ingest_id, spill.rows, latest)
         await ingests.notify(conn, "polls", ingest_id)
+        await turn.commit()
         await polls.seal(conn, ingest_id)  # last: the commit follows
         first = None if spill.first_us is None else from_us(spill.first_us)
         return Ingested(spill.rows, spill.stores, first, latest)
 
 
-async def _chunks(block: int, rows: Polls) -> AsyncIterator[Chunk]:
-    """The block's chunks, sorted and encoded in a thread while the one before is sent."""
-    for chunk in await asyncio.to_thread(lambda: list(chunks_of_block(block, rows))):
+def _encoded(spill: BlockFiles) -> Generator[tuple[int, list[Chunk]]]:
+    """Each block's chunks: its rows sorted (the later line wins an instant given twice), cut
+    by day and encoded."""
+    for block, rows in spill.blocks():
+        yield block, list(chunks_of_block(block, rows))
+
+
+async def _each(chunks: list[Chunk]) -> AsyncIterator[Chunk]:
+    for chunk in chunks:
         yield chunk
 
 
@@ -112,7 +124,7 @@ async def _fast(
             say(f"read {spill.rows:,} rows")
 
 
-async def _in_thread(items: Generator[PollBatch]) -> AsyncIterator[PollBatch]:
+async def _in_thread(items: Generator[T]) -> AsyncIterator[T]:
     """The items, each made in a thread; the next is made while the caller uses this one."""
     upcoming = asyncio.ensure_future(asyncio.to_thread(next, items, None))
     try:
