@@ -38,6 +38,14 @@ CASES = [
         "lines end in CR alone",
     ),
     ("UTF-16", "polls", (POLLS + OK).decode().encode("utf-16"), 1, "header is not UTF-8"),
+    ("a byte not UTF-8 in zones", "timezones", ZONES + b"s1,UTC\nabc\xff,UTC\n", 3, "not UTF-8"),
+    (
+        "a byte not UTF-8 in hours",
+        "hours",
+        HOURS + b"s,0,09:00,17:00\n" * 3 + b"s\xff,1,09:00,17:00\n",
+        5,
+        "not UTF-8",
+    ),
     (
         "binary",
         "timezones",

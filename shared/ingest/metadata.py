@@ -47,8 +47,8 @@ def _rows(source: CsvSource) -> Iterator[tuple[int, list[str]]]:
     """(physical line, fields) of each data row; blank lines are skipped."""
     with source.path.open(encoding="utf-8-sig", newline="") as f:
         reader = csv.reader(f)
-        next(reader, None)
         try:
+            next(reader, None)  # the header: its first read decodes the file's first 8 KB
             for fields in reader:
                 if not fields:
                     continue
@@ -60,8 +60,19 @@ def _rows(source: CsvSource) -> Iterator[tuple[int, list[str]]]:
                 yield reader.line_num, fields
         except csv.Error as e:  # in the line just read
             raise source.error(reader.line_num, str(e)) from None
-        except UnicodeDecodeError as e:  # before the line is counted
-            raise source.error(reader.line_num + 1, f"not UTF-8 ({e.reason})") from None
+        except UnicodeDecodeError as e:  # in a chunk read ahead: which line is not known
+            raise source.error(_undecodable_line(source.path), f"not UTF-8 ({e.reason})") from None
+
+
+def _undecodable_line(path: Path) -> int:
+    """The first physical line of `path` that is not UTF-8 (read again, on the error path)."""
+    with path.open("rb") as f:
+        for number, line in enumerate(f, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 1
 
 
 def read_hours(path: Path) -> list[tuple[str, int, time, time]]:
