@@ -1,6 +1,8 @@
 """Fixtures on the real PostgreSQL and RabbitMQ: one database and one vhost per test run."""
 
 import asyncio
+import contextlib
+import dataclasses
 import os
 import shutil
 import socket
@@ -9,6 +11,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import asyncpg
@@ -96,13 +99,21 @@ def settings(database_url: str, amqp_url: str, tmp_path: Path) -> Settings:
     return Settings(database_url=database_url, amqp_url=amqp_url, reports_dir=reports_dir)
 
 
+@contextlib.asynccontextmanager
+async def api_with(settings: Settings, **changes: Any) -> AsyncIterator[TestClient[object, object]]:
+    """The real API application with `changes` to `settings`, on a real port, ready."""
+    changed = dataclasses.replace(settings, **changes)
+    async with TestClient(TestServer(create_app(changed))) as test_client:
+        await until_ready(test_client)
+        yield test_client
+
+
 @pytest.fixture
 async def client(
     settings: Settings, conn: asyncpg.Connection
 ) -> AsyncIterator[TestClient[object, object]]:
     """The real API application on a real port, over the run's database and vhost."""
-    async with TestClient(TestServer(create_app(settings))) as test_client:
-        await until_ready(test_client)
+    async with api_with(settings) as test_client:
         yield test_client
 
 

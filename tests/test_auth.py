@@ -1,19 +1,16 @@
 """Optional bearer-token authentication (API_TOKEN): every endpoint but /healthz, /readyz and the
 dashboard page answers 401 JSON without the right `Authorization: Bearer <token>`."""
 
-import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
-from api.app import create_app
 from api.auth import token_matches
 from shared.config import Settings
 from shared.csvfile import report_path
-from tests.conftest import until_ready
+from tests.conftest import api_with
 from tests.sample import HEADER, Client
 from tests.services import purge_jobs
 
@@ -58,9 +55,7 @@ async def drain_queue(amqp_url: str) -> AsyncIterator[None]:
 @pytest.fixture
 async def secured(settings: Settings, conn: asyncpg.Connection) -> AsyncIterator[Client]:
     """The API with API_TOKEN set, on a real port."""
-    guarded = dataclasses.replace(settings, api_token=TOKEN)
-    async with TestClient(TestServer(create_app(guarded))) as test_client:
-        await until_ready(test_client)  # /readyz needs no token
+    async with api_with(settings, api_token=TOKEN) as test_client:  # /readyz needs no token
         yield test_client
 
 

@@ -15,14 +15,12 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from playwright.async_api import Browser, Page, expect
 
-from api.app import create_app
 from shared.config import Settings
 from shared.ingest import ingest_hours, ingest_timezones
 from tests.browser import PHONE, WIDE, check, chromium, open_page
-from tests.conftest import until_ready
+from tests.conftest import api_with
 from tests.receiver import Receiver, receiving
 from tests.sample import Client
 from tests.services import until
@@ -388,9 +386,7 @@ async def test_register_test_and_delete_a_webhook(
 @pytest.fixture
 async def strict(settings: Settings, conn: asyncpg.Connection) -> AsyncIterator[Client]:
     """The API as deployed: webhook URLs may not reach private addresses."""
-    closed = dataclasses.replace(settings, webhook_allow_private=False)
-    async with TestClient(TestServer(create_app(closed))) as test_client:
-        await until_ready(test_client)
+    async with api_with(settings, webhook_allow_private=False) as test_client:
         yield test_client
 
 

@@ -1,7 +1,6 @@
 """The present on the real services: polls pushed over HTTP (POST /polls), the workers' present
 state after each ingest (GET /fleet/now) and the events it records (GET /events)."""
 
-import dataclasses
 import gzip
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -9,12 +8,10 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
-from api.app import create_app
 from shared.config import Settings
 from shared.ingest import ingest_hours, ingest_timezones
-from tests.conftest import until_ready
+from tests.conftest import api_with
 from tests.sample import Client
 from tests.services import until
 from worker.main import Worker
@@ -151,9 +148,7 @@ async def test_a_pushed_file_with_a_bad_line_stores_nothing(
 
 @pytest.fixture
 async def small_uploads(settings: Settings, conn: asyncpg.Connection) -> AsyncIterator[Client]:
-    limited = dataclasses.replace(settings, max_polls_upload_bytes=200, api_token="t")
-    async with TestClient(TestServer(create_app(limited))) as test_client:
-        await until_ready(test_client)
+    async with api_with(settings, max_polls_upload_bytes=200, api_token="t") as test_client:
         yield test_client
 
 

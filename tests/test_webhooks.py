@@ -4,7 +4,6 @@ worker killed (SIGKILL) in the middle of a delivery and a receiver that answers 
 times; URLs that reach private addresses are refused at registration and at delivery."""
 
 import asyncio
-import dataclasses
 import signal
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -12,11 +11,9 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
-from api.app import create_app
 from shared.config import Settings
-from tests.conftest import until_ready
+from tests.conftest import api_with
 from tests.receiver import Receiver, receiving
 from tests.sample import Client
 from tests.services import until
@@ -37,9 +34,7 @@ WORKER_ENV = {
 @pytest.fixture
 async def open_api(settings: Settings, conn: asyncpg.Connection) -> AsyncIterator[Client]:
     """The API with WEBHOOK_ALLOW_PRIVATE=true (the receiver is on loopback)."""
-    allowed = dataclasses.replace(settings, webhook_allow_private=True)
-    async with TestClient(TestServer(create_app(allowed))) as test_client:
-        await until_ready(test_client)
+    async with api_with(settings, webhook_allow_private=True) as test_client:
         yield test_client
 
 
