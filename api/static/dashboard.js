@@ -463,6 +463,14 @@
     return !focused || focused === document.body || focused.disabled === true;
   }
 
+  // After a page step (step > 0: forward) whose button lost the focus (it is now disabled, or
+  // the page was redrawn), the focus goes to the same button, else to the section's title.
+  function refocusPager(step, forward, back, title) {
+    if (!step || !focusDropped()) return;
+    const button = $(step > 0 ? forward : back);
+    (button.disabled ? $(title) : button).focus();
+  }
+
   // ---------------------------------------------------------------- tooltips for every input
 
   // A chart's marks carry their text in data-tip; the chart's readout (a live region below it)
@@ -1474,10 +1482,7 @@
     $("table-next").disabled = !page.next_cursor;
     // The pager's buttons are disabled while a page loads, which drops the focus: give it back
     // to the button pressed, or to the table's title when that button is disabled now.
-    if (pagedBy && focusDropped()) {
-      const button = $(pagedBy > 0 ? "table-next" : "table-prev");
-      (button.disabled ? $("table-title") : button).focus();
-    }
+    refocusPager(pagedBy, "table-next", "table-prev", "table-title");
     pagedBy = null;
   }
   let pagedBy = null;  // the pager button that asked for the page on its way
@@ -2082,10 +2087,7 @@
       + count(first + answer.stores.length - 1) + " of " + count(down) : "Page " + page);
     $("down-prev").disabled = page <= 1;
     $("down-next").disabled = !answer.next_cursor;
-    if (nowPagedBy && focusDropped()) {
-      const button = $(nowPagedBy > 0 ? "down-next" : "down-prev");
-      (button.disabled ? $("down-title") : button).focus();
-    }
+    refocusPager(nowPagedBy, "down-next", "down-prev", "down-title");
     nowPagedBy = 0;
   }
   function nowPage(step) {
@@ -2640,10 +2642,7 @@
     $("deliveries-newer").disabled = page <= 1;
     $("deliveries-older").disabled = answer.next_before === null;
     $("deliveries-pager").hidden = page <= 1 && answer.next_before === null;
-    if (deliveriesPagedBy && focusDropped()) {
-      const button = $(deliveriesPagedBy > 0 ? "deliveries-older" : "deliveries-newer");
-      (button.disabled ? $("deliveries-title") : button).focus();
-    }
+    refocusPager(deliveriesPagedBy, "deliveries-older", "deliveries-newer", "deliveries-title");
     deliveriesPagedBy = 0;
   }
   function deliveriesPage(step) {
