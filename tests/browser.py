@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
+from playwright.async_api import Browser, ConsoleMessage, Locator, Page, async_playwright, expect
 
 from tests.services import until
 
@@ -140,3 +140,15 @@ def contrast(one: str, other: str) -> float:
 
     high, low = sorted((luminance(one), luminance(other)), reverse=True)
     return (high + 0.05) / (low + 0.05)
+
+
+async def shows_in_order(rows: Locator, key: str, expected: list[str], what: str) -> None:
+    """The rows are these, in this order, each named by its `data-<key>` attribute (camelCase,
+    as `dataset` has it)."""
+    await expect(rows).to_have_count(len(expected))
+
+    async def in_order() -> bool:
+        shown = await rows.evaluate_all(f"rs => rs.map(r => r.dataset.{key})")
+        return bool(shown == expected)
+
+    await until(in_order, what, timeout=10)

@@ -23,7 +23,7 @@ from playwright.async_api import Browser, Page, expect
 from api.app import create_app
 from shared.config import Settings
 from shared.db import figures, present
-from tests.browser import AXE, PHONE, axe_version, check, chromium, open_page
+from tests.browser import AXE, PHONE, axe_version, check, chromium, open_page, shows_in_order
 from tests.sample import HEADER, Client, load_sample
 from tests.services import Hold, holding_shards, until
 from worker.main import Worker
@@ -326,14 +326,7 @@ async def test_the_list_pages_through_every_report(
     newest_first = ids[::-1]
 
     async def listed(page: Page, expected: list[str]) -> None:
-        rows = page.locator("#reports tr")
-        await expect(rows).to_have_count(len(expected))
-
-        async def in_order() -> bool:
-            shown = await rows.evaluate_all("rs => rs.map(r => r.dataset.reportId)")
-            return bool(shown == expected)
-
-        await until(in_order, "the list to show its page", timeout=10)
+        await shows_in_order(page.locator("#reports tr"), "reportId", expected, "the list's page")
 
     async with open_page(browser) as page:
         await page.goto(str(client.make_url("/")) + "#/reports")

@@ -19,7 +19,7 @@ from playwright.async_api import Browser, Page, expect
 
 from shared.config import Settings
 from shared.ingest import ingest_hours, ingest_timezones
-from tests.browser import PHONE, WIDE, check, chromium, open_page
+from tests.browser import PHONE, WIDE, check, chromium, open_page, shows_in_order
 from tests.conftest import api_with
 from tests.receiver import Receiver, receiving
 from tests.sample import Client
@@ -98,14 +98,8 @@ async def _present(client: Client, now: datetime) -> dict[str, Any]:
 
 async def _rows(page: Page, expected: list[str]) -> None:
     """The down stores' table shows these stores, in this order."""
-    rows = page.locator("#down-body tr")
-    await expect(rows).to_have_count(len(expected))
-
-    async def in_order() -> bool:
-        found = await rows.evaluate_all("rs => rs.map(r => r.dataset.store)")
-        return bool(found == expected)
-
-    await until(in_order, f"the down stores {expected[0]}…{expected[-1]}", timeout=10)
+    what = f"the down stores {expected[0]}…{expected[-1]}"
+    await shows_in_order(page.locator("#down-body tr"), "store", expected, what)
 
 
 async def _focused(page: Page) -> str:
