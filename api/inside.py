@@ -19,7 +19,7 @@ from shared.csvfile import HEADER, PERIOD_HEADER, report_path
 from shared.db import polls, reports, snapshots, stores
 from shared.errors import BadInput
 from shared.instants import to_us
-from shared.pollchunks import across_days, merge
+from shared.pollchunks import span_of
 from shared.uptime.explain import Store, explain
 from shared.uptime.hours import StoreHours
 from shared.uptime.periods import days_read
@@ -205,7 +205,7 @@ async def _explain(
             conn, store_id, report.hours_snapshot, report.timezones_snapshot
         )
         days = await polls.read(conn, key, key + 1, first, last)
-    mine = across_days([merge(chunks) for chunks in days], np.zeros(1, np.int64), key)
+    mine = span_of(days, np.zeros(1, np.int64), key)
     store = Store(meta.timezone, StoreHours.from_metas([meta]))
     found = explain(to_us(as_of), store, mine, periods)
     return {

@@ -43,7 +43,7 @@ from shared.csvfile import report_path
 from shared.db import events, figures, ingests, polls, present, reports, schema, stores
 from shared.ingest import ingest_hours, ingest_polls, ingest_timezones
 from shared.instants import to_us
-from shared.pollchunks import STORE_BLOCK, across_days, merge
+from shared.pollchunks import STORE_BLOCK, span_of
 from shared.uptime.compute import SPAN_US
 from shared.uptime.periods import Range
 
@@ -330,7 +330,7 @@ async def _rows_table(conn: asyncpg.Connection, first: datetime, last: datetime)
     await conn.execute("CREATE TABLE bench_rows (store int4, ts int8, active bool)")
     for lo, hi in await _blocks(conn):
         days = await polls.read(conn, lo, hi, first.date(), last.date())
-        span = across_days([merge(d) for d in days], np.arange(hi - lo, dtype=np.int64), lo)
+        span = span_of(days, np.arange(hi - lo, dtype=np.int64), lo)
         await conn.copy_records_to_table(
             "bench_rows",
             records=zip(

@@ -116,3 +116,9 @@ def across_days(days: Sequence[Polls], index_of_store: Ints, first_key: int) -> 
     small = index.astype(np.uint16) if len(index_of_store) <= 1 << 16 else index
     order = np.argsort(small, kind="stable")
     return Polls(index[order], polls.ts[order], polls.active[order])
+
+
+def span_of(days: Sequence[Sequence[Polls]], index_of_store: Ints, first_key: int) -> Polls:
+    """The polls of consecutive days as read (each day's chunks, oldest first): each day's
+    chunks merged, then all of them as `across_days` gives them."""
+    return across_days([merge(chunks) for chunks in days], index_of_store, first_key)

@@ -23,7 +23,7 @@ from shared import figurerows, reportparts, rowsindex
 from shared.csvfile import HEADER, AtomicFile, columns_of, csv_lines, report_path
 from shared.figurerows import decode_into
 from shared.instants import day_date
-from shared.pollchunks import STORE_BLOCK, across_days, block_of, merge
+from shared.pollchunks import STORE_BLOCK, block_of, span_of
 from shared.uptime import present
 from shared.uptime.compute import Standard, standard_figures
 from shared.uptime.daily import MARGIN_US, DailyFigures, daily_figures
@@ -64,7 +64,7 @@ def shard_part(shard: ShardInput, path: Path, burn_seconds: float = 0.0) -> int:
     a test hook, CPU spent first (STOREMON_TEST_BURN_SECONDS)."""
     if burn_seconds > 0:
         burn(burn_seconds)
-    span = across_days([merge(chunks) for chunks in shard.days], shard.rank_of_key, shard.lo)
+    span = span_of(shard.days, shard.rank_of_key, shard.lo)
     figures = (
         standard_figures(shard.as_of_us, shard.hours, span)
         if shard.periods is None
@@ -144,7 +144,7 @@ def plan_part(shard: FiguresInput, burn_seconds: float = 0.0) -> list[ReadReques
         base = block_of(int(keys[0])) * STORE_BLOCK if len(keys) else 0
         column = {d: j for j, d in enumerate(axis.dates)}
         _decode_rows(figures, known, shard.rows, column, keys - base, ranks)
-        newer = across_days([merge(c) for c in shard.newer], shard.rank_of_key, shard.lo)
+        newer = span_of(shard.newer, shard.rank_of_key, shard.lo)
         known &= ~stale(axis, newer)
     chosen = plan(axis, cells, figures, known)
     # The rows are decoded: the shard is kept without them (its largest part, in bytes).
@@ -211,7 +211,7 @@ def count_group(request: ReadRequest, days: list[list[Polls]]) -> None:
         raise RuntimeError("no shard in hand: the computing child was replaced meanwhile")
     hand = _IN_HAND[0]
     shard = hand.shard
-    polls = across_days([merge(c) for c in days], shard.rank_of_key, shard.lo)
+    polls = span_of(days, shard.rank_of_key, shard.lo)
     hand.counted.append(count(hand.plan, shard.hours, polls, request.first, request.last))
 
 
@@ -236,7 +236,7 @@ def block_figures(
     from its polls as read (chunks per day, holding every poll within MARGIN of the dates),
     packed per date."""
     n = len(hours.zone)
-    polls = across_days([merge(c) for c in days], np.arange(n), lo)
+    polls = span_of(days, np.arange(n), lo)
     figures = daily_figures(hours, polls, dates)
     return [figurerows.encode(figures, j) for j in range(len(dates))]
 
@@ -245,7 +245,7 @@ def dates_changed(hours: StoreHours, days: list[list[Polls]], lo: int) -> list[d
     """The local dates whose figures new polls (chunks per day, of keys lo …) can change:
     those within MARGIN of one of them, in some store's zone."""
     n = len(hours.zone)
-    polls = across_days([merge(c) for c in days], np.arange(n), lo)
+    polls = span_of(days, np.arange(n), lo)
     if not len(polls):
         return []
     zones = hours.zone[polls.store]
@@ -264,7 +264,7 @@ def present_states(
 ) -> present.States:
     """The present of a block's stores (keys lo …, as many as `hours` has) from their polls
     of the span as read (chunks per day)."""
-    polls = across_days([merge(c) for c in days], np.arange(len(hours.zone)), lo)
+    polls = span_of(days, np.arange(len(hours.zone)), lo)
     return present.evaluate(now_us, hours, polls, alert_after_us)
 
 
