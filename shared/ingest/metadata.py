@@ -99,9 +99,8 @@ def read_hours(path: Path) -> list[tuple[str, int, time, time]]:
 def read_hours_columns(path: Path) -> snapshots.Hours:
     """The rows of a business-hours file as columns: by Arrow when the file is plain CSV,
     else row by row (which names the first malformed line)."""
-    return read_plain_hours(open_source(path, HOURS_COLUMNS)) or snapshots.Hours.of_rows(
-        read_hours(path)
-    )
+    plain = read_plain_hours(open_source(path, HOURS_COLUMNS))
+    return plain if plain is not None else snapshots.Hours.of_rows(read_hours(path))
 
 
 def read_timezones(path: Path) -> dict[str, str | None]:
