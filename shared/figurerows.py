@@ -6,9 +6,11 @@ A record: business and active ticks (int64), polls (int32), the first and last o
 (µs, int64), and flags: observed, first active, last active, complete (uint8 bits).
 """
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from shared.uptime.daily import DailyFigures
+from shared.uptime.daily import DailyFigures, combined
 
 RECORD = np.dtype(
     [
@@ -49,3 +51,14 @@ def decode_into(target: DailyFigures, day: int, data: bytes) -> None:
     target.first_active[day, :count] = (flags & _FIRST_ACTIVE) > 0
     target.last_active[day, :count] = (flags & _LAST_ACTIVE) > 0
     target.complete[day, :count] = (flags & _COMPLETE) > 0
+
+
+def combined_rows(rows: Sequence[tuple[int, bytes]]) -> DailyFigures:
+    """The figures (stores × 1) of consecutive dates' rows (stores, records) taken as one unit
+    (`combined`), of the stores every row has."""
+    stores = min(n for n, _ in rows)
+    by_date = DailyFigures.unknown(len(rows), stores)
+    for day, (_, data) in enumerate(rows):
+        decode_into(by_date, day, data[: stores * RECORD.itemsize])
+    figures = DailyFigures(*(getattr(by_date, name).T for name in DailyFigures.__annotations__))
+    return combined(figures, np.zeros(1, np.int64))

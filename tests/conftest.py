@@ -34,8 +34,8 @@ STOREMON = Path(sys.executable).with_name("storemon")
 TABLES = (
     "poll_chunks, stores, ingests, business_hours, store_timezones, report_shards, reports,"
     " idempotency_keys, housekeeping_counts, report_counts, duration_counts, daily_figures,"
-    " figure_marks, store_present, present_blocks, events, webhooks, deliveries,"
-    " delivery_attempts"
+    " month_figures, figure_marks, store_present, present_blocks, events, webhooks,"
+    " deliveries, delivery_attempts"
 )
 
 

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
+import numpy as np
 import pytest
 
 from shared import rowsindex
@@ -25,10 +26,12 @@ from shared.config import Settings
 from shared.csvfile import report_path
 from shared.db import figures, polls, reports
 from shared.db.connections import create_pool
+from shared.db.figures import Pair
+from shared.figurerows import RECORD
 from shared.ingest import ingest_hours, ingest_polls, ingest_timezones
 from shared.messages import AnyJob, Job
 from shared.requests import ReportRequest
-from shared.uptime.periods import Range
+from shared.uptime.periods import Range, next_month
 from tests.inputfiles import Poll, write_metadata, write_polls
 from tests.services import figures_up_to_date, purge_jobs, until
 from tests.test_service_reference import CENTRE, POLLS, SEED, STORE_META
@@ -156,6 +159,69 @@ async def test_every_report_agrees_with_and_without_figures(
     await agree(pool, settings, child, ["standard", "week"])
 
 
+async def months_are_their_dates(conn: asyncpg.Connection) -> tuple[int, int]:
+    """Check every month row against its day rows, summed here record by record: the month's
+    business time and polls; its first observation the first date's with one, its last the
+    last's; its active time where every date's figure is complete (the others' months are
+    computed whole from their polls: the reports' agreement checks those); how many month rows
+    and how many such stores in them there are."""
+    months = await conn.fetch("SELECT * FROM month_figures")
+    whole = 0
+    for row in months:
+        pair = Pair(row["hours_snapshot"], row["timezones_snapshot"])
+        month, end = row["month"], next_month(row["month"])
+        days = await figures.month_days(conn, pair, row["block"], month, end)
+        assert len(days) == (end - month).days
+        assert row["stores"] == min(n for n, _ in days)
+        combined = np.frombuffer(row["figures"], RECORD)
+        for store in range(row["stores"]):
+            mine = [np.frombuffer(data, RECORD)[store] for _, data in days]
+            seen = [r for r in mine if r["flags"] & 1]
+            got = combined[store]
+            names = ["business", "polls"]
+            if all(r["flags"] & 8 for r in mine):
+                names.append("active")
+                assert got["flags"] & 8
+            else:
+                whole += 1
+            for name in names:
+                assert got[name] == sum(int(r[name]) for r in mine), (month, store, name)
+            assert bool(got["flags"] & 1) == bool(seen)
+            if seen:
+                assert (got["first"], got["flags"] & 2) == (seen[0]["first"], seen[0]["flags"] & 2)
+                assert (got["last"], got["flags"] & 4) == (seen[-1]["last"], seen[-1]["flags"] & 4)
+    return len(months), whole
+
+
+async def test_long_reports_take_whole_months_from_month_rows(
+    conn: asyncpg.Connection, pool: asyncpg.Pool, settings: Settings, child: Child, tmp_path: Path
+) -> None:
+    """October 2023 has polls on every date, and ended more than RIPE before the last poll: it
+    has month rows, and the monthly and total reports read them (spoilt, those reports change;
+    gone, they agree again from the day rows)."""
+    await load(conn, tmp_path)
+    await figures_up_to_date(settings.database_url)
+    months, whole = await months_are_their_dates(conn)
+    assert months > 0 and whole > 0  # some stores' Octobers computed whole from their polls
+    assert await conn.fetchval("SELECT count(*) FROM month_figures WHERE month = '2023-10-01'")
+    await agree(pool, settings, child, ["month", "total"])
+    # Every store's business time of October doubled: not what the polls say.
+    spoilt = []
+    for row in await conn.fetch("SELECT * FROM month_figures"):
+        records = np.frombuffer(row["figures"], RECORD).copy()
+        records["business"] *= 2
+        spoilt.append((records.tobytes(), row["block"], row["month"]))
+    await conn.executemany(
+        "UPDATE month_figures SET figures = $1 WHERE block = $2 AND month = $3", spoilt
+    )
+    for name in ("month", "total"):
+        mine = await computed(pool, settings, child, REQUESTS[name], on=True)
+        theirs = await computed(pool, settings, child, REQUESTS[name], on=False)
+        assert mine[0] != theirs[0], name
+    await conn.execute("DELETE FROM month_figures")
+    await agree(pool, settings, child, ["month", "total"])
+
+
 async def test_late_polls_inside_and_at_the_edges_of_ranges(
     conn: asyncpg.Connection, pool: asyncpg.Pool, settings: Settings, child: Child, tmp_path: Path
 ) -> None:
@@ -178,6 +244,7 @@ async def test_late_polls_inside_and_at_the_edges_of_ranges(
     await ingest(conn, tmp_path, rng, late)
     await agree(pool, settings, child)  # stale figures: their dates computed from polls
     await figures_up_to_date(settings.database_url)
+    assert (await months_are_their_dates(conn))[0] > 0  # October's, computed again
     await agree(pool, settings, child)
 
 
@@ -211,6 +278,7 @@ async def test_new_snapshots_in_the_middle_of_the_history(
     await ingest_timezones(conn, zones)
     await figures_up_to_date(settings.database_url)
     assert await figures.current_pair(conn) != old
+    assert (await months_are_their_dates(conn))[0] > 0
     await agree(pool, settings, child)
 
 
@@ -242,6 +310,7 @@ async def test_compaction_and_retention(
     before = await figure_rows(conn)
     assert await figures.drop_unused(conn, date(2023, 10, 22)) > 0
     assert 0 < await figure_rows(conn) < before
+    assert not await conn.fetchval("SELECT count(*) FROM month_figures WHERE month < '2023-10-22'")
     await agree(pool, settings, child, ["standard", "day", "total"])
     await figures_up_to_date(settings.database_url)
     await agree(pool, settings, child, ["week", "total"])

@@ -8,25 +8,29 @@ of the polls were stored)."""
 import itertools
 import random
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pytest
 
 from shared.instants import US_PER_DAY, to_us
 from shared.uptime.compute import plain_batch, standard_figures
-from shared.uptime.daily import DailyFigures, daily_figures
+from shared.uptime.daily import DailyFigures, combined, daily_figures, unit_figures
 from shared.uptime.fromdays import (
     Counted,
     concat,
     count,
     days_to_read,
+    month_units,
     periods_of,
     plan,
     report_axis,
     stale,
     standard_of,
+    whole_months,
 )
 from shared.uptime.hours import StoreHours
+from shared.uptime.model import StoreMeta
 from shared.uptime.periods import Periods, Range, period_figures
 from shared.uptime.polls import Polls
 from tests.test_report_reference import random_case, random_period_case
@@ -75,10 +79,13 @@ def via_figures(
     scenario: Scenario,
     rng: random.Random,
     groups: int = 1,
+    units: bool = False,
 ) -> tuple[object, Counted]:
     """The report of a batch the way the workers compute it from figures: figures made from
     the polls the scenario says were stored then, known where they exist and no later poll
-    may have changed them; then the poll dates read from all polls, in `groups` of stores."""
+    may have changed them; then the poll dates read from all polls, in `groups` of stores.
+    `units`: the dates taken in units of random widths (as month rows are), each from its
+    dates' figures `combined` or computed whole, wherever the cells' edges fall."""
     axis, cells = report_axis(as_of_us, hours, periods)
     n = len(hours.zone)
     if not axis.dates:
@@ -94,6 +101,24 @@ def via_figures(
             for name in DailyFigures.__annotations__:
                 getattr(figures, name)[:, at : at + step] = getattr(part, name)
             at += step
+        if units:
+            cut = rng.choice([0.1, 0.3, 0.6])
+            starts = [0, *(c for c in range(1, len(axis.dates)) if rng.random() < cut)]
+            axis, summed = axis.units(starts), combined(figures, np.array(starts))
+            # As month rows are: some stores' units computed whole from their polls (each on
+            # its own), the others' their dates' figures combined.
+            whole = [
+                unit_figures(hours, then, axis.bounds[:, j : j + 2]) for j in range(len(axis.dates))
+            ]
+            mine = np.array([rng.random() < 0.5 for _ in range(n)])[:, None]
+            figures = DailyFigures(
+                *(
+                    np.where(
+                        mine, np.hstack([getattr(w, name) for w in whole]), getattr(summed, name)
+                    )
+                    for name in DailyFigures.__annotations__
+                )
+            )
         exists = np.array([[rng.random() >= missing for _ in axis.dates] for _ in range(n)], bool)
         known = exists.reshape(n, len(axis.dates)) & ~stale(axis, newer)
     chosen = plan(axis, cells, figures, known)
@@ -126,9 +151,12 @@ def same(old: object, new: object, names: list[str]) -> None:
         assert np.array_equal(a, b), field
 
 
+@pytest.mark.parametrize("units", [False, True], ids=["dates", "units"])
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 @pytest.mark.parametrize("seed", range(150))
-def test_standard_reports_from_figures_are_the_reports_from_polls(seed: int, scenario: str) -> None:
+def test_standard_reports_from_figures_are_the_reports_from_polls(
+    seed: int, scenario: str, units: bool
+) -> None:
     as_of, polls, stores = random_case(seed)
     names, hours, batch = plain_batch(polls, stores)
     batch = thinned(scenario, seed, batch)
@@ -136,14 +164,17 @@ def test_standard_reports_from_figures_are_the_reports_from_polls(seed: int, sce
     old = standard_figures(as_of_us, hours, batch)
     rng = random.Random(seed)
     new, _ = via_figures(
-        as_of_us, hours, batch, None, SCENARIOS[scenario], rng, groups=1 + seed % 3
+        as_of_us, hours, batch, None, SCENARIOS[scenario], rng, 1 + seed % 3, units
     )
     same(old, new, names)
 
 
+@pytest.mark.parametrize("units", [False, True], ids=["dates", "units"])
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 @pytest.mark.parametrize("seed", range(150))
-def test_period_reports_from_figures_are_the_reports_from_polls(seed: int, scenario: str) -> None:
+def test_period_reports_from_figures_are_the_reports_from_polls(
+    seed: int, scenario: str, units: bool
+) -> None:
     as_of, polls, stores, periods = random_period_case(seed)
     names, hours, batch = plain_batch(polls, stores)
     batch = thinned(scenario, seed, batch)
@@ -151,7 +182,42 @@ def test_period_reports_from_figures_are_the_reports_from_polls(seed: int, scena
     old = period_figures(as_of_us, hours, batch, periods)
     rng = random.Random(seed)
     new, _ = via_figures(
-        as_of_us, hours, batch, periods, SCENARIOS[scenario], rng, groups=1 + seed % 3
+        as_of_us, hours, batch, periods, SCENARIOS[scenario], rng, 1 + seed % 3, units
     )
     assert isinstance(new, Periods)
     same(old, new, names)
+
+
+@pytest.mark.parametrize(
+    ("periods", "months"),
+    [
+        # The bench's year: December's first dates and the last month's are periods of their
+        # own, partly on the axis (two dates before the first through the one after the last).
+        (Range(date(2025, 12, 5), date(2026, 12, 5), "month"), [(2026, m) for m in range(1, 12)]),
+        # Whole months from their first date: the axis starts on Dec 30 and ends on Apr 1.
+        (Range(date(2026, 1, 1), date(2026, 3, 31), "month"), [(2026, 1), (2026, 2), (2026, 3)]),
+        # A total's first bound (Jan 3) cuts January; its axis ends on Apr 30, short of May.
+        (Range(date(2026, 1, 3), date(2026, 4, 29), "total"), [(2026, 2), (2026, 3)]),
+        (Range(date(2026, 1, 3), date(2026, 4, 30), "total"), [(2026, 2), (2026, 3), (2026, 4)]),
+        # Weeks and days cut every month.
+        (Range(date(2026, 1, 1), date(2026, 3, 31), "week"), []),
+        (Range(date(2026, 1, 1), date(2026, 3, 31), "day"), []),
+    ],
+)
+def test_whole_months(periods: Range, months: list[tuple[int, int]]) -> None:
+    assert whole_months(periods) == [date(y, m, 1) for y, m in months]
+
+
+def test_month_units() -> None:
+    """The axis of Jan 30 … Mar 2 (2024, a leap year) with February one unit: Jan 30, Jan 31,
+    February (29 dates), Mar 1, Mar 2; each unit bounded by its store's midnights."""
+    hours = StoreHours.from_metas([StoreMeta()])
+    periods = Range(date(2024, 2, 1), date(2024, 2, 29), "total")
+    axis, _ = report_axis(to_us(datetime(2024, 3, 1, tzinfo=UTC)), hours, periods)
+    assert axis.dates[0] == date(2024, 1, 30) and axis.dates[-1] == date(2024, 3, 1)
+    units = month_units(axis, [date(2024, 2, 1)])
+    assert units.dates == [date(2024, 1, 30), date(2024, 1, 31), date(2024, 2, 1), date(2024, 3, 1)]
+    assert units.widths.tolist() == [1, 1, 29, 1]
+    midnight = to_us(datetime(2024, 2, 1, 6, tzinfo=UTC))  # Chicago (the default zone), CST
+    assert units.bounds[0, 2] == midnight
+    assert units.bounds[0, 3] == midnight + 29 * US_PER_DAY

@@ -26,7 +26,7 @@ from shared.instants import day_date
 from shared.pollchunks import STORE_BLOCK, block_of, span_of
 from shared.uptime import present
 from shared.uptime.compute import Standard, standard_figures
-from shared.uptime.daily import MARGIN_US, DailyFigures, daily_figures
+from shared.uptime.daily import MARGIN_US, DailyFigures, daily_figures, unit_figures
 from shared.uptime.fromdays import (
     Cells,
     Counted,
@@ -34,6 +34,7 @@ from shared.uptime.fromdays import (
     concat,
     count,
     days_to_read,
+    month_units,
     periods_of,
     plan,
     polled_days,
@@ -42,7 +43,14 @@ from shared.uptime.fromdays import (
     standard_of,
 )
 from shared.uptime.hours import StoreHours
-from shared.uptime.periods import Periods, Range, local_days, period_figures
+from shared.uptime.periods import (
+    Periods,
+    Range,
+    local_days,
+    local_midnights,
+    next_month,
+    period_figures,
+)
 from shared.uptime.polls import Bools, Ints, Polls
 
 
@@ -81,9 +89,11 @@ def _write_part(path: Path, figures: Standard | Periods, names: list[str]) -> in
 @dataclass(frozen=True)
 class FiguresInput:
     """A shard's stores and their figures, as the parent read them in one snapshot: the
-    figure rows of its pinned snapshots (day, records, stores in the row; each row holding the
-    records of the key runs `starts` … `ends` it has, in order) and the polls of chunks ranked
-    after the rows' mark (chunks per day); None for both when the snapshots have no figures."""
+    figure rows of its pinned snapshots (day, stores in the row, records; each row holding the
+    records of the key runs `starts` … `ends` it has, in order), the month rows (the same, by
+    the month's first date; none of their dates is among the rows) and the polls of chunks
+    ranked after the rows' mark (chunks per day); None and none when the snapshots have no
+    figures."""
 
     as_of_us: int
     periods: Range | None
@@ -94,6 +104,7 @@ class FiguresInput:
     starts: Ints  # absolute keys
     ends: Ints
     rows: list[tuple[date, int, bytes]] | None
+    months: list[tuple[date, int, bytes]]
     newer: list[list[Polls]]
     group_days: int  # poll dates (of all its stores) a group reads at most
 
@@ -121,7 +132,7 @@ class _InHand:
 
 
 _IN_HAND: list[_InHand] = []  # at most one: a worker computes one shard at a time
-_GAP = 256  # keys between two runs of stores to read below which they are read as one
+_GAP = 16  # keys between two runs of stores to read below which they are read as one
 
 
 def plan_part(shard: FiguresInput, burn_seconds: float = 0.0) -> list[ReadRequest]:
@@ -131,6 +142,7 @@ def plan_part(shard: FiguresInput, burn_seconds: float = 0.0) -> list[ReadReques
     if burn_seconds > 0:
         burn(burn_seconds)
     axis, cells = report_axis(shard.as_of_us, shard.hours, shard.periods)
+    axis = month_units(axis, [month for month, _, _ in shard.months])
     n, days = len(shard.names), len(axis.dates)
     figures, known = DailyFigures.unknown(n, days), np.zeros((n, days), bool)
     if shard.rows is not None and days:
@@ -142,13 +154,23 @@ def plan_part(shard: FiguresInput, burn_seconds: float = 0.0) -> list[ReadReques
         )
         ranks = shard.rank_of_key[keys - shard.lo]
         base = block_of(int(keys[0])) * STORE_BLOCK if len(keys) else 0
-        column = {d: j for j, d in enumerate(axis.dates)}
-        _decode_rows(figures, known, shard.rows, column, keys - base, ranks)
+        # A date's row fills the unit of that date alone, a month row its month's.
+        widths = axis.widths.tolist()
+        column = {(d, w > 1): j for j, (d, w) in enumerate(zip(axis.dates, widths, strict=True))}
+        rows = [
+            (column[d, whole], count, data)
+            for whole, found in ((False, shard.rows), (True, shard.months))
+            for d, count, data in found
+            if (d, whole) in column
+        ]
+        _decode_rows(figures, known, rows, keys - base, ranks)
         newer = span_of(shard.newer, shard.rank_of_key, shard.lo)
         known &= ~stale(axis, newer)
     chosen = plan(axis, cells, figures, known)
     # The rows are decoded: the shard is kept without them (its largest part, in bytes).
-    _IN_HAND.append(_InHand(dataclasses.replace(shard, rows=None, newer=[]), chosen, cells, []))
+    _IN_HAND.append(
+        _InHand(dataclasses.replace(shard, rows=None, months=[], newer=[]), chosen, cells, [])
+    )
     key_of_rank = np.empty(n, np.int64)
     taken = np.flatnonzero(shard.rank_of_key >= 0)
     key_of_rank[shard.rank_of_key[taken]] = taken + shard.lo
@@ -169,26 +191,21 @@ def plan_part(shard: FiguresInput, burn_seconds: float = 0.0) -> list[ReadReques
 
 
 def _decode_rows(
-    figures: DailyFigures,
-    known: Bools,
-    rows: list[tuple[date, int, bytes]],
-    column: dict[date, int],
-    keys: Ints,
-    ranks: Ints,
+    figures: DailyFigures, known: Bools, rows: list[tuple[int, int, bytes]], keys: Ints, ranks: Ints
 ) -> None:
-    """Put the figure rows' records in `figures` (stores × dates) and mark them `known`: a row
-    holds the records of `keys` (within the block, in order) below its length. Decoded date by
-    date into date-major arrays (a row's records fill one run of them), then turned: a row at
-    a time, never a copy of them all (a year's shard holds 14 MB of them)."""
-    days = len(column)
-    by_date = DailyFigures.unknown(days, len(keys))
-    have = np.zeros((days, len(keys)), bool)
-    for day, n, data in rows:
-        if day in column:
-            decode_into(by_date, column[day], data)
-            have[column[day], : int(np.searchsorted(keys, n))] = True
+    """Put the figure rows' records (column of the axis, stores in the row, records) in
+    `figures` (stores × units) and mark them `known`: a row holds the records of `keys`
+    (within the block, in order) below its length. Decoded row by row into unit-major arrays
+    (a row's records fill one run of them), then turned: a row at a time, never a copy of them
+    all (a year's shard holds 14 MB of them)."""
+    units = known.shape[1]
+    by_unit = DailyFigures.unknown(units, len(keys))
+    have = np.zeros((units, len(keys)), bool)
+    for column, n, data in rows:
+        decode_into(by_unit, column, data)
+        have[column, : int(np.searchsorted(keys, n))] = True
     for name in DailyFigures.__annotations__:
-        getattr(figures, name)[ranks] = getattr(by_date, name).T
+        getattr(figures, name)[ranks] = getattr(by_unit, name).T
     known[ranks] = have.T
 
 
@@ -239,6 +256,27 @@ def block_figures(
     polls = span_of(days, np.arange(n), lo)
     figures = daily_figures(hours, polls, dates)
     return [figurerows.encode(figures, j) for j in range(len(dates))]
+
+
+def month_row(
+    hours: StoreHours, days: list[list[Polls]], lo: int, month: date, figures: DailyFigures
+) -> bytes:
+    """The records of a block's month row (keys lo …; `hours` in key order): `figures`
+    (stores × 1, its dates' rows `combined_rows`), but for the stores with an incomplete date,
+    whose month is computed from their polls as one unit (`days`: chunks per day, holding
+    every poll of theirs within MARGIN of the month). The sum of a date whose `active` is not
+    exact is not either; the month taken whole is, unless the store has no observation within
+    MARGIN of its start or of its end."""
+    dirty = np.flatnonzero(~figures.complete[:, 0])
+    if len(dirty):
+        rank = np.full(len(hours.zone), -1, np.int64)
+        rank[dirty] = np.arange(len(dirty))
+        some = hours.take(dirty)
+        bounds = local_midnights(some, [month, next_month(month)])
+        exact = unit_figures(some, span_of(days, rank, lo), bounds)
+        for name in DailyFigures.__annotations__:
+            getattr(figures, name)[dirty] = getattr(exact, name)
+    return figurerows.encode(figures, 0)
 
 
 def dates_changed(hours: StoreHours, days: list[list[Polls]], lo: int) -> list[date]:

@@ -10,6 +10,10 @@ the holder, which looks again before it lets go):
    snapshots, or dates whose polls arrived before the mark was set), and queues itself again
    while any is left, so that a rebuild never holds a worker for long.
 
+A month's row (its dates as one, for long reports) is made once every date of the month has a
+row and the polls have moved on past it (RIPE); a job that computes any of its dates again
+drops it in the same transaction, and makes it again at its end.
+
 Rows are written before the mark moves, each in its own transaction: a report that reads them
 between the two sees rows that reflect more than the mark says, and only computes more from
 polls. A job killed anywhere leaves rows that are each whole and a mark that is not ahead of
@@ -24,15 +28,18 @@ import numpy as np
 
 from shared.db import figures, polls, stores
 from shared.db.figures import Pair
+from shared.figurerows import combined_rows
 from shared.messages import AnyJob, Figures
 from shared.pollchunks import STORE_BLOCK
 from shared.uptime.hours import StoreHours
+from shared.uptime.periods import next_month
 from worker import compute
 from worker.child import Child
 from worker.hours_cache import HoursCache
 
 log = logging.getLogger(__name__)
 DATES_PER_JOB = 7  # local dates computed at once (a rebuild's step)
+MONTHS_PER_JOB = 2  # month rows computed at once
 
 
 async def run(
@@ -94,7 +101,22 @@ async def _catch_up(
             todo[-1],
             len(missing) - len(todo),
         )
-    return len(missing) > len(todo) or await polls.latest_rank(conn, block) > top
+    # Month rows: those of ripe months whose dates all have rows, the newest first.
+    have |= set(todo)
+    ripe_by = span[1] - figures.RIPE
+    ripe = {d.replace(day=1) for d in have if next_month(d) <= ripe_by}
+    rowless = sorted(ripe - await figures.months(conn, pair, block), reverse=True)
+    whole = [m for m in rowless if all(d in have for d in _dates_of(m))]
+    for month in whole[:MONTHS_PER_JOB]:
+        await _month(conn, child, pair, block, hours, month)
+        log.info("figures of block %d: the month of %s computed", block, month)
+    left = len(missing) > len(todo) or len(whole) > MONTHS_PER_JOB
+    return left or await polls.latest_rank(conn, block) > top
+
+
+def _dates_of(month: date) -> list[date]:
+    """The month's dates (`month`: its first)."""
+    return [month + timedelta(d) for d in range((next_month(month) - month).days)]
 
 
 def _steps(dates: list[date]) -> list[list[date]]:
@@ -129,6 +151,32 @@ async def _compute(
         await figures.write(
             conn, pair, block, [(d, n, data) for d, data in zip(dates, records, strict=True)]
         )
+        await figures.drop_months(conn, pair, block, sorted({d.replace(day=1) for d in dates}))
+
+
+async def _month(
+    conn: asyncpg.Connection,
+    child: Child,
+    pair: Pair,
+    block: int,
+    hours: StoreHours,
+    month: date,
+) -> None:
+    """Compute and store the block's row of `month` from its dates' rows, and the polls within
+    a day of it of the stores that have a date whose figure is not complete (compute.month_row)."""
+    lo = block * STORE_BLOCK
+    end = next_month(month)
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        rows = await figures.month_days(conn, pair, block, month, end)
+        summed = combined_rows(rows)
+        dirty = np.flatnonzero(~summed.complete[:, 0]) + lo
+        days = await polls.read_keys(conn, dirty, month - timedelta(2), end + timedelta(1))
+    stores = len(summed.complete)
+    records = await child.call(
+        compute.month_row, hours.take(np.arange(stores)), days, lo, month, summed
+    )
+    async with conn.transaction():
+        await figures.write_month(conn, pair, block, month, stores, records)
 
 
 async def all_now(pool: asyncpg.Pool, child: Child, hours_cache: HoursCache) -> int:

@@ -26,6 +26,7 @@ from shared.instants import to_us
 from shared.messages import AnyJob, Compaction, Deliver, Figures, Job, Present
 from shared.pollchunks import STORE_BLOCK, block_of
 from shared.reportfiles import part_path
+from shared.uptime.fromdays import whole_months
 from shared.uptime.hours import StoreHours
 from shared.uptime.periods import days_read
 from shared.uptime.polls import Polls
@@ -234,9 +235,10 @@ async def _part_from_figures(
     ctx: JobContext, conn: asyncpg.Connection, report: reports.Report, shard: Shard, path: Path
 ) -> int:
     """Compute the shard's part from daily figures and the polls at their edges, all read from
-    one repeatable-read snapshot: its stores, their hours and figures and the polls of chunks
-    stored after the figures (first), then the polls the computing child asks for, a group of
-    stores at a time (shared/uptime/fromdays.py)."""
+    one repeatable-read snapshot: its stores, their hours and figures (a whole month's from its
+    month row where there is one) and the polls of chunks stored after the figures (first),
+    then the polls the computing child asks for, a group of stores at a time
+    (shared/uptime/fromdays.py)."""
     as_of, periods = report.as_of, report.periods
     assert as_of is not None
     first, last = days_read(as_of, periods)
@@ -247,7 +249,7 @@ async def _part_from_figures(
         keys = np.flatnonzero(rank_of_key >= 0) + shard.lo
         block = block_of(shard.lo)
         starts, ends = polls.runs(keys) if len(keys) else (keys, keys)
-        hours, rows, newer = NO_STORES, None, []
+        hours, rows, months, newer = NO_STORES, None, [], []
         if names:
             hours = await ctx.hours.get(
                 conn, keys, rank_of_key, shard.lo, report.hours_snapshot, report.timezones_snapshot
@@ -255,10 +257,16 @@ async def _part_from_figures(
             mark = await figures.mark(conn, pair, block)
             if mark is not None:  # else no figures of these snapshots yet
                 base = block * STORE_BLOCK
+                runs = (starts - base, ends - base)
+                whole = whole_months(periods) if periods is not None else []
+                months = [
+                    (r.day, r.stores, r.records)
+                    for r in await figures.read_months(conn, pair, block, *runs, whole)
+                ]
                 rows = [
                     (r.day, r.stores, r.records)
                     for r in await figures.read(
-                        conn, pair, block, starts - base, ends - base, first - DAY, last + DAY
+                        conn, pair, block, *runs, first - DAY, last + DAY, [m[0] for m in months]
                     )
                 ]
                 newer = await polls.read_keys(
@@ -274,6 +282,7 @@ async def _part_from_figures(
             starts,
             ends,
             rows,
+            months,
             newer,
             SHARD_STORE_DAYS,
         )

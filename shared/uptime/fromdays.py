@@ -37,7 +37,14 @@ from shared.instants import US_PER_DAY, day_date
 from shared.uptime.compute import SPAN_US, WINDOWS, Standard
 from shared.uptime.daily import DailyFigures, dates_needing
 from shared.uptime.hours import Intervals, StoreHours, business_intervals
-from shared.uptime.periods import Periods, Range, local_days, local_midnights, spans
+from shared.uptime.periods import (
+    Periods,
+    Range,
+    local_days,
+    local_midnights,
+    next_month,
+    spans,
+)
 from shared.uptime.polls import Bools, Ints, Polls
 from shared.uptime.timeline import Timeline, axis, cut, totals
 
@@ -73,21 +80,43 @@ def standard_cells(as_of_us: int, stores: int) -> Cells:
 
 def period_cells(bounds: Ints, as_of_us: int) -> Cells:
     """A period report's periods for each store, from their bounds (`local_midnights`): all
-    bounded by midnights, but where as_of cuts one."""
+    bounded by midnights, but where as_of cuts one (a unit of several dates may hold any)."""
     lo, end = bounds[:, :-1], bounds[:, 1:]
     cut = np.broadcast_to(np.array([as_of_us, as_of_us + 1]), (len(bounds), 2))
-    return Cells(lo, np.minimum(end, as_of_us), np.minimum(end, as_of_us + 1), lo < as_of_us, cut)
+    edges = np.concatenate([bounds, cut], axis=1)
+    return Cells(lo, np.minimum(end, as_of_us), np.minimum(end, as_of_us + 1), lo < as_of_us, edges)
 
 
 @dataclass(frozen=True)
 class Axis:
-    """The local dates a batch's spans touch (the same dates for every store of the batch),
-    each store's midnights on them (stores × dates + 1) and its span [lo, hi]."""
+    """The local dates a batch's spans touch (the same dates for every store of the batch) in
+    units of one or more consecutive dates (`dates`: each unit's first; `widths`: its dates),
+    each store's midnights at the units' bounds (stores × units + 1) and its span [lo, hi].
+    Everything below holds of a unit as of a date: its figures are its dates' `combined`."""
 
     dates: list[date]
     bounds: Ints
     span_lo: Ints
     span_hi: Ints
+    widths: Ints
+
+    def units(self, starts: Sequence[int]) -> "Axis":
+        """The axis of units of this one's (columns starts[i] … starts[i + 1] − 1, the last
+        to the end; starts[0] is 0)."""
+        columns = np.asarray(starts, np.int64)
+        edges = np.r_[columns, len(self.dates)]
+        return Axis(
+            [self.dates[c] for c in columns.tolist()],
+            self.bounds[:, edges],
+            self.span_lo,
+            self.span_hi,
+            np.add.reduceat(self.widths, columns) if len(columns) else columns,
+        )
+
+
+def dates_axis(dates: list[date], bounds: Ints, span_lo: Ints, span_hi: Ints) -> Axis:
+    """An axis of single dates."""
+    return Axis(dates, bounds, span_lo, span_hi, np.ones(len(dates), np.int64))
 
 
 def span_axis(hours: StoreHours, span_lo: Ints, span_hi: Ints) -> Axis:
@@ -96,7 +125,7 @@ def span_axis(hours: StoreHours, span_lo: Ints, span_hi: Ints) -> Axis:
     last = int(local_days(hours.zone, np.maximum(span_hi, span_lo)).max()) if len(span_lo) else -1
     dates = [day_date(d) for d in range(first, last + 1)]
     bounds = local_midnights(hours, [*dates, day_date(last + 1)]) if dates else span_lo[:, None]
-    return Axis(dates, bounds, span_lo, span_hi)
+    return dates_axis(dates, bounds, span_lo, span_hi)
 
 
 def stale(axis: Axis, newer: Polls) -> Bools:
@@ -460,8 +489,30 @@ def report_axis(as_of_us: int, hours: StoreHours, periods: Range | None) -> tupl
     every = local_midnights(hours, [*dates, dates[-1] + timedelta(1)])
     bounds = every[:, [(d - first).days for d in periods.bounds()]]
     span_lo, span_hi = spans(bounds, as_of_us)
-    axis = Axis(dates, every, span_lo, span_hi)
+    axis = dates_axis(dates, every, span_lo, span_hi)
     return axis, period_cells(bounds, as_of_us)
+
+
+def whole_months(periods: Range) -> list[date]:
+    """The calendar months (their first dates) a period report's axis may take as one unit
+    each: wholly on it (`report_axis`: two dates before the first through the one after the
+    last) and cut by no period's bound (a monthly or a total report's)."""
+    first, end = periods.first - timedelta(2), periods.last + timedelta(2)
+    inner = [b for b in periods.bounds() if b.day != 1]
+    found = []
+    month = next_month(first - timedelta(1))
+    while next_month(month) <= end:
+        if not any(month < b < next_month(month) for b in inner):
+            found.append(month)
+        month = next_month(month)
+    return found
+
+
+def month_units(axis: Axis, months: Sequence[date]) -> Axis:
+    """The axis of single dates `axis` with each of `months` (whole on it) one unit."""
+    whole = set(months)
+    starts = [c for c, d in enumerate(axis.dates) if d.day == 1 or d.replace(day=1) not in whole]
+    return axis.units(starts)
 
 
 def standard_of(counted: Counted) -> Standard:
@@ -513,5 +564,5 @@ def days_to_read(plan: Plan, first: int, last: int) -> tuple[Ints, Ints]:
 
 def polled_days(plan: Plan) -> Ints:
     """Each store's dates of polls to read (how much of its polls it reads)."""
-    found: Ints = plan.read.sum(axis=1)
+    found: Ints = (plan.read * plan.axis.widths).sum(axis=1)
     return found

@@ -60,6 +60,11 @@ class Range:
         return [*self.starts(), self.last + timedelta(1)]
 
 
+def next_month(day: date) -> date:
+    """The first date of the month after `day`'s."""
+    return (day.replace(day=28) + timedelta(4)).replace(day=1)
+
+
 def local_midnights(hours: StoreHours, days: Sequence[date]) -> Ints:
     """(stores, days) UTC µs of local midnight of each date in each store's zone, by the
     spec's local → UTC rule."""
