@@ -198,7 +198,7 @@ async def test_long_reports_take_whole_months_from_month_rows(
 ) -> None:
     """October 2023 has polls on every date, and ended more than RIPE before the last poll: it
     has month rows, and the monthly and total reports read them (spoilt, those reports change;
-    gone, they agree again from the day rows)."""
+    gone, they agree again from the day rows, and the figures jobs make them again)."""
     await load(conn, tmp_path)
     await figures_up_to_date(settings.database_url)
     months, whole = await months_are_their_dates(conn)
@@ -220,6 +220,10 @@ async def test_long_reports_take_whole_months_from_month_rows(
         assert mine[0] != theirs[0], name
     await conn.execute("DELETE FROM month_figures")
     await agree(pool, settings, child, ["month", "total"])
+    # Month rows missing are work for the figures jobs, which make them again.
+    assert await figures_job.pending(conn)
+    await figures_up_to_date(settings.database_url)
+    assert (await months_are_their_dates(conn))[0] == months
 
 
 async def test_late_polls_inside_and_at_the_edges_of_ranges(

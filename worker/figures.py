@@ -176,7 +176,7 @@ async def _month(
         compute.month_row, hours.take(np.arange(stores)), days, lo, month, summed
     )
     async with conn.transaction():
-        await figures.write_month(conn, pair, block, month, stores, records)
+        await figures.write_months(conn, pair, block, [(month, stores, records)])
 
 
 async def all_now(pool: asyncpg.Pool, child: Child, hours_cache: HoursCache) -> int:

@@ -119,25 +119,54 @@ async def _slices(
 
 async def days(conn: asyncpg.Connection, pair: Pair, block: int) -> set[date]:
     """The local dates that have a row of `block` under `pair`."""
+    return await _dates(conn, "daily_figures", "day", pair, block)
+
+
+async def months(conn: asyncpg.Connection, pair: Pair, block: int) -> set[date]:
+    """The months (their first dates) that have a row of `block` under `pair`."""
+    return await _dates(conn, "month_figures", "month", pair, block)
+
+
+async def _dates(
+    conn: asyncpg.Connection, table: str, key: str, pair: Pair, block: int
+) -> set[date]:
     rows = await conn.fetch(
-        "SELECT day FROM daily_figures "
+        f"SELECT {key} FROM {table} "
         "WHERE hours_snapshot = $1 AND timezones_snapshot = $2 AND block = $3",
         pair.hours,
         pair.zones,
         block,
     )
-    return {r["day"] for r in rows}
+    return {r[key] for r in rows}
 
 
 async def write(
     conn: asyncpg.Connection, pair: Pair, block: int, rows: list[tuple[date, int, bytes]]
 ) -> None:
     """Store (day, stores, records) rows of `block` under `pair`, replacing those there."""
+    await _upsert(conn, "daily_figures", "day", pair, block, rows)
+
+
+async def write_months(
+    conn: asyncpg.Connection, pair: Pair, block: int, rows: list[tuple[date, int, bytes]]
+) -> None:
+    """Store (month, stores, records) month rows of `block` under `pair`, replacing those
+    there."""
+    await _upsert(conn, "month_figures", "month", pair, block, rows)
+
+
+async def _upsert(
+    conn: asyncpg.Connection,
+    table: str,
+    key: str,
+    pair: Pair,
+    block: int,
+    rows: list[tuple[date, int, bytes]],
+) -> None:
     await conn.executemany(
-        "INSERT INTO daily_figures"
-        " (hours_snapshot, timezones_snapshot, block, day, stores, figures)"
+        f"INSERT INTO {table} (hours_snapshot, timezones_snapshot, block, {key}, stores, figures)"
         " VALUES ($1, $2, $3, $4, $5, $6)"
-        " ON CONFLICT (hours_snapshot, timezones_snapshot, block, day)"
+        f" ON CONFLICT (hours_snapshot, timezones_snapshot, block, {key})"
         " DO UPDATE SET stores = excluded.stores, figures = excluded.figures",
         [(pair.hours, pair.zones, block, day, n, data) for day, n, data in rows],
     )
@@ -160,25 +189,6 @@ async def month_days(
     return [(r["stores"], r["figures"]) for r in rows]
 
 
-async def write_month(
-    conn: asyncpg.Connection, pair: Pair, block: int, month: date, stores: int, records: bytes
-) -> None:
-    """Store the month row of `block` under `pair`, replacing the one there."""
-    await conn.execute(
-        "INSERT INTO month_figures"
-        " (hours_snapshot, timezones_snapshot, block, month, stores, figures)"
-        " VALUES ($1, $2, $3, $4, $5, $6)"
-        " ON CONFLICT (hours_snapshot, timezones_snapshot, block, month)"
-        " DO UPDATE SET stores = excluded.stores, figures = excluded.figures",
-        pair.hours,
-        pair.zones,
-        block,
-        month,
-        stores,
-        records,
-    )
-
-
 async def drop_months(conn: asyncpg.Connection, pair: Pair, block: int, months: list[date]) -> None:
     """Remove the rows of `months` of `block` under `pair` (some of their dates are changing)."""
     await conn.execute(
@@ -189,18 +199,6 @@ async def drop_months(conn: asyncpg.Connection, pair: Pair, block: int, months: 
         block,
         months,
     )
-
-
-async def months(conn: asyncpg.Connection, pair: Pair, block: int) -> set[date]:
-    """The months that have a row of `block` under `pair`."""
-    rows = await conn.fetch(
-        "SELECT month FROM month_figures "
-        "WHERE hours_snapshot = $1 AND timezones_snapshot = $2 AND block = $3",
-        pair.hours,
-        pair.zones,
-        block,
-    )
-    return {r["month"] for r in rows}
 
 
 async def mark(conn: asyncpg.Connection, pair: Pair, block: int) -> int | None:
