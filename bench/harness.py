@@ -578,7 +578,8 @@ async def bench_year(cfg: BenchConfig, url: str, out: Results) -> None:
         polls_stored = await polls.stored(conn)
         sizes = await conn.fetchrow(
             "SELECT pg_total_relation_size('poll_chunks') AS polls,"
-            " pg_total_relation_size('daily_figures') AS figures"
+            " pg_total_relation_size('daily_figures') AS figures,"
+            " pg_total_relation_size('month_figures') AS months"
         )
     finally:
         await conn.close()
@@ -595,8 +596,9 @@ async def bench_year(cfg: BenchConfig, url: str, out: Results) -> None:
         "the worker and its children, from a reset of their peaks; target ≤ 250 MB",
     )
     out.add(
-        "storage of a year: polls / daily figures",
-        f"{sizes['polls'] / 2**20:,.0f} / {sizes['figures'] / 2**20:,.0f} MB",
+        "storage of a year: polls / daily figures / month figures",
+        f"{sizes['polls'] / 2**20:,.0f} / {sizes['figures'] / 2**20:,.0f}"
+        f" / {sizes['months'] / 2**20:,.1f} MB",
         note,
     )
 
