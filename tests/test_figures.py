@@ -204,6 +204,9 @@ async def test_long_reports_take_whole_months_from_month_rows(
     months, whole = await months_are_their_dates(conn)
     assert months > 0 and whole > 0  # some stores' Octobers computed whole from their polls
     assert await conn.fetchval("SELECT count(*) FROM month_figures WHERE month = '2023-10-01'")
+    pair = await figures.current_pair(conn)  # what sizes a long report's shards
+    some = [date(2023, 9, 1), date(2023, 10, 1), date(2023, 11, 1)]
+    assert await figures.months_everywhere(conn, pair, some) == [date(2023, 10, 1)]
     await agree(pool, settings, child, ["month", "total"])
     # Every store's business time of October doubled: not what the polls say.
     spoilt = []

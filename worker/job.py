@@ -10,7 +10,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -28,7 +28,7 @@ from shared.pollchunks import STORE_BLOCK, block_of
 from shared.reportfiles import part_path
 from shared.uptime.fromdays import whole_months
 from shared.uptime.hours import StoreHours
-from shared.uptime.periods import days_read
+from shared.uptime.periods import days_read, next_month
 from shared.uptime.polls import Polls
 from worker import compute, present
 from worker import figures as figures_job
@@ -38,9 +38,11 @@ from worker.hours_cache import HoursCache
 log = logging.getLogger(__name__)
 # Store-days of polls a shard reads at most: the standard report's block of 4,096 stores over
 # its nine days; a 366-date period report's shards hold about a hundred stores each. From daily
-# figures, a shard reads its stores' figures of every date, and polls in groups of stores of at
-# most that many poll dates: a 366-date report's shards hold about 700 stores (10 MB of
-# figures; 1,000 took as long but the worker and its child peaked 25–30 MB higher).
+# figures, a shard reads its stores' figures of every column (a date, or a month that has month
+# rows in every block), and polls in groups of stores of at most that many poll dates: a
+# 366-date monthly report's shards hold whole blocks when its months have rows (about 30
+# columns), about 700 stores when they do not yet (369 columns: 10 MB of figures; 1,000 took as
+# long but the worker and its child peaked 25–30 MB higher).
 SHARD_STORE_DAYS = STORE_BLOCK * 9
 SHARD_FIGURE_STORE_DAYS = STORE_BLOCK * 64
 # Reports whose spans touch fewer local dates are computed from polls: too many of their dates
@@ -130,7 +132,7 @@ async def _shards(
             periods = report.periods
             if periods is not None:
                 per_shard = SHARD_FIGURE_STORE_DAYS if figures_on else SHARD_STORE_DAYS
-                size = min(size, max(1, per_shard // (periods.dates + 1)))
+                size = min(size, max(1, per_shard // await _columns(conn, report, figures_on)))
             only = await reports.store_ids(conn, report_id)
             if only is None:
                 keys: Sequence[int] = range(1, await stores.max_key(conn) + 1)
@@ -140,6 +142,18 @@ async def _shards(
             await shards.add(conn, report_id, ranges)
             await reports.set_shards_total(conn, report_id, len(ranges))
         return await shards.todo(conn, report_id)
+
+
+async def _columns(conn: asyncpg.Connection, report: reports.Report, figures_on: bool) -> int:
+    """The columns a period report's shards plan each store on: its dates, less those of the
+    months that every block has a row of (one column each) when it reads figures."""
+    periods = report.periods
+    assert periods is not None
+    months: list[date] = []
+    if figures_on:
+        pair = Pair(report.hours_snapshot or 0, report.timezones_snapshot or 0)
+        months = await figures.months_everywhere(conn, pair, whole_months(periods))
+    return periods.dates + 1 - sum((next_month(m) - m).days - 1 for m in months)
 
 
 async def _run_shard(ctx: JobContext, report_id: str, number: int) -> bool:

@@ -201,6 +201,22 @@ async def drop_months(conn: asyncpg.Connection, pair: Pair, block: int, months: 
     )
 
 
+async def months_everywhere(
+    conn: asyncpg.Connection, pair: Pair, months: Sequence[date]
+) -> list[date]:
+    """Those of `months` that have a row under `pair` in every block that has polls."""
+    rows = await conn.fetch(
+        "SELECT month FROM month_figures"
+        " WHERE hours_snapshot = $1 AND timezones_snapshot = $2 AND month = ANY($3::date[])"
+        " GROUP BY month"
+        " HAVING count(*) >= (SELECT count(DISTINCT block) FROM poll_chunks) ORDER BY month",
+        pair.hours,
+        pair.zones,
+        list(months),
+    )
+    return [r["month"] for r in rows]
+
+
 async def mark(conn: asyncpg.Connection, pair: Pair, block: int) -> int | None:
     """The rank up to which `pair`'s rows of `block` reflect every chunk (None: no mark)."""
     rank: int | None = await conn.fetchval(
