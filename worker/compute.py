@@ -261,12 +261,13 @@ def block_figures(
 def month_row(
     hours: StoreHours, days: list[list[Polls]], lo: int, month: date, figures: DailyFigures
 ) -> bytes:
-    """The records of a block's month row (keys lo …; `hours` in key order): `figures`
-    (stores × 1, its dates' rows `combined_rows`), but for the stores with an incomplete date,
-    whose month is computed from their polls as one unit (`days`: chunks per day, holding
-    every poll of theirs within MARGIN of the month). The sum of a date whose `active` is not
-    exact is not either; the month taken whole is, unless the store has no observation within
-    MARGIN of its start or of its end."""
+    """The records of a block's month row (keys lo …; `hours` of the block's stores in key
+    order, at least as many as the row has): `figures` (stores × 1, its dates' rows
+    `combined_rows`), but for the stores with an incomplete date, whose month is computed from
+    their polls as one unit (`days`: chunks per day, holding every poll of theirs within
+    MARGIN of the month). The sum of a date whose `active` is not exact is not either; the
+    month taken whole is, unless the store has no observation within MARGIN of its start or
+    of its end."""
     dirty = np.flatnonzero(~figures.complete[:, 0])
     if len(dirty):
         rank = np.full(len(hours.zone), -1, np.int64)

@@ -171,12 +171,9 @@ async def _month(
         summed = combined_rows(rows)
         dirty = np.flatnonzero(~summed.complete[:, 0]) + lo
         days = await polls.read_keys(conn, dirty, month - timedelta(2), end + timedelta(1))
-    stores = len(summed.complete)
-    records = await child.call(
-        compute.month_row, hours.take(np.arange(stores)), days, lo, month, summed
-    )
+    records = await child.call(compute.month_row, hours, days, lo, month, summed)
     async with conn.transaction():
-        await figures.write_months(conn, pair, block, [(month, stores, records)])
+        await figures.write_months(conn, pair, block, [(month, len(summed.complete), records)])
 
 
 async def all_now(pool: asyncpg.Pool, child: Child, hours_cache: HoursCache) -> int:
