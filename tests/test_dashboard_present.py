@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Locator, Page, expect
 
 from shared.config import Settings
 from shared.ingest import ingest_hours, ingest_timezones
@@ -102,8 +102,10 @@ async def _rows(page: Page, expected: list[str]) -> None:
     await shows_in_order(page.locator("#down-body tr"), "store", expected, what)
 
 
-async def _focused(page: Page) -> str:
-    return str(await page.evaluate("document.activeElement.id || document.activeElement.ariaLabel"))
+def _named(page: Page, name: str) -> Locator:
+    """The element whose id or aria-label is `name` (to wait for the focus to reach it: a page
+    moves it once it has rendered)."""
+    return page.locator(f'[id="{name}"], [aria-label="{name}"]')
 
 
 async def _in_view(page: Page, selector: str) -> None:
@@ -175,7 +177,7 @@ async def test_the_now_page_counts_the_fleet_and_lists_the_longest_down_first(
         await make.focus()
         updated = await page.locator("#now-when .muted").inner_text()
         await expect(page.locator("#now-when .muted")).not_to_have_text(updated, timeout=REFRESH_MS)
-        assert await _focused(page) == "Make a report and open the page of store d01"
+        await expect(_named(page, "Make a report and open the page of store d01")).to_be_focused()
 
         # The next page is in the address; the last page's Next is disabled: the title takes
         # the focus.
@@ -183,7 +185,7 @@ async def test_the_now_page_counts_the_fleet_and_lists_the_longest_down_first(
         await expect(page).to_have_url(re.compile(r"#/\?page=2&cursor="))
         await _rows(page, DOWN[20:])
         await expect(page.locator("#down-next")).to_be_disabled()
-        assert await _focused(page) == "down-title"
+        await expect(_named(page, "down-title")).to_be_focused()
         await page.reload()
         await _rows(page, DOWN[20:])
         await expect(page.locator("#down-page")).to_have_text("Page 2 · 21–25 of 25")
@@ -208,10 +210,10 @@ async def test_the_now_page_counts_the_fleet_and_lists_the_longest_down_first(
         await d02.click()
         await expect(page.locator("#store-title")).to_have_text("Store d02")
         await expect(page.locator("#timeline li.day").first).to_be_visible()
-        assert await _focused(page) == "store-title"
+        await expect(_named(page, "store-title")).to_be_focused()
         await page.go_back()
         await expect(page.locator("#now-view")).to_be_visible()
-        assert await _focused(page) == "now-title"
+        await expect(_named(page, "now-title")).to_be_focused()
         completed = page.locator('#events li[data-type="report.completed"]')
         await expect(completed).to_contain_text(f"Report {report_id[:8]}")
         await check(page, tmp_path, "now")
@@ -284,7 +286,7 @@ async def test_register_test_and_delete_a_webhook(
         await page.goto(str(client.make_url("/")))
         await page.get_by_role("link", name="Webhooks").click()
         await expect(page).to_have_url(re.compile(r"#/webhooks$"))
-        assert await _focused(page) == "hooks-title"
+        await expect(_named(page, "hooks-title")).to_be_focused()
         await expect(page.locator("#hooks-empty")).to_be_visible()
         await check(page, tmp_path, "webhooks-empty")
 
@@ -315,7 +317,7 @@ async def test_register_test_and_delete_a_webhook(
         box = page.locator("#secret-box")
         await expect(box).to_be_visible()
         await expect(box).to_contain_text("Shown only once")
-        assert await _focused(page) == "secret-title"
+        await expect(_named(page, "secret-title")).to_be_focused()
         secret = await page.locator("#secret").input_value()
         assert secret.startswith("whsec_")
         receiver.secret = secret
@@ -341,7 +343,7 @@ async def test_register_test_and_delete_a_webhook(
         await row.locator("td.hook-url a").click()
         await expect(page).to_have_url(re.compile(f"#/webhooks/{hook_id}$"))
         await expect(page.locator("#hook-title")).to_have_text(receiver.url)
-        assert await _focused(page) == "hook-title"
+        await expect(_named(page, "hook-title")).to_be_focused()
         await expect(page.locator("#deliveries-empty")).to_be_visible()
         await page.get_by_role("button", name=f"Send test event to {receiver.url}").click()
         await expect(page.locator("#hook-notice")).to_contain_text("Test event sent")
@@ -366,7 +368,7 @@ async def test_register_test_and_delete_a_webhook(
         await expect(confirm).to_contain_text(f"Delete {receiver.url}?")
         await confirm.get_by_role("button", name="Keep it").click()
         await expect(confirm).to_have_count(0)
-        assert await _focused(page) == f"Delete the endpoint {receiver.url}"
+        await expect(_named(page, f"Delete the endpoint {receiver.url}")).to_be_focused()
         await page.get_by_role("button", name=f"Delete the endpoint {receiver.url}").click()
         await confirm.get_by_role("button", name="Delete it").click()
         await expect(page).to_have_url(re.compile(r"#/webhooks$"))

@@ -107,8 +107,7 @@ async def test_a_store_page_explains_its_row_in_local_time(
         await page.keyboard.press("ArrowRight")
         assert await _readout(page, "timeline") == "Mon 2023-01-23, poll at 10:14:00 UTC: active"
         await page.keyboard.press("ArrowUp")  # the date before
-        focused = await page.evaluate("document.activeElement.dataset.date")
-        assert focused == "2023-01-22"
+        await expect(page.locator('[data-date="2023-01-22"]')).to_be_focused()
         await monday.locator("rect.down").tap()
         assert ": down, from the poll at 2023-01-23 11:15:00 UTC" in await _readout(
             page, "timeline"
@@ -194,11 +193,11 @@ async def test_the_rows_table_keeps_its_state_in_the_address(
             await page.locator("#table-next").click()
             await _shown(page.locator(rows), ids[10 * n : 10 * (n + 1)])
             if n == 1:  # the focus stays on the button pressed, for the next page
-                assert await page.evaluate("document.activeElement.id") == "table-next"
+                await expect(page.locator("#table-next")).to_be_focused()
         await expect(page.locator("#table-page")).to_have_text("Page 5 · 41–41 of 41")
         await expect(page.locator("#table-next")).to_be_disabled()
-        focused = await page.evaluate("document.activeElement.id")
-        assert focused == "table-title"  # the button pressed is disabled now: not lost focus
+        # the button pressed is disabled now: the focus is not lost
+        await expect(page.locator("#table-title")).to_be_focused()
         assert "limit=10" in page.url and "page=5" in page.url
         await page.reload()  # the page is in the address
         await _shown(page.locator(rows), ids[40:])
@@ -223,8 +222,8 @@ async def test_the_rows_table_keeps_its_state_in_the_address(
         assert await page.locator("#table-body b").count() == 0
         await page.locator("#table-body a").click()
         await expect(page.locator("#store-title")).to_have_text(f"Store {hostile}")
-        focused = await page.evaluate("document.activeElement.id")
-        assert focused == "store-title"  # a new page: the focus moved to its title
+        # a new page: the focus moves to its title
+        await expect(page.locator("#store-title")).to_be_focused()
         await expect(page.locator("#store-row td[data-column=store_id]")).to_have_text(hostile)
         await page.reload()  # the address alone finds the store again
         await expect(page.locator("#store-title")).to_have_text(f"Store {hostile}")
