@@ -243,19 +243,22 @@ async def _increments(
             took = await _timed(lambda: ingest_polls(conn, path))  # noqa: B023
             caught_up = await _timed(lambda: _figures_caught_up(conn))
             await _quiet(conn)  # each increment into a service with nothing else to do
-            if hour < max(cfg.runs, 3):
-                times.append(took)
-                with_figures.append(took + caught_up)
+            times.append(took)
+            with_figures.append(took + caught_up)
+    # Every hour of the day is timed: the first of a new UTC day, the first the workers see
+    # after they start, and the hours after it, as a service meets them day after day.
     out.add(
         "hourly increment (one poll per store)",
         f"{_median(times):.3f} s",
-        f"{len(ids):,} polls; target ≤ 0.1 s",
+        f"{len(ids):,} polls, median of a day's 24; target ≤ 0.1 s",
     )
     out.add(
         "hourly increment and its figures jobs",
         f"{_median(with_figures):.3f} s",
         "until every block's figures are up to date, 2 workers (each increment into a quiet "
-        "service; the present's jobs run beside); target ≤ 0.3 s",
+        "service; the present's jobs run beside), median of a day's 24 (the first 3: "
+        f"{_median(with_figures[:3]):.3f} s, the slowest {max(with_figures):.3f} s); "
+        "target ≤ 0.3 s",
     )
     fragmented = [(b, d) for b, d in await polls.fragmented(conn) if d == day.date()]
 
