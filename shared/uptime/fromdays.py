@@ -421,9 +421,9 @@ def _from_figures(
     c_lo, c_hi, c_end = cells.lo[rows], cells.hi[rows], cells.end[rows]
     # Dates fully inside each cell: from the first starting at or after lo to the last ending
     # by hi (by end for polls), summed by differences of running sums.
-    first_in = _count_before(start, c_lo)
-    up = _between(active, first_in, _count_up_to(end, c_hi))
-    business_in = _between(business, first_in, _count_up_to(end, c_hi))
+    first_in, through = _count_before(start, c_lo), _count_up_to(end, c_hi)
+    up = _between(active, first_in, through)
+    business_in = _between(business, first_in, through)
     polls_in = _between(polls, first_in, _count_up_to(end, c_end))
     counted = cells.counted[rows]
     seen_any: Bools = np.asarray(seen.any(axis=1))

@@ -147,22 +147,33 @@ class Periods:
 
     def stores(self) -> StoreTotals:
         """Each store over the whole range (the sums of its periods) and its worst period."""
-        stores, at = np.unique(self.store, return_inverse=True)
-        n = len(stores)
-        # The worst period, among those measured (business time and a poll): rows by store,
-        # then percent (the others last), then period.
-        percent = self.percent()
-        measured = (percent >= 0) & (self.polls > 0)
-        ranked = np.lexsort((self.period, np.where(measured, percent, 1 << 20), at))
-        first = ranked[np.r_[0, np.flatnonzero(np.diff(at[ranked])) + 1]] if n else ranked
+        # Rows are by store already (the CSV's order); a stable sort keeps any other order exact.
+        order = np.argsort(self.store, kind="stable")
+        store = self.store[order]
+        starts = np.r_[0, np.flatnonzero(np.diff(store)) + 1] if len(store) else store
+        # The worst period, among those measured (business time and a poll): the lowest
+        # percent (the others last), then the earliest, as one key: percent × periods + period.
+        percent = self.percent()[order]
+        measured = (percent >= 0) & (self.polls[order] > 0)
+        periods = max(len(self.starts), 1)
+        rank = np.where(measured, percent, _UNMEASURED) * periods + self.period[order]
+        worst = np.minimum.reduceat(rank, starts) if len(store) else rank
+        found = worst < _UNMEASURED * periods
+
+        def sums(values: Ints) -> Ints:
+            return np.add.reduceat(values[order], starts) if len(store) else values
+
         return StoreTotals(
-            stores,
-            _sums(at, self.business, n),
-            _sums(at, self.up, n),
-            _sums(at, self.polls, n),
-            np.where(measured[first], self.period[first], -1),
-            np.where(measured[first], percent[first], -1),
+            store[starts],
+            sums(self.business),
+            sums(self.up),
+            sums(self.polls),
+            np.where(found, worst % periods, -1),
+            np.where(found, worst // periods, -1),
         )
+
+
+_UNMEASURED = 1 << 20  # above any percent in hundredths
 
 
 def _sums(index: Ints, values: Ints, size: int) -> Ints:
