@@ -12,14 +12,12 @@ from types import TracebackType
 from typing import BinaryIO, Self
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from shared.errors import ConfigError
 from shared.reportids import is_report_id
 from shared.uptime.model import PeriodRow, ReportRow
 from shared.uptime.polls import Ints
-from shared.uptime.table import TEXT, Table, label_column
+from shared.uptime.table import Table, label_column
 
 HEADER = ReportRow._fields  # the standard report
 PERIOD_HEADER = PeriodRow._fields  # a period report
@@ -65,16 +63,29 @@ def csv_lines(rows: Iterable[Sequence[str]]) -> bytes:
 
 def table_lines(table: Table, store_ids: Sequence[str]) -> tuple[bytes, Ints]:
     """The CSV lines of `table` (its stores index `store_ids`) and each one's length in bytes:
-    every row's fields joined by commas, and a newline after, by Arrow's join kernel; the
-    lines are its result's bytes as they lie, one after the other."""
-    if not len(table):
+    the fields of every row side by side in one matrix of bytes, with the commas and the
+    newline, and each row's bytes picked out of it by their lengths."""
+    rows = len(table)
+    if not rows:
         return b"", np.zeros(0, np.int64)
     fields = [label_column([_quoted(s) for s in store_ids], table.store), *table.columns]
-    joined = pc.binary_join_element_wise(*(f.texts for f in fields), pa.scalar(",", TEXT))
-    lines = pc.binary_join_element_wise(joined, pa.scalar("\n", TEXT), pa.scalar("", TEXT))
-    _, offsets, data = lines.buffers()
-    bounds = np.frombuffer(offsets, np.int64)[lines.offset : lines.offset + len(lines) + 1]
-    return data[int(bounds[0]) : int(bounds[-1])].to_pybytes(), np.diff(bounds)
+    width = sum(column.chars.shape[1] + 1 for column in fields)
+    chars = np.empty((rows, width), np.uint8)
+    kept = np.empty((rows, width), bool)
+    lengths = np.full(rows, len(fields), np.int64)  # a comma or the newline after each field
+    at = 0
+    for i, column in enumerate(fields):
+        w = column.chars.shape[1]
+        chars[:, at : at + w] = column.chars
+        chars[:, at + w] = ord("," if i < len(fields) - 1 else "\n")
+        if column.lengths.min() == w:  # every text fills the width (ids, dates): all kept
+            kept[:, at : at + w] = True
+        else:
+            np.greater_equal(np.arange(w), w - column.lengths[:, None], out=kept[:, at : at + w])
+        kept[:, at + w] = True
+        lengths += column.lengths
+        at += w + 1
+    return chars[kept].tobytes(), lengths
 
 
 def _quoted(value: str) -> str:

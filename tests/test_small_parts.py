@@ -58,7 +58,7 @@ def test_csv_quotes_only_an_id_that_needs_it() -> None:
 
 
 def test_table_lines_are_the_fields_joined_row_by_row() -> None:
-    """The lines joined by Arrow are the fields as written by hand: two decimals,
+    """The lines built from byte matrices are the fields as written by hand: two decimals,
     empty for −1, integers, labels, quoted and non-ASCII ids (lengths in bytes)."""
     ids = ["plain", 'a,"b"', "café-ü", "x" * 40]
     store = np.array([0, 0, 1, 2, 3, 3], np.int64)
