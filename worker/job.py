@@ -151,9 +151,13 @@ async def _columns(conn: asyncpg.Connection, report: reports.Report, figures_on:
     assert periods is not None
     months: list[date] = []
     if figures_on:
-        pair = Pair(report.hours_snapshot or 0, report.timezones_snapshot or 0)
-        months = await figures.months_everywhere(conn, pair, whole_months(periods))
+        months = await figures.months_everywhere(conn, _pair(report), whole_months(periods))
     return periods.dates + 1 - sum((next_month(m) - m).days - 1 for m in months)
+
+
+def _pair(report: reports.Report) -> Pair:
+    """The snapshots of hours and zones the report reads (0: none was stored)."""
+    return Pair(report.hours_snapshot or 0, report.timezones_snapshot or 0)
 
 
 async def _run_shard(ctx: JobContext, report_id: str, number: int) -> bool:
@@ -256,7 +260,7 @@ async def _part_from_figures(
     as_of, periods = report.as_of, report.periods
     assert as_of is not None
     first, last = days_read(as_of, periods)
-    pair = Pair(report.hours_snapshot or 0, report.timezones_snapshot or 0)
+    pair = _pair(report)
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         only = await reports.store_ids(conn, shard.report_id)
         names, rank_of_key = await stores.ranks(conn, shard.lo, shard.hi, only)

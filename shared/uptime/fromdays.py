@@ -46,6 +46,7 @@ from shared.uptime.periods import (
     spans,
 )
 from shared.uptime.polls import Bools, Ints, Polls
+from shared.uptime.table import run_starts
 from shared.uptime.timeline import Timeline, axis, cut, totals
 
 
@@ -365,7 +366,7 @@ def _ends(timeline: Timeline, first: int, last: int) -> tuple[Ints, Bools, Ints,
     f_ts, l_ts = np.full(stores, _LATEST), np.full(stores, _EARLIEST)
     f_act, l_act = np.zeros(stores, bool), np.zeros(stores, bool)
     if len(obs):
-        starts = np.r_[0, np.flatnonzero(np.diff(store)) + 1]
+        starts = run_starts(store)
         ends = np.r_[starts[1:], len(obs)] - 1
         who = store[starts]
         f_ts[who], f_act[who] = timeline.polls.ts[obs[starts]], timeline.polls.active[obs[starts]]

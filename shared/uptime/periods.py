@@ -24,7 +24,13 @@ from shared.uptime.model import PeriodRow, StoreMeta
 from shared.uptime.polls import Ints, Polls
 from shared.uptime.stores import StoreTotals
 from shared.uptime.summary import Summary
-from shared.uptime.table import Table, hundredths_column, integer_column, label_column
+from shared.uptime.table import (
+    Table,
+    hundredths_column,
+    integer_column,
+    label_column,
+    run_starts,
+)
 from shared.uptime.timeline import Timeline, cut, poll_counts, totals
 
 INTERVALS = ("day", "week", "month", "total")
@@ -150,18 +156,18 @@ class Periods:
         # Rows are by store already (the CSV's order); a stable sort keeps any other order exact.
         order = np.argsort(self.store, kind="stable")
         store = self.store[order]
-        starts = np.r_[0, np.flatnonzero(np.diff(store)) + 1] if len(store) else store
+        starts = run_starts(store)
         # The worst period, among those measured (business time and a poll): the lowest
         # percent (the others last), then the earliest, as one key: percent × periods + period.
         percent = self.percent()[order]
         measured = (percent >= 0) & (self.polls[order] > 0)
         periods = max(len(self.starts), 1)
         rank = np.where(measured, percent, _UNMEASURED) * periods + self.period[order]
-        worst = np.minimum.reduceat(rank, starts) if len(store) else rank
+        worst = np.minimum.reduceat(rank, starts)
         found = worst < _UNMEASURED * periods
 
         def sums(values: Ints) -> Ints:
-            return np.add.reduceat(values[order], starts) if len(store) else values
+            return np.add.reduceat(values[order], starts)
 
         return StoreTotals(
             store[starts],

@@ -105,6 +105,14 @@ def label_column(labels: Sequence[str], index: Ints) -> Column:
     return Column(chars[index], sizes[index], index)
 
 
+def run_starts(values: Ints) -> Ints:
+    """Where each run of equal values begins (none for no values)."""
+    if not len(values):
+        return values
+    found: Ints = np.r_[0, np.flatnonzero(np.diff(values)) + 1]
+    return found
+
+
 @dataclass(frozen=True)
 class Table:
     """Rows grouped by store, stores in batch order (the order of their store_ids): the CSV's
@@ -128,9 +136,7 @@ class Table:
 
     def runs(self) -> tuple[Ints, Ints]:
         """The stores that have rows, in order, and how many rows each has."""
-        if not len(self.store):
-            return self.store, self.store
-        starts = np.r_[0, np.flatnonzero(np.diff(self.store)) + 1]
+        starts = run_starts(self.store)
         counts: Ints = np.diff(np.r_[starts, len(self.store)])
         return self.store[starts], counts
 
