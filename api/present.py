@@ -32,17 +32,20 @@ async def fleet_now(request: web.Request) -> web.Response:
     after = _fleet_position(cursor, listing) if cursor else None
 
     async def query(conn: Any) -> dict[str, Any]:
-        now = await ingests.latest_poll(conn)
-        if now is None:
-            counts = dict.fromkeys(_COUNTS, 0)
-            return {"now": None, "up_to_date": True, "counts": counts, "stores": []}
-        rows = await present.stores(conn, now, listing == "down", after, limit + 1)
-        return {
-            "now": now,
-            "up_to_date": not await present.behind(conn),
-            "counts": await present.counts(conn, now),
-            "stores": [_store(row, now) for row in rows],
-        }
+        # One snapshot: a present job committing between the statements would otherwise give
+        # the stores from before it beside counts and "up to date" from after it.
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            now = await ingests.latest_poll(conn)
+            if now is None:
+                counts = dict.fromkeys(_COUNTS, 0)
+                return {"now": None, "up_to_date": True, "counts": counts, "stores": []}
+            rows = await present.stores(conn, now, listing == "down", after, limit + 1)
+            return {
+                "now": now,
+                "up_to_date": not await present.behind(conn),
+                "counts": await present.counts(conn, now),
+                "stores": [_store(row, now) for row in rows],
+            }
 
     body = await read(request, query)
     stores = body["stores"]
