@@ -13,18 +13,21 @@ from tests.services import free_port
 
 
 class Receiver:
-    """An endpoint on 127.0.0.1 that verifies each request's signature, holds the first
-    request until released, answers 500 to the `failures` after it, then 200."""
+    """An endpoint on 127.0.0.1 that verifies each request's signature; with `hold`, holds
+    every request that comes before `passing` is set until released (then answers 500, to a
+    worker that is gone: `held` counts them); answers 500 to the `failures` after them, then
+    200."""
 
-    def __init__(self, hold_first: bool = False, failures: int = 0) -> None:
+    def __init__(self, hold: bool = False, failures: int = 0) -> None:
         self.secret = ""
         self.port = free_port()
         self.accepted: list[dict[str, Any]] = []  # bodies answered 2xx, in order
         self.requests = 0
         self.bad_signatures = 0
-        self.holding = asyncio.Event()
+        self.held = 0
         self.release = asyncio.Event()
-        self._hold, self._failures = hold_first, failures
+        self.passing = asyncio.Event()
+        self._hold, self._failures = hold, failures
 
     @property
     def url(self) -> str:
@@ -38,8 +41,8 @@ class Receiver:
             self.bad_signatures += 1
             return web.Response(status=400)
         self.requests += 1
-        if self._hold and self.requests == 1:
-            self.holding.set()
+        if self._hold and not self.passing.is_set():
+            self.held += 1
             await self.release.wait()
             return web.Response(status=500)  # to a worker that is gone
         if self._failures > 0:

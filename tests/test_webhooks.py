@@ -60,13 +60,20 @@ async def _push(client: Client, text: str) -> None:
 async def test_each_event_once_in_order_across_a_killed_worker_and_failures(
     open_api: Client, conn: asyncpg.Connection, workers: Callable[..., Any], tmp_path: Path
 ) -> None:
-    async with receiving(Receiver(hold_first=True, failures=3)) as receiver:
+    async with receiving(Receiver(hold=True, failures=3)) as receiver:
         webhook_id = await _register(open_api, receiver, ["store.down", "store.up"])
         first = workers(**WORKER_ENV)
         await _push(open_api, DOWN)
-        await asyncio.wait_for(receiver.holding.wait(), 30)
-        first.send_signal(signal.SIGKILL)  # in the middle of a delivery
+
+        async def all_held() -> bool:
+            return receiver.held == len(STORES)
+
+        # Every down in flight at once, held: the worker killed now leaves no request of its
+        # own on the way (which would take a 500 that no worker records).
+        await until(all_held, "the three downs held")
+        first.send_signal(signal.SIGKILL)  # in the middle of its deliveries
         first.wait(10)
+        receiver.passing.set()
         workers(**WORKER_ENV)
         await _push(open_api, UP)  # recorded while the downs are being retried
 
