@@ -109,3 +109,22 @@ async def test_the_time_limit_stops_a_computing_job_and_names_itself(child: Chil
     with pytest.raises(TimeoutError, match="the job's own"):  # not the limit's: kept as it is
         await time_limited(5, times_out_itself())
     assert first is not None
+
+
+async def test_waiting_for_the_child_behind_another_job_is_not_counted(child: Child) -> None:
+    """A job (limit 1 s) whose call waits 1.5 s for another job's call (no limit) to leave the
+    child: its limit counts its own time only; past it, on its own, it is stopped."""
+    await child.call(pid_and_sum, [])
+    other = asyncio.create_task(child.call(compute.burn, 1.5))
+    await asyncio.sleep(0.1)  # the other call is in the child
+    assert (await time_limited(1, child.call(pid_and_sum, [2, 3])))[1] == 5
+    await other
+    started = asyncio.get_running_loop().time()
+
+    async def waits_then_computes() -> None:
+        await asyncio.sleep(0.6)  # counted: not a wait for the child
+        await child.call(compute.burn, 30.0)
+
+    with pytest.raises(TimeLimitExceeded):
+        await time_limited(1, waits_then_computes())
+    assert asyncio.get_running_loop().time() - started < 2

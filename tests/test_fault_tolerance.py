@@ -471,7 +471,8 @@ async def test_a_long_cpu_bound_job_keeps_its_broker_connection(farm: Farm) -> N
 
 async def test_sigterm_during_a_long_cpu_bound_job_is_handled_at_once(farm: Farm) -> None:
     """SIGTERM while the child spins for 8 s: the worker logs it at once (its loop is free),
-    finishes the shard within SHUTDOWN_GRACE and exits; the rest waits for the next worker."""
+    finishes its jobs in hand within SHUTDOWN_GRACE (the shard spinning and the one it took
+    ahead, waiting for the child) and exits; the rest waits for the next worker."""
     await load_sample(farm.conn, farm.tmp_path)
     worker = await farm.worker(STOREMON_TEST_BURN_SECONDS="8", STOREMON_TEST_BURN_JOBS="1")
     report_id = await trigger(farm.client)
@@ -486,12 +487,12 @@ async def test_sigterm_during_a_long_cpu_bound_job_is_handled_at_once(farm: Farm
     assert stopped_at is not None and (stopped_at - signalled).total_seconds() < 1
     assert await asyncio.to_thread(worker.wait, 30) == 0
     exited = datetime.now(UTC)
-    assert (exited - signalled).total_seconds() > 5  # it finished the shard in hand first
-    done = await farm.conn.fetchval(
-        "SELECT count(*) FROM report_shards WHERE report_id = $1 AND done_at IS NOT NULL",
+    assert (exited - signalled).total_seconds() > 5  # it finished the shards in hand first
+    done, total = await farm.conn.fetchrow(
+        "SELECT count(done_at), count(*) FROM report_shards WHERE report_id = $1",
         uuid.UUID(report_id),
     )
-    assert done == 1
+    assert (done, total) == (2, 4)
     await farm.worker()
     assert await farm.csv(report_id) == EXPECTED
 
@@ -505,3 +506,29 @@ def connections(vhost: str) -> set[str]:
 async def _present_done(conn: asyncpg.Connection) -> bool:
     """The worker's present jobs of the ingest are done (they read the hours a shard waits on)."""
     return not await present.behind(conn)
+
+
+async def test_a_worker_reads_the_next_shard_while_one_computes(farm: Farm) -> None:
+    """One worker, a backlog of shards, the first two spinning 3 s each under
+    JOB_TIMEOUT_SECONDS=4: while a shard computes, the worker takes the next one off the queue
+    (begun before the first is done), never more than two at once. The one taken ahead waits
+    about 3 s for the child, then spins 3 s: its wait is not its time, so no attempt fails."""
+    await load_sample(farm.conn, farm.tmp_path)
+    await farm.worker(
+        JOB_TIMEOUT_SECONDS="4", STOREMON_TEST_BURN_SECONDS="3", STOREMON_TEST_BURN_JOBS="2"
+    )
+    report_id = await trigger(farm.client)
+    assert await farm.csv(report_id) == EXPECTED
+    runs = await farm.conn.fetch(
+        "SELECT started_at, done_at FROM report_shards WHERE report_id = $1 ORDER BY shard",
+        uuid.UUID(report_id),
+    )
+    assert len(runs) == 4
+    assert runs[1]["started_at"] < runs[0]["done_at"]  # taken ahead
+    in_hand = [
+        sum(r["started_at"] <= run["started_at"] < r["done_at"] for r in runs) for run in runs
+    ]
+    assert max(in_hand) == 2
+    assert (runs[1]["done_at"] - runs[1]["started_at"]).total_seconds() > 4  # its wall time
+    for text in ("attempt 1 of", "killed"):
+        assert not logged(farm.log(), text), text

@@ -81,9 +81,16 @@ async def test_worker_metrics_logs_and_the_management_api(
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
             return str(answer.read().decode())
 
-    found = samples(await asyncio.to_thread(scrape))
-    # Four stores, one per shard (the fixture's setting), and the planning job.
-    assert found["storemon_worker_jobs_total[('kind', 'shard'), ('outcome', 'done')]"] == 4
+    # Four stores, one per shard (the fixture's setting), and the planning job. A job is
+    # counted once settled, a moment after it completed the report; with two jobs in hand, the
+    # other may settle just after.
+    shards_done = "storemon_worker_jobs_total[('kind', 'shard'), ('outcome', 'done')]"
+    for _ in range(50):
+        found = samples(await asyncio.to_thread(scrape))
+        if found.get(shards_done, 0) >= 4:
+            break
+        await asyncio.sleep(0.1)
+    assert found[shards_done] == 4
     assert found["storemon_worker_jobs_total[('kind', 'plan'), ('outcome', 'done')]"] == 1
     assert found["storemon_worker_shard_duration_seconds_count"] == 4
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from shared.csvfile import remove_temps, writer_tag
+from worker.timelimit import holding
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -65,7 +66,7 @@ class Child:
         """`function(*args)` run in the child (both picklable: a module-level function and
         plain values, NumPy arrays); its exception raised here. Cancelled, the child is killed
         and the temporary files it left in `writes_in` removed."""
-        async with self._lock:
+        async with holding(self._lock):  # another job's call may run there
             self.start()
             process, conn = self._process, self._conn
             assert process is not None and conn is not None

@@ -6,6 +6,7 @@ worker that finds every shard done merges the parts into `<report_id>.csv` and m
 Complete. Every step may run twice (a redelivery after a crash) and still do the work once.
 """
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -34,6 +35,7 @@ from worker import compute, present
 from worker import figures as figures_job
 from worker.child import Child
 from worker.hours_cache import HoursCache
+from worker.timelimit import holding
 
 log = logging.getLogger(__name__)
 # Store-days of polls a shard reads at most: the standard report's block of 4,096 stores over
@@ -67,7 +69,12 @@ class JobContext:
     publish: Callable[[AnyJob], Awaitable[None]]
     hours: HoursCache = field(default_factory=HoursCache)
     child: Child = field(default_factory=Child)
+    # Takes one more job off the queue, if one waits, to read while this one computes.
+    take_ahead: Callable[[], None] = field(default=lambda: None)
     burns: list[int] = field(default_factory=lambda: [0])  # shards burnt (the test hook)
+    # Held across the child calls of a shard computed from figures: the child keeps that
+    # shard in hand between them, so another job's calls must not come in between.
+    figures_shard: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def burn_seconds(self) -> float:
         """The test hook: CPU seconds the next shard spends first (STOREMON_TEST_BURN_SECONDS,
@@ -173,11 +180,14 @@ async def _run_shard(ctx: JobContext, report_id: str, number: int) -> bool:
             await shards.begin(conn, shard)
             path = part_path(ctx.settings.reports_dir, report_id, number)
             if _from_figures(ctx, report):
-                rows = await _part_from_figures(ctx, conn, report, shard, path)
+                async with holding(ctx.figures_shard):
+                    rows = await _part_from_figures(ctx, conn, report, shard, path)
             else:
+                shard_input = await _read(ctx, conn, report, shard)
+                ctx.take_ahead()  # its polls are read while the child computes these
                 rows = await ctx.child.call(
                     compute.shard_part,
-                    await _read(ctx, conn, report, shard),
+                    shard_input,
                     path,
                     ctx.burn_seconds(),
                     writes_in=[path.parent],

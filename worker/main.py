@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -14,7 +15,7 @@ from shared.config import Settings
 from shared.csvfile import require_reports_dir
 from shared.db.connections import create_pool
 from shared.messages import AnyJob, Session, declare_webhook_queues, open_session, publish_job
-from worker import housekeeping, metrics
+from worker import housekeeping, metrics, settling
 from worker.child import Child
 from worker.deliveries import AT_ONCE, TIMEOUT, Sender
 from worker.delivery import Delivery
@@ -22,8 +23,11 @@ from worker.job import JobContext
 from worker.listener import Listener
 
 log = logging.getLogger(__name__)
-PREFETCH = 1  # one job at a time per worker: the others stay queued for other workers
-SHUTDOWN_GRACE = 60.0  # seconds SIGTERM waits for the job in hand before handing it back
+PREFETCH = 1  # one job at a time per worker: the others stay queued for other workers...
+# ...but while a shard computes, the worker takes one job more if one waits (no worker was free
+# for it) and reads its polls meanwhile: at most this many jobs in hand.
+IN_HAND = 2
+SHUTDOWN_GRACE = 60.0  # seconds SIGTERM waits for the jobs in hand before handing them back
 CLOSE_TIMEOUT = 2.0  # seconds a service that no longer answers may hold each step of closing
 
 
@@ -34,15 +38,13 @@ class Worker:
         self.settings = settings
         self.outcomes: dict[str, int] = {}
         self._stop = asyncio.Event()
-        self._current: asyncio.Task[None] | None = None
+        self._in_hand: set[asyncio.Task[None]] = set()
         self.child = Child()  # computes the jobs, beside this loop
 
     def stop(self) -> None:
-        """Stop taking jobs; the one in hand finishes first (or is handed back after a grace)."""
+        """Stop taking jobs; those in hand finish first (or are handed back after a grace)."""
         if not self._stop.is_set():
-            busy = (
-                "" if self._current is None else f", the job in hand within {SHUTDOWN_GRACE:.0f} s"
-            )
+            busy = f", the jobs in hand within {SHUTDOWN_GRACE:.0f} s" if self._in_hand else ""
             log.info("asked to stop: stopping%s", busy)
         self._stop.set()
 
@@ -93,24 +95,57 @@ class Worker:
         log.info("worker stopped: %s", summary or "no jobs")
 
     async def run_one(self, delivery: Delivery, message: AbstractIncomingMessage) -> None:
-        """Handle one message, known as the job in hand until it is settled."""
-        self._current = asyncio.current_task()
+        """Handle one message, a job in hand until it is settled."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._in_hand.add(task)
         try:
-            outcome = await delivery.handle(message)
-            self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+            await self._settle(delivery, message)
         finally:
-            self._current = None
+            self._in_hand.discard(task)
+
+    def take_ahead(self, delivery: Delivery, queue: AbstractQueue) -> None:
+        """Take the next job off `queue`, if one waits and there is room in hand, and run it
+        beside those in hand. A message still queued is one no worker was free for; the child
+        computes one job at a time, so this one mostly reads its polls meanwhile."""
+        if len(self._in_hand) >= IN_HAND or self._stop.is_set():
+            return
+        # A context of its own: the job in hand's (its report id on every log line) is not its.
+        task = asyncio.create_task(self._ahead(delivery, queue), context=contextvars.Context())
+        self._in_hand.add(task)
+        task.add_done_callback(self._in_hand.discard)
+
+    async def _ahead(self, delivery: Delivery, queue: AbstractQueue) -> None:
+        try:
+            message = await queue.get(no_ack=False, fail=False)
+        except Exception as e:  # only a job not taken ahead: the broker's trouble is the consumer's
+            log.warning("could not take a job ahead (%s)", type(e).__name__)
+            return
+        if message is None:
+            return
+        if self._stop.is_set():
+            await settling.hand_back(message)
+            return
+        await self._settle(delivery, message)
+
+    async def _settle(self, delivery: Delivery, message: AbstractIncomingMessage) -> None:
+        outcome = await delivery.handle(message)
+        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
 
     async def _finish_current(self) -> None:
-        current = self._current
-        if current is None:
+        if not self._in_hand:
             return
-        done, _ = await asyncio.wait([current], timeout=SHUTDOWN_GRACE)
-        if not done:
-            log.warning("job still running after %.0f s: handing it back", SHUTDOWN_GRACE)
-            current.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await current
+        in_hand = list(self._in_hand)
+        _, running = await asyncio.wait(in_hand, timeout=SHUTDOWN_GRACE)
+        if running:
+            log.warning(
+                "%d job(s) still running after %.0f s: handing them back",
+                len(running),
+                SHUTDOWN_GRACE,
+            )
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
 
 
 class _Consumer:
@@ -132,8 +167,18 @@ class _Consumer:
     async def start(self, session: Session) -> None:
         """Consume the job queue of `session` (the last step of opening it)."""
         self._session = session
+        delivery: Delivery | None = None
+
+        def take_ahead() -> None:
+            assert delivery is not None
+            self._worker.take_ahead(delivery, session.jobs)
+
         context = JobContext(
-            self._pool, self._worker.settings, self.publish, child=self._worker.child
+            self._pool,
+            self._worker.settings,
+            self.publish,
+            child=self._worker.child,
+            take_ahead=take_ahead,
         )
         delivery = Delivery(context, session.channel, self._stop)
 
