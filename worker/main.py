@@ -127,6 +127,12 @@ class Worker:
             await settling.hand_back(message)
             return
         await self._settle(delivery, message)
+        # Its place is not the consumer's to fill: take the next one while the others compute.
+        task = asyncio.current_task()
+        assert task is not None
+        self._in_hand.discard(task)
+        if self._in_hand:
+            self.take_ahead(delivery, queue)
 
     async def _settle(self, delivery: Delivery, message: AbstractIncomingMessage) -> None:
         outcome = await delivery.handle(message)
