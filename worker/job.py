@@ -72,8 +72,7 @@ class JobContext:
     # Takes one more job off the queue, if one waits, to read while this one computes.
     take_ahead: Callable[[], None] = field(default=lambda: None)
     burns: list[int] = field(default_factory=lambda: [0])  # shards burnt (the test hook)
-    # Held across the child calls of a shard computed from figures: the child keeps that
-    # shard in hand between them, so another job's calls must not come in between.
+    # Held across the child calls of a shard computed from figures (`_part_from_figures`).
     figures_shard: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def burn_seconds(self) -> float:
@@ -180,8 +179,7 @@ async def _run_shard(ctx: JobContext, report_id: str, number: int) -> bool:
             await shards.begin(conn, shard)
             path = part_path(ctx.settings.reports_dir, report_id, number)
             if _from_figures(ctx, report):
-                async with holding(ctx.figures_shard):
-                    rows = await _part_from_figures(ctx, conn, report, shard, path)
+                rows = await _part_from_figures(ctx, conn, report, shard, path)
             else:
                 shard_input = await _read(ctx, conn, report, shard)
                 ctx.take_ahead()  # its polls are read while the child computes these
@@ -266,7 +264,9 @@ async def _part_from_figures(
     one repeatable-read snapshot: its stores, their hours and figures (a whole month's from its
     month row where there is one) and the polls of chunks stored after the figures (first),
     then the polls the computing child asks for, a group of stores at a time
-    (shared/uptime/fromdays.py)."""
+    (shared/uptime/fromdays.py). The child keeps the shard between those calls: they hold
+    `figures_shard`, so that no other job's come in between; the first reads do not (the job
+    may have been taken ahead, reading while another computes)."""
     as_of, periods = report.as_of, report.periods
     assert as_of is not None
     first, last = days_read(as_of, periods)
@@ -314,14 +314,18 @@ async def _part_from_figures(
             newer,
             SHARD_STORE_DAYS,
         )
-        requests = await ctx.child.call(compute.plan_part, shard_input, ctx.burn_seconds())
-        del shard_input, rows, newer  # in the child now: not held here while it computes
-        for request in requests:
-            days = await polls.read_runs(conn, block, request.days, request.starts, request.ends)
-            await ctx.child.call(compute.count_group, request, days)
-    rows_written: int = await ctx.child.call(
-        compute.write_figures_part, path, writes_in=[path.parent]
-    )
+        ctx.take_ahead()  # the next job reads its figures while this one is in the child
+        async with holding(ctx.figures_shard):
+            requests = await ctx.child.call(compute.plan_part, shard_input, ctx.burn_seconds())
+            del shard_input, rows, newer  # in the child now: not held here while it computes
+            for request in requests:
+                days = await polls.read_runs(
+                    conn, block, request.days, request.starts, request.ends
+                )
+                await ctx.child.call(compute.count_group, request, days)
+            rows_written: int = await ctx.child.call(
+                compute.write_figures_part, path, writes_in=[path.parent]
+            )
     return rows_written
 
 
