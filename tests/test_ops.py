@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from shared.logs import REPORT_ID, JsonFormatter
 from shared.messages import JOB_QUEUE
 from tests.sample import AS_OF, Client, load_sample, wait_until_finished
-from tests.services import free_port
+from tests.services import free_port, until
 from worker.main import Worker
 
 MANAGEMENT = "http://127.0.0.1:15672/api"
@@ -85,11 +85,13 @@ async def test_worker_metrics_logs_and_the_management_api(
     # counted once settled, a moment after it completed the report; with two jobs in hand, the
     # other may settle just after.
     shards_done = "storemon_worker_jobs_total[('kind', 'shard'), ('outcome', 'done')]"
-    for _ in range(50):
-        found = samples(await asyncio.to_thread(scrape))
-        if found.get(shards_done, 0) >= 4:
-            break
-        await asyncio.sleep(0.1)
+    found: dict[str, float] = {}
+
+    async def settled() -> bool:
+        found.update(samples(await asyncio.to_thread(scrape)))
+        return found.get(shards_done, 0) >= 4
+
+    await until(settled, "every shard job counted", 5)
     assert found[shards_done] == 4
     assert found["storemon_worker_jobs_total[('kind', 'plan'), ('outcome', 'done')]"] == 1
     assert found["storemon_worker_shard_duration_seconds_count"] == 4

@@ -38,8 +38,7 @@ def not_counted() -> Iterator[None]:
     """Time that the limit of the job running (if any) does not count: it cannot run out
     meanwhile, and what was left of it is left after."""
     limit = _LIMIT.get()
-    deadline = None if limit is None or limit.expired() else limit.when()
-    if limit is None or deadline is None:
+    if limit is None or limit.expired() or (deadline := limit.when()) is None:
         yield
         return
     loop = asyncio.get_running_loop()
