@@ -569,15 +569,19 @@ async def bench_year(cfg: BenchConfig, url: str, out: Results) -> None:
             "to": last.isoformat(),
             "interval": "month",
         }
+        async with (
+            running(url, cfg.amqp_server, cfg.data_dir / "reports", 1) as svc,
+            aiohttp.ClientSession(svc.url) as http,
+        ):
+            await _report(http, conn, {})  # warm
+            standard, yearly = [], []
+            for _ in range(cfg.runs):
+                standard.append((await _report(http, conn, {}))[1])
+                yearly.append((await _report(http, conn, body))[1])
+        # The yearly report's own peak, on a worker that ran nothing else: the computing child
+        # keeps the heap its jobs reached (worker/heap.py), the standard report's included.
         async with running(url, cfg.amqp_server, cfg.data_dir / "reports", 1) as svc:
             async with aiohttp.ClientSession(svc.url) as http:
-                await _report(http, conn, {})  # warm
-                standard, yearly = [], []
-                for _ in range(cfg.runs):
-                    standard.append((await _report(http, conn, {}))[1])
-                    yearly.append((await _report(http, conn, body))[1])
-                # The yearly report's own peak: after the others (its shards are the last).
-                svc.reset_worker_peaks()
                 await _report(http, conn, body)
             rss = svc.worker_peak_rss_mb()
         polls_stored = await polls.stored(conn)
@@ -598,7 +602,7 @@ async def bench_year(cfg: BenchConfig, url: str, out: Results) -> None:
     out.add(
         "worker peak RSS (the 366-day report)",
         f"{rss:.0f} MB",
-        "the worker and its children, from a reset of their peaks; target ≤ 250 MB",
+        "the worker and its children, a worker that ran only this report; target ≤ 250 MB",
     )
     out.add(
         "storage of a year: polls / daily figures / month figures",

@@ -205,15 +205,6 @@ class Running:
     api: Service
     workers: list[Service]
 
-    def reset_worker_peaks(self) -> None:
-        """Start the workers' peak memory (VmHWM, theirs and their children's) afresh, so
-        that the next peak read is that of what they do from now on."""
-        for w in self.workers:
-            if w.pid is not None:
-                for pid in (w.pid, *_children(w.pid)):
-                    with contextlib.suppress(OSError):
-                        Path(f"/proc/{pid}/clear_refs").write_text("5")
-
     def worker_peak_rss_mb(self) -> float:
         """The largest peak resident memory (VmHWM) of the workers' current incarnations, each
         with its child processes (the computing child: the sum of their peaks)."""

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from shared.csvfile import remove_temps, writer_tag
+from worker.heap import keep_freed
 from worker.timelimit import holding
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,7 @@ def _serve(conn: multiprocessing.connection.Connection) -> None:
     process group): the worker stops or kills its child itself."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    keep_freed()  # a job's pages are the next one's: not faulted in again each time
     while True:
         try:
             function, args = conn.recv()
