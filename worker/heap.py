@@ -10,7 +10,8 @@ keeps adds up: after a year's monthly report the worker held 131 MB with the def
 The child's arrays are megabytes each. glibc maps such blocks afresh and unmaps them when freed
 (and trims the heap's free top), so every job faulted its pages in again: 17,000–20,000 page
 faults a 1× standard report. The child keeps them instead: its resident memory stays near the
-peak its jobs reach anyway, and the standard report took 0.23 s instead of 0.30 s.
+peak its jobs reach anyway, and the 1× standard report took 0.18–0.20 s instead of
+0.22–0.24 s (docs/benchmarks.md).
 """
 
 import ctypes
