@@ -90,7 +90,7 @@ class Worker:
             # The broker may be gone (nothing to cancel) or hung (no answer to wait for).
             await _bounded("cancel the consumer", lambda: session.jobs.cancel(consumer.tag))
             await consumer.stop_deliveries()
-            await self._finish_current()
+            await self._finish_in_hand()
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(self.outcomes.items()))
         log.info("worker stopped: %s", summary or "no jobs")
 
@@ -138,7 +138,7 @@ class Worker:
         outcome = await delivery.handle(message)
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
 
-    async def _finish_current(self) -> None:
+    async def _finish_in_hand(self) -> None:
         if not self._in_hand:
             return
         in_hand = list(self._in_hand)

@@ -19,7 +19,7 @@ from shared.uptime.model import ReportRow, StoreMeta
 from shared.uptime.polls import Ints, Polls, sort_unique
 from shared.uptime.stores import StoreTotals
 from shared.uptime.summary import Summary
-from shared.uptime.table import Table, hundredths_column
+from shared.uptime.table import Table, hundredths_column, run_starts
 from shared.uptime.timeline import Timeline, cut, poll_counts, totals
 
 SPAN_US = 8 * US_PER_DAY  # the week plus one day of lead-in
@@ -43,8 +43,7 @@ def in_span(polls: Polls, lo: int, hi: int) -> Polls:
 
 def stores_of(polls: Polls) -> Ints:
     """The stores that have polls, in order (the polls are sorted by store)."""
-    changes = np.flatnonzero(np.diff(polls.store)) + 1
-    result: Ints = polls.store[np.r_[0, changes]] if len(polls) else polls.store
+    result: Ints = polls.store[run_starts(polls.store)]
     return result
 
 
