@@ -2,7 +2,8 @@
 keys lie between the listed ones lend them neither hours, nor zone, nor polls, and a worker's
 cache of hours never hands one list's stores to another. Rows computed by hand from the spec."""
 
-from datetime import date
+import random
+from datetime import date, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -11,6 +12,8 @@ import pytest
 
 from shared.db import polls, stores
 from shared.ingest import ingest_hours, ingest_polls, ingest_timezones
+from shared.instants import US_PER_DAY, day_number
+from shared.pollchunks import decode
 from shared.uptime.polls import Polls
 from tests.sample import Client, wait_until_finished
 from worker.main import Worker
@@ -112,3 +115,58 @@ async def test_a_read_of_scattered_keys_holds_their_polls_only(
     )
     read = Polls.concat([chunk for day in days for chunk in day])
     assert sorted(read.store.tolist()) == sorted([keys["a"]] * 2 + [keys["c"]] + [keys["e"]] * 2)
+
+
+async def test_reads_of_runs_are_slices_of_whole_chunks(
+    conn: asyncpg.Connection, tmp_path: Path
+) -> None:
+    """read_runs against the chunks decoded whole here: random runs of keys on random days,
+    three ingests (several chunks a day, in rank order), with and without a rank floor."""
+    rng = random.Random(20)
+    first = date(2023, 1, 20)
+    for n in range(3):
+        path = tmp_path / f"polls-{n}.csv"
+        lines = [
+            f"s{rng.randrange(40):02d},{rng.choice(['active', 'inactive'])},"
+            f"{first + timedelta(days=rng.randrange(4))} {rng.randrange(24):02d}:"
+            f"{rng.randrange(60):02d}:00"
+            for _ in range(300)
+        ]
+        path.write_text("store_id,status,timestamp_utc\n" + "\n".join(lines) + "\n")
+        await ingest_polls(conn, path)
+    chunks = await conn.fetch(
+        "SELECT day, rank, stores, ts, active FROM poll_chunks WHERE block = 0 ORDER BY day, rank"
+    )
+    ranks = sorted({c["rank"] for c in chunks})
+    for _ in range(30):
+        days = sorted(rng.sample(range(day_number(first) - 1, day_number(first) + 5), 4))
+        runs = [(d, *sorted(rng.sample(range(0, 45), 2))) for d in days for _ in range(2)]
+        kept: list[tuple[int, int, int]] = []
+        for d, lo, hi in sorted(runs):  # a day's runs in key order and apart, as callers give
+            if kept and kept[-1][0] == d and lo <= kept[-1][2]:
+                kept[-1] = (d, kept[-1][1], max(hi, kept[-1][2]))
+            else:
+                kept.append((d, lo, hi))
+        after = rng.choice([None, ranks[0], ranks[1]])
+        wanted = {d: [(lo, hi) for e, lo, hi in kept if e == d] for d in days}
+        expected = []
+        for c in chunks:
+            d = day_number(c["day"])
+            if d not in wanted or (after is not None and c["rank"] <= after):
+                continue
+            whole = decode(0, c["stores"], c["ts"], c["active"])
+            inside = np.zeros(len(whole), bool)
+            for lo, hi in wanted[d]:
+                inside |= (whole.store >= lo) & (whole.store < hi)
+            if inside.any():
+                expected.append((d, _rows(whole.take(np.flatnonzero(inside)))))
+        read = await polls.read_runs(
+            conn, 0, *(np.array(column, np.int64) for column in zip(*kept, strict=True)), after
+        )
+        found = [(int(c.ts[0]) // US_PER_DAY, _rows(c)) for day in read for c in day]
+        assert [rows for _, rows in found] == [rows for _, rows in expected]
+        assert [d for d, _ in found] == [d for d, _ in expected]
+
+
+def _rows(p: Polls) -> list[tuple[int, int, bool]]:
+    return list(zip(p.store.tolist(), p.ts.tolist(), p.active.tolist(), strict=True))

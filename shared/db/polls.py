@@ -98,16 +98,27 @@ async def read_runs(
         return []
     base = block * STORE_BLOCK
     assert block_of(int(starts.min())) == block and block_of(int(ends.max()) - 1) == block
+    # A chunk's offsets (4,097 int4, 16 KB) are TOASTed: each subscript of the column would
+    # fetch and unpack all of them again (several times a run: most of the query's time on a
+    # year's report). `off` is a detoasted copy, made once per chunk (OFFSET 0 keeps the
+    # planner from inlining it back into each subscript); the day's runs go with their chunk.
     rows = await conn.fetch(
-        "SELECT c.day,"
-        " string_agg(substring(stores FROM 2 * o1 + 1 FOR 2 * (o2 - o1)), '' ORDER BY n) AS stores,"
-        " string_agg(substring(ts FROM 8 * o1 + 1 FOR 8 * (o2 - o1)), '' ORDER BY n) AS ts,"
-        " string_agg(substring(active FROM o1 + 1 FOR o2 - o1), '' ORDER BY n) AS active "
-        "FROM unnest($2::int4[], $3::int4[], $4::int4[]) WITH ORDINALITY AS r(day, lo, hi, n)"
-        " JOIN poll_chunks c ON c.block = $1 AND c.day = $5::date + r.day,"
-        " LATERAL (SELECT c.offsets[r.lo + 1] AS o1, c.offsets[r.hi + 1] AS o2) o "  # from 1
-        "WHERE o2 > o1 AND ($6::bigint IS NULL OR c.rank > $6) "
-        "GROUP BY c.id, c.day, c.rank ORDER BY c.day, c.rank",
+        "SELECT c.day, s.stores, s.ts, s.active FROM"
+        " (SELECT day, array_agg(lo ORDER BY n) AS los, array_agg(hi ORDER BY n) AS his"
+        "  FROM unnest($2::int4[], $3::int4[], $4::int4[]) WITH ORDINALITY AS r(day, lo, hi, n)"
+        "  GROUP BY day) r"
+        " JOIN poll_chunks c ON c.block = $1 AND c.day = $5::date + r.day"
+        " CROSS JOIN LATERAL (SELECT c.offsets || '{}'::int4[] AS off OFFSET 0) d"
+        " CROSS JOIN LATERAL (SELECT"
+        "  string_agg(substring(c.stores FROM 2 * o1 + 1 FOR 2 * (o2 - o1)), '' ORDER BY k)"
+        "   AS stores,"
+        "  string_agg(substring(c.ts FROM 8 * o1 + 1 FOR 8 * (o2 - o1)), '' ORDER BY k) AS ts,"
+        "  string_agg(substring(c.active FROM o1 + 1 FOR o2 - o1), '' ORDER BY k) AS active"
+        "  FROM (SELECT d.off[lo + 1] AS o1, d.off[hi + 1] AS o2, k"  # offsets count from 1
+        "   FROM unnest(r.los, r.his) WITH ORDINALITY AS u(lo, hi, k) OFFSET 0) u"
+        "  WHERE o2 > o1) s "
+        "WHERE ($6::bigint IS NULL OR c.rank > $6) AND s.stores IS NOT NULL "
+        "ORDER BY c.day, c.rank",
         block,
         days.tolist(),
         (starts - base).tolist(),
