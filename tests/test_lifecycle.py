@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 import asyncpg
 import pytest
@@ -27,10 +28,13 @@ from shared.requests import ReportRequest
 from tests.sample import AS_OF, EXPECTED, Client, load_sample, wait_until_finished
 from tests.services import holding_shards, logged, until, until_waiting
 from tests.test_ingest import polls_of
+from worker import compute
+from worker.child import Child
 from worker.housekeeping import one_pass
 from worker.job import JobContext, run_job
 
 pytestmark = pytest.mark.usefixtures("purge_queue")
+T = TypeVar("T")
 
 
 async def trigger(client: Client, **headers: str) -> tuple[int, dict[str, object], object]:
@@ -374,3 +378,40 @@ async def test_a_done_shard_whose_part_is_gone_is_computed_again(
     csv = report_path(settings.reports_dir, report_id).read_text()
     assert csv == EXPECTED
     assert not reportfiles.parts_dir(settings.reports_dir, report_id).exists()
+
+
+class _SlowAssembly(Child):
+    """A computing child whose assemblies start 0.2 s late (a large report's merge)."""
+
+    async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        if function is compute.assemble:
+            await asyncio.sleep(0.2)
+        return await super().call(function, *args, **kwargs)
+
+
+async def test_a_report_finishes_when_its_files_exist(
+    conn: asyncpg.Connection, settings: Settings, tmp_path: Path
+) -> None:
+    """finished_at (and so the duration counted) comes after the assembly wrote the CSV: the
+    assembly runs in the transaction that completes the report, and that transaction's start
+    is 0.2 s earlier here."""
+    await load_sample(conn, tmp_path)
+    published: list[AnyJob] = []
+
+    async def publish(job: AnyJob) -> None:
+        published.append(job)
+
+    pool = await create_pool(settings.database_url, min_size=1, max_size=2)
+    child = _SlowAssembly()
+    try:
+        context = JobContext(pool, settings, publish, child=child)
+        report = await reports.create(conn, ReportRequest(as_of=parse_as_of(AS_OF)))
+        assert not await run_job(context, Job(report.id))
+        assert [await run_job(context, job) for job in published][-1]
+    finally:
+        child.close()
+        await pool.close()
+    done = await reports.get(conn, report.id)
+    assert done is not None and done.status == "Complete" and done.finished_at is not None
+    written = report_path(settings.reports_dir, report.id).stat().st_mtime_ns
+    assert done.finished_at.timestamp() * 1e9 >= written

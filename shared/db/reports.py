@@ -214,9 +214,11 @@ async def _finish(conn: asyncpg.Connection, report_id: str, changes: str, value:
     counted in the same statement, with its seconds from trigger to Complete; its event
     (report.completed or report.failed) commits with it."""
     seconds = "extract(epoch FROM finished_at - requested_at)::float8"
+    # clock_timestamp(), not now(): the assembly runs in the transaction that completes the
+    # report (its row locked), and now() is that transaction's start, before the CSV existed.
     async with conn.transaction():
         finished = await conn.fetchval(
-            f"WITH r AS (UPDATE reports SET {changes}, finished_at = now()"
+            f"WITH r AS (UPDATE reports SET {changes}, finished_at = clock_timestamp()"
             " WHERE id = $1 AND status = 'Running' RETURNING status AS outcome,"
             f" CASE WHEN status = 'Complete' THEN {seconds} END AS seconds),"
             f" counted AS ({count_outcomes('r')}),"
