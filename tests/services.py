@@ -19,6 +19,8 @@ import asyncpg
 from asyncpg.transaction import Transaction
 
 from shared.config import Settings
+from shared.db import figures as figure_rows
+from shared.db import present
 from shared.db.connections import create_pool
 from shared.messages import DEAD_LETTER_QUEUE, JOB_QUEUE, RETRY_QUEUE, declare_queues
 from worker import figures
@@ -90,6 +92,18 @@ async def holding_shards(database_url: str) -> AsyncIterator[Hold]:
         yield hold
     finally:
         await hold.release()
+
+
+async def settled(conn: asyncpg.Connection) -> None:
+    """Until the workers are done with what follows an ingest (the present, the daily
+    figures): it reads the business hours that holding_shards locks, so a session waiting
+    for that lock may be one of its jobs rather than a shard, and a report's planning would
+    queue behind it."""
+
+    async def done() -> bool:
+        return not await present.behind(conn) and not await figure_rows.behind(conn)
+
+    await until(done, "the ingest's follow-ups")
 
 
 async def until_waiting(conn: asyncpg.Connection, count: int = 1) -> None:

@@ -22,10 +22,9 @@ from playwright.async_api import Browser, Page, expect
 
 from api.app import create_app
 from shared.config import Settings
-from shared.db import figures, present
 from tests.browser import AXE, PHONE, axe_version, check, chromium, open_page, shows_in_order
 from tests.sample import HEADER, Client, load_sample
-from tests.services import Hold, holding_shards, until
+from tests.services import Hold, holding_shards, settled, until
 from worker.main import Worker
 
 TOKEN = "s3cret"
@@ -76,17 +75,6 @@ async def serve(settings: Settings, *, wait_ready: bool = True) -> AsyncIterator
         yield url
     finally:
         await runner.cleanup()
-
-
-async def _settled(conn: asyncpg.Connection) -> None:
-    """The workers are done with what follows the ingest (the present, the daily figures): it
-    reads the business hours that holding_shards locks, and a report's planning would queue
-    behind it."""
-
-    async def done() -> bool:
-        return not await present.behind(conn) and not await figures.behind(conn)
-
-    await until(done, "the ingest's follow-ups")
 
 
 async def _trigger(page: Page) -> str:
@@ -150,7 +138,7 @@ async def test_trigger_follow_and_download_in_the_browser(
     tmp_path: Path,
 ) -> None:
     await load_sample(conn, tmp_path)
-    await _settled(conn)
+    await settled(conn)
     async with open_page(browser) as page:
         await page.goto(str(client.make_url("/")) + "#/reports")
         await expect(page.locator("#empty")).to_be_visible()
@@ -176,7 +164,7 @@ async def test_with_api_token_the_page_asks_for_it_and_sends_it(
     tmp_path: Path,
 ) -> None:
     await load_sample(conn, tmp_path)
-    await _settled(conn)
+    await settled(conn)
     guarded = dataclasses.replace(settings, api_token=TOKEN)
     async with serve(guarded) as url, open_page(browser) as page:
         await page.goto(f"{url}/#/reports")  # the page itself needs no token
@@ -364,7 +352,7 @@ async def test_a_running_report_shows_its_progress_and_can_be_cancelled_on_its_p
     tmp_path: Path,
 ) -> None:
     await load_sample(conn, tmp_path)
-    await _settled(conn)
+    await settled(conn)
     async with open_page(browser, PHONE) as page:
         await page.goto(str(client.make_url("/")) + "#/reports")
         async with holding_shards(settings.database_url):

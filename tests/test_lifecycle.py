@@ -26,7 +26,7 @@ from shared.instants import parse_as_of
 from shared.messages import AnyJob, Job
 from shared.requests import ReportRequest
 from tests.sample import AS_OF, EXPECTED, Client, load_sample, wait_until_finished
-from tests.services import holding_shards, logged, until, until_waiting
+from tests.services import holding_shards, logged, settled, until, until_waiting
 from tests.test_ingest import polls_of
 from worker import compute
 from worker.child import Child
@@ -116,8 +116,9 @@ async def test_a_cancel_while_a_worker_holds_a_shard_discards_it(
     workers: Callable[..., subprocess.Popen[bytes]],
 ) -> None:
     await load_sample(conn, settings.reports_dir.parent)
+    workers()  # one store per shard: four shards
+    await settled(conn)  # else the session waiting below may be a figures or present job
     async with holding_shards(database_url) as hold:
-        workers()  # one store per shard: four shards
         _, body, _ = await trigger(client)
         report_id = str(body["report_id"])
         await until_waiting(conn)  # the first shard is in the worker's hands
